@@ -1,0 +1,44 @@
+namespace SshHsmCa.Ssh.Keys;
+
+/// <summary>An <c>ssh-ed25519</c> public key: 32 bytes (RFC 8709).</summary>
+public sealed class Ed25519PublicKey : SshPublicKey
+{
+    /// <summary>Length of an Ed25519 public key.</summary>
+    public const int KeyLength = 32;
+
+    internal Ed25519PublicKey(ReadOnlyMemory<byte> publicKey, ReadOnlyMemory<byte> blob)
+        : base(blob)
+    {
+        PublicKey = publicKey;
+    }
+
+    /// <summary>The 32-byte public key.</summary>
+    public ReadOnlyMemory<byte> PublicKey { get; }
+
+    /// <inheritdoc />
+    public override string KeyType => SshKeyAlgorithms.Ed25519;
+
+    /// <inheritdoc />
+    public override int SizeInBits => 256;
+
+    /// <inheritdoc />
+    public override string DisplayName => "ED25519";
+
+    /// <summary>Creates a key from its 32 bytes (copied).</summary>
+    public static Ed25519PublicKey Create(ReadOnlySpan<byte> publicKey)
+    {
+        if (publicKey.Length != KeyLength)
+        {
+            throw new ArgumentException($"an Ed25519 public key is 32 bytes, got {publicKey.Length}", nameof(publicKey));
+        }
+
+        return new Ed25519PublicKey(publicKey.ToArray(), default);
+    }
+
+    /// <inheritdoc />
+    public override void WriteKeyFields(SshWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteString(PublicKey.Span);
+    }
+}
