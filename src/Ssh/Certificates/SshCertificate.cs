@@ -145,7 +145,7 @@ public sealed class SshCertificate
 
         f.CertificateType = SshKeyAlgorithms.CertificateTypeFor(plainType);
         f.Nonce = Slice(blob, reader.ReadStringRange("nonce"));
-        f.PublicKey = SshPublicKey.ReadKeyFields(plainType, ref reader, blob, "public key");
+        f.PublicKey = SshPublicKey.ReadKeyFields(plainType, ref reader, blob);
         f.Serial = reader.ReadUInt64("serial");
         var type = reader.ReadUInt32("type");
         if (type is not ((uint)SshCertificateType.User or (uint)SshCertificateType.Host))
@@ -169,11 +169,24 @@ public sealed class SshCertificate
 
         // PROTOCOL.certkeys: the signature key is a plain key; a certificate as CA is refused
         // (ParseBlob knows only plain types).
-        f.SignatureKey = SshPublicKey.ParseBlob(Slice(blob, reader.ReadStringRange("signature key")));
+        f.SignatureKey = ParseSignatureKey(Slice(blob, reader.ReadStringRange("signature key")));
         f.ToBeSignedLength = reader.Position;
         f.Signature = SshSignature.Parse(Slice(blob, reader.ReadStringRange("signature")));
         reader.EnsureAtEnd("certificate");
         return new SshCertificate(blob, ref f);
+    }
+
+    private static SshPublicKey ParseSignatureKey(ReadOnlyMemory<byte> blob)
+    {
+        try
+        {
+            return SshPublicKey.ParseBlob(blob);
+        }
+        catch (SshFormatException e)
+        {
+            // Name the certificate field, not the key's inner field alone.
+            throw new SshFormatException("signature key", e.Message);
+        }
     }
 
     private static ReadOnlyMemory<byte> Slice(ReadOnlyMemory<byte> blob, (int Offset, int Length) range) => blob.Slice(range.Offset, range.Length);

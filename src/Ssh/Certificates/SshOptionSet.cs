@@ -96,17 +96,20 @@ public sealed class SshOptionSet : IReadOnlyList<SshOption>
     /// </summary>
     internal static void Validate(ReadOnlySpan<byte> section, SshOptionKind kind)
     {
-        var field = Section(kind);
+        // Field names are constants so that checking allocates nothing.
+        var critical = kind == SshOptionKind.Critical;
+        var nameField = critical ? "critical option name" : "extension name";
+        var dataField = critical ? "critical option data" : "extension data";
         var reader = new SshReader(section);
         ReadOnlySpan<byte> previous = default;
         var first = true;
         while (!reader.IsAtEnd)
         {
-            var name = reader.ReadTextBytes($"{field} name");
-            var data = reader.ReadString($"{field} data");
+            var name = reader.ReadTextBytes(nameField);
+            var data = reader.ReadString(dataField);
             if (!first && previous.SequenceCompareTo(name) >= 0)
             {
-                ThrowHelper.Format(field, $"'{SshText.Decode(name)}' is out of order or repeated (names must be unique and sorted bytewise)");
+                ThrowHelper.Format(Section(kind), $"'{SshText.Decode(name)}' is out of order or repeated (names must be unique and sorted bytewise)");
             }
 
             ValidateData(kind, name, data);
@@ -138,9 +141,25 @@ public sealed class SshOptionSet : IReadOnlyList<SshOption>
     private static void ValidateData(SshOptionKind kind, ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
     {
         // Compare bytes against the known names without decoding.
-        foreach (var known in kind == SshOptionKind.Critical
-                     ? [SshCriticalOptions.ForceCommandName, SshCriticalOptions.SourceAddress, SshCriticalOptions.VerifyRequiredName]
-                     : SshExtensions.StandardNames)
+        if (kind == SshOptionKind.Critical)
+        {
+            if (Keys.SshKeyAlgorithms.IsAscii(name, SshCriticalOptions.ForceCommandName))
+            {
+                ValidateData(kind, SshCriticalOptions.ForceCommandName, data);
+            }
+            else if (Keys.SshKeyAlgorithms.IsAscii(name, SshCriticalOptions.SourceAddress))
+            {
+                ValidateData(kind, SshCriticalOptions.SourceAddress, data);
+            }
+            else if (Keys.SshKeyAlgorithms.IsAscii(name, SshCriticalOptions.VerifyRequiredName))
+            {
+                ValidateData(kind, SshCriticalOptions.VerifyRequiredName, data);
+            }
+
+            return;
+        }
+
+        foreach (var known in SshExtensions.StandardNames)
         {
             if (Keys.SshKeyAlgorithms.IsAscii(name, known))
             {
@@ -152,10 +171,10 @@ public sealed class SshOptionSet : IReadOnlyList<SshOption>
 
     private static void ValidateData(SshOptionKind kind, string name, ReadOnlySpan<byte> data)
     {
-        var field = $"{Section(kind)} {name}";
         if (kind == SshOptionKind.Critical && name is SshCriticalOptions.ForceCommandName or SshCriticalOptions.SourceAddress)
         {
             // auth-options.c: the value is a string inside the data string; anything else refuses the certificate.
+            var field = name == SshCriticalOptions.SourceAddress ? "critical option source-address" : "critical option force-command";
             var reader = new SshReader(data);
             var value = reader.ReadTextBytes(field);
             reader.EnsureAtEnd(field);
@@ -170,7 +189,7 @@ public sealed class SshOptionSet : IReadOnlyList<SshOption>
         if (IsStandard(kind, name) && !data.IsEmpty)
         {
             // auth-options.c: a known flag with data is "corrupt (extra data)".
-            ThrowHelper.Format(field, "is a flag and must have empty data");
+            ThrowHelper.Format($"{Section(kind)} {name}", "is a flag and must have empty data");
         }
     }
 

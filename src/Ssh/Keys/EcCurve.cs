@@ -112,8 +112,9 @@ public sealed class EcCurve
             ThrowHelper.Format(field, $"{Identifier} point coordinate is not below the field prime");
         }
 
-        var left = BigInteger.ModPow(y, 2, _p);
-        var right = ((BigInteger.ModPow(x, 3, _p) - (3 * x) + _b) % _p + _p) % _p;
+        // x and y are below p, so x³ − 3x + b + 3p is positive and one remainder suffices.
+        var left = y * y % _p;
+        var right = ((((x * x) - 3) * x) + _b + (3 * _p)) % _p;
         if (left != right)
         {
             ThrowHelper.Format(field, $"point is not on the {Identifier} curve");

@@ -3,6 +3,9 @@ namespace SshHsmCa.Ssh.Keys;
 /// <summary>An <c>ssh-ed25519</c> public key: 32 bytes (RFC 8709).</summary>
 public sealed class Ed25519PublicKey : SshPublicKey
 {
+    private static readonly object Refused = new();
+    private object? _nsecKey;
+
     /// <summary>Length of an Ed25519 public key.</summary>
     public const int KeyLength = 32;
 
@@ -14,6 +17,23 @@ public sealed class Ed25519PublicKey : SshPublicKey
 
     /// <summary>The 32-byte public key.</summary>
     public ReadOnlyMemory<byte> PublicKey { get; }
+
+    /// <summary>The key imported for verification, once (a CA key is verified against many times).</summary>
+    internal NSec.Cryptography.PublicKey? NSecKey
+    {
+        get
+        {
+            // One reference, published atomically; two threads racing import the same key twice, harmlessly.
+            var cached = Volatile.Read(ref _nsecKey);
+            if (cached is null)
+            {
+                cached = (object?)Signatures.Ed25519.Import(PublicKey.Span) ?? Refused;
+                Volatile.Write(ref _nsecKey, cached);
+            }
+
+            return cached as NSec.Cryptography.PublicKey;
+        }
+    }
 
     /// <inheritdoc />
     public override string KeyType => SshKeyAlgorithms.Ed25519;

@@ -59,7 +59,12 @@ public static class SshKeyAlgorithms
 
         static bool Matches(ReadOnlySpan<byte> name, string plain)
         {
-            var stem = plain.EndsWith("@openssh.com", StringComparison.Ordinal) ? plain[..^"@openssh.com".Length] : plain;
+            var stem = plain.AsSpan();
+            if (stem.EndsWith("@openssh.com", StringComparison.Ordinal))
+            {
+                stem = stem[..^"@openssh.com".Length];
+            }
+
             if (name.Length != stem.Length + CertSuffix.Length)
             {
                 return false;

@@ -78,7 +78,7 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
             ThrowHelper.Format("public key type", $"unknown or unsupported key type '{Printable(typeName)}'");
         }
 
-        var key = ReadKeyFields(type, ref reader, blob, "public key");
+        var key = ReadKeyFields(type, ref reader, blob);
         reader.EnsureAtEnd("public key");
         key._blob = blob;
         return key;
@@ -108,75 +108,75 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
     /// Reads the key fields of <paramref name="type"/> (everything after the type string), as they
     /// appear in a plain blob and, in the same order, inside a certificate.
     /// </summary>
-    internal static SshPublicKey ReadKeyFields(string type, ref SshReader reader, ReadOnlyMemory<byte> source, string field)
+    internal static SshPublicKey ReadKeyFields(string type, ref SshReader reader, ReadOnlyMemory<byte> source)
     {
         switch (type)
         {
             case SshKeyAlgorithms.Ed25519:
-                return new Ed25519PublicKey(ReadEd25519(ref reader, source, field), default);
+                return new Ed25519PublicKey(ReadEd25519(ref reader, source), default);
             case SshKeyAlgorithms.SkEd25519:
             {
-                var pk = ReadEd25519(ref reader, source, field);
-                var app = ReadApplication(ref reader, source, field);
+                var pk = ReadEd25519(ref reader, source);
+                var app = ReadApplication(ref reader, source);
                 return new SkEd25519PublicKey(pk, app, default);
             }
 
             case SshKeyAlgorithms.EcdsaP256 or SshKeyAlgorithms.EcdsaP384 or SshKeyAlgorithms.EcdsaP521:
             {
                 var curve = EcCurve.FromKeyType(type)!;
-                var q = ReadEcPoint(ref reader, source, curve, field);
+                var q = ReadEcPoint(ref reader, source, curve);
                 return new EcdsaPublicKey(curve, q, default);
             }
 
             case SshKeyAlgorithms.SkEcdsaP256:
             {
-                var q = ReadEcPoint(ref reader, source, EcCurve.NistP256, field);
-                var app = ReadApplication(ref reader, source, field);
+                var q = ReadEcPoint(ref reader, source, EcCurve.NistP256);
+                var app = ReadApplication(ref reader, source);
                 return new SkEcdsaPublicKey(q, app, default);
             }
 
             case SshKeyAlgorithms.Rsa:
             {
-                var e = reader.ReadPositiveMpint($"{field} RSA exponent");
+                var e = reader.ReadPositiveMpint("public key RSA exponent");
                 var eMemory = source.Slice(reader.Position - e.Length, e.Length);
-                var n = reader.ReadPositiveMpint($"{field} RSA modulus");
+                var n = reader.ReadPositiveMpint("public key RSA modulus");
                 var nMemory = source.Slice(reader.Position - n.Length, n.Length);
-                return new RsaPublicKey(eMemory, nMemory, default, field);
+                return new RsaPublicKey(eMemory, nMemory, default, "public key");
             }
 
             default:
-                return ThrowHelper.Format<SshPublicKey>(field, $"unsupported key type '{type}'");
+                return ThrowHelper.Format<SshPublicKey>("public key type", $"unsupported key type '{type}'");
         }
     }
 
-    private static ReadOnlyMemory<byte> ReadEd25519(ref SshReader reader, ReadOnlyMemory<byte> source, string field)
+    private static ReadOnlyMemory<byte> ReadEd25519(ref SshReader reader, ReadOnlyMemory<byte> source)
     {
-        var (offset, length) = reader.ReadStringRange($"{field} Ed25519 key");
+        var (offset, length) = reader.ReadStringRange("public key Ed25519 key");
         if (length != Ed25519PublicKey.KeyLength)
         {
-            ThrowHelper.Format($"{field} Ed25519 key", $"must be 32 bytes, got {length}");
+            ThrowHelper.Format("public key Ed25519 key", $"must be 32 bytes, got {length}");
         }
 
         return source.Slice(offset, length);
     }
 
-    private static ReadOnlyMemory<byte> ReadEcPoint(ref SshReader reader, ReadOnlyMemory<byte> source, EcCurve curve, string field)
+    private static ReadOnlyMemory<byte> ReadEcPoint(ref SshReader reader, ReadOnlyMemory<byte> source, EcCurve curve)
     {
-        var curveName = reader.ReadString($"{field} curve");
+        var curveName = reader.ReadString("public key curve");
         if (!SshKeyAlgorithms.IsAscii(curveName, curve.Identifier))
         {
-            ThrowHelper.Format($"{field} curve", $"'{Printable(curveName)}' does not match the key type's curve {curve.Identifier}");
+            ThrowHelper.Format("public key curve", $"'{Printable(curveName)}' does not match the key type's curve {curve.Identifier}");
         }
 
-        var (offset, length) = reader.ReadStringRange($"{field} EC point");
+        var (offset, length) = reader.ReadStringRange("public key EC point");
         var q = source.Slice(offset, length);
-        curve.ValidatePoint(q.Span, $"{field} EC point");
+        curve.ValidatePoint(q.Span, "public key EC point");
         return q;
     }
 
-    private static ReadOnlyMemory<byte> ReadApplication(ref SshReader reader, ReadOnlyMemory<byte> source, string field)
+    private static ReadOnlyMemory<byte> ReadApplication(ref SshReader reader, ReadOnlyMemory<byte> source)
     {
-        var app = reader.ReadTextBytes($"{field} application");
+        var app = reader.ReadTextBytes("public key application");
         return source.Slice(reader.Position - app.Length, app.Length);
     }
 

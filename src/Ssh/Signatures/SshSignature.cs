@@ -29,10 +29,10 @@ public sealed class SshSignature
 
     /// <summary>Parses a signature blob strictly; the result keeps slices of <paramref name="blob"/>.</summary>
     /// <exception cref="SshFormatException">Malformed, unknown algorithm or trailing bytes.</exception>
-    public static SshSignature Parse(ReadOnlyMemory<byte> blob, string field = "signature")
+    public static SshSignature Parse(ReadOnlyMemory<byte> blob)
     {
         var reader = new SshReader(blob.Span);
-        var algorithmName = reader.ReadString($"{field} algorithm");
+        var algorithmName = reader.ReadString("signature algorithm");
         string? algorithm = null;
         foreach (var candidate in SshSignatureAlgorithms.All)
         {
@@ -45,46 +45,46 @@ public sealed class SshSignature
 
         if (algorithm is null)
         {
-            return ThrowHelper.Format<SshSignature>($"{field} algorithm", $"unknown signature algorithm '{SshPublicKey.Printable(algorithmName)}'");
+            return ThrowHelper.Format<SshSignature>("signature algorithm", $"unknown signature algorithm '{SshPublicKey.Printable(algorithmName)}'");
         }
 
-        var (offset, length) = reader.ReadStringRange($"{field} body");
+        var (offset, length) = reader.ReadStringRange("signature body");
         var body = blob.Slice(offset, length);
         switch (algorithm)
         {
             case SshSignatureAlgorithms.Ed25519:
                 if (length != 64)
                 {
-                    ThrowHelper.Format($"{field} body", $"an Ed25519 signature is 64 bytes, got {length}");
+                    ThrowHelper.Format("signature body", $"an Ed25519 signature is 64 bytes, got {length}");
                 }
 
                 break;
             case SshSignatureAlgorithms.EcdsaP256 or SshSignatureAlgorithms.EcdsaP384 or SshSignatureAlgorithms.EcdsaP521:
-                ValidateEcdsaBody(body.Span, EcCurve.FromKeyType(algorithm)!, field);
+                ValidateEcdsaBody(body.Span, EcCurve.FromKeyType(algorithm)!);
                 break;
             case SshSignatureAlgorithms.SkEcdsaP256:
-                ValidateEcdsaBody(body.Span, EcCurve.NistP256, field);
-                ReadSkTrailer(ref reader, field);
+                ValidateEcdsaBody(body.Span, EcCurve.NistP256);
+                ReadSkTrailer(ref reader);
                 break;
             case SshSignatureAlgorithms.SkEd25519:
                 if (length != 64)
                 {
-                    ThrowHelper.Format($"{field} body", $"an Ed25519 signature is 64 bytes, got {length}");
+                    ThrowHelper.Format("signature body", $"an Ed25519 signature is 64 bytes, got {length}");
                 }
 
-                ReadSkTrailer(ref reader, field);
+                ReadSkTrailer(ref reader);
                 break;
             default:
                 // RSA: the body is the PKCS#1 v1.5 signature, at most the largest modulus.
                 if (length == 0 || length > SshLimits.MaxRsaModulusBits / 8)
                 {
-                    ThrowHelper.Format($"{field} body", $"an RSA signature of {length} bytes is out of range");
+                    ThrowHelper.Format("signature body", $"an RSA signature of {length} bytes is out of range");
                 }
 
                 break;
         }
 
-        reader.EnsureAtEnd(field);
+        reader.EnsureAtEnd("signature");
         return new SshSignature(algorithm, body, blob);
     }
 
@@ -109,26 +109,26 @@ public sealed class SshSignature
         return fixedSize;
     }
 
-    private static void ValidateEcdsaBody(ReadOnlySpan<byte> body, EcCurve curve, string field)
+    private static void ValidateEcdsaBody(ReadOnlySpan<byte> body, EcCurve curve)
     {
         var reader = new SshReader(body);
-        var r = reader.ReadPositiveMpint($"{field} ECDSA r");
-        var s = reader.ReadPositiveMpint($"{field} ECDSA s");
-        reader.EnsureAtEnd($"{field} ECDSA body");
+        var r = reader.ReadPositiveMpint("signature ECDSA r");
+        var s = reader.ReadPositiveMpint("signature ECDSA s");
+        reader.EnsureAtEnd("signature ECDSA body");
         if (r.IsEmpty || s.IsEmpty)
         {
-            ThrowHelper.Format($"{field} body", "ECDSA r and s must be non-zero");
+            ThrowHelper.Format("signature body", "ECDSA r and s must be non-zero");
         }
 
         if (r.Length > curve.FieldSize || s.Length > curve.FieldSize)
         {
-            ThrowHelper.Format($"{field} body", $"ECDSA r or s is longer than the {curve.Identifier} field");
+            ThrowHelper.Format("signature body", $"ECDSA r or s is longer than the {curve.Identifier} field");
         }
     }
 
-    private static void ReadSkTrailer(ref SshReader reader, string field)
+    private static void ReadSkTrailer(ref SshReader reader)
     {
-        reader.ReadByte($"{field} flags");
-        reader.ReadUInt32($"{field} counter");
+        reader.ReadByte("signature flags");
+        reader.ReadUInt32("signature counter");
     }
 }

@@ -19,7 +19,7 @@ public static class SshSignatureVerifier
         {
             case Ed25519PublicKey ed:
                 return algorithm == SshSignatureAlgorithms.Ed25519
-                    ? Result(Ed25519.Verify(ed.PublicKey.Span, data, signature.Body.Span))
+                    ? Result(Ed25519.Verify(ed, data, signature.Body.Span))
                     : SignatureVerification.AlgorithmMismatch;
 
             case EcdsaPublicKey ec:

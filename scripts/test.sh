@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test project in SshHsmCa.sln, then prints one line "N passed, N failed" summed over
+# all TRX results. Exit status is non-zero when a test failed or nothing ran.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-test-deps.sh || exit 1
+
+results=TestResults
+rm -rf "$results"
+dotnet test SshHsmCa.sln -c Release --logger "trx" --results-directory "$results" "$@"
+status=$?
+
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+  echo "no test results found in $results" >&2
+  status=1
+fi
+
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
