@@ -5,6 +5,8 @@ namespace SshHsmCa.Ssh.Keys;
 /// <summary>An <c>ecdsa-sha2-nistp256/384/521</c> public key (RFC 5656), point checked on the curve.</summary>
 public sealed class EcdsaPublicKey : SshPublicKey
 {
+    private Signatures.AlgorithmPool<ECDsa>? _verifiers;
+
     internal EcdsaPublicKey(EcCurve curve, ReadOnlyMemory<byte> q, ReadOnlyMemory<byte> blob)
         : base(blob)
     {
@@ -58,6 +60,10 @@ public sealed class EcdsaPublicKey : SshPublicKey
             Y = Q.Span.Slice(1 + Curve.FieldSize, Curve.FieldSize).ToArray(),
         },
     };
+
+    /// <summary>Imported instances for verification, created on first use.</summary>
+    internal Signatures.AlgorithmPool<ECDsa> Verifiers =>
+        _verifiers ?? Interlocked.CompareExchange(ref _verifiers, new(() => ECDsa.Create(ToParameters())), null) ?? _verifiers;
 
     /// <inheritdoc />
     public override void WriteKeyFields(SshWriter writer)

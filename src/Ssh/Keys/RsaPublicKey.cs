@@ -6,6 +6,8 @@ namespace SshHsmCa.Ssh.Keys;
 /// <summary>An <c>ssh-rsa</c> public key (RFC 4253 §6.6). The size is read exactly from the modulus.</summary>
 public sealed class RsaPublicKey : SshPublicKey
 {
+    private Signatures.AlgorithmPool<RSA>? _verifiers;
+
     internal RsaPublicKey(ReadOnlyMemory<byte> exponent, ReadOnlyMemory<byte> modulus, ReadOnlyMemory<byte> blob, string field)
         : base(blob)
     {
@@ -66,6 +68,10 @@ public sealed class RsaPublicKey : SshPublicKey
 
     /// <summary>The key as .NET RSA parameters, for verification.</summary>
     public RSAParameters ToParameters() => new() { Exponent = Exponent.ToArray(), Modulus = Modulus.ToArray() };
+
+    /// <summary>Imported instances for verification, created on first use.</summary>
+    internal Signatures.AlgorithmPool<RSA> Verifiers =>
+        _verifiers ?? Interlocked.CompareExchange(ref _verifiers, new(() => RSA.Create(ToParameters())), null) ?? _verifiers;
 
     /// <inheritdoc />
     public override void WriteKeyFields(SshWriter writer)

@@ -28,10 +28,7 @@ public static class SshSignatureVerifier
                     return SignatureVerification.AlgorithmMismatch;
                 }
 
-                using (var ecdsa = ECDsa.Create(ec.ToParameters()))
-                {
-                    return Result(ecdsa.VerifyData(data, signature.GetEcdsaFixed(ec.Curve), ec.Curve.Hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
-                }
+                return Result(VerifyEcdsa(ec, data, signature));
 
             case RsaPublicKey rsaKey:
                 if (algorithm == SshSignatureAlgorithms.RsaSha1)
@@ -52,6 +49,16 @@ public static class SshSignatureVerifier
         }
     }
 
+    private static bool VerifyEcdsa(EcdsaPublicKey key, ReadOnlySpan<byte> data, SshSignature signature)
+    {
+        // Hash here so the pooled instance only sees fixed-size inputs (a span cannot enter the lambda).
+        Span<byte> hash = stackalloc byte[64];
+        var length = CryptographicOperations.HashData(key.Curve.Hash, data, hash);
+        var digest = hash[..length].ToArray();
+        var rs = signature.GetEcdsaFixed(key.Curve);
+        return key.Verifiers.Use(ecdsa => ecdsa.VerifyHash(digest, rs, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+    }
+
     private static bool VerifyRsa(RsaPublicKey key, ReadOnlySpan<byte> data, SshSignature signature)
     {
         var body = signature.Body.Span;
@@ -63,8 +70,11 @@ public static class SshSignatureVerifier
         // ssh-rsa.c: a signature shorter than the modulus is left-padded with zeros.
         var padded = new byte[key.ModulusLength];
         body.CopyTo(padded.AsSpan(key.ModulusLength - body.Length));
-        using var rsa = RSA.Create(key.ToParameters());
-        return rsa.VerifyData(data, padded, RsaDigestInfo.HashFor(signature.Algorithm), RSASignaturePadding.Pkcs1);
+        var hashName = RsaDigestInfo.HashFor(signature.Algorithm);
+        Span<byte> hash = stackalloc byte[64];
+        var length = CryptographicOperations.HashData(hashName, data, hash);
+        var digest = hash[..length].ToArray();
+        return key.Verifiers.Use(rsa => rsa.VerifyHash(digest, padded, hashName, RSASignaturePadding.Pkcs1));
     }
 
     private static SignatureVerification Result(bool ok) => ok ? SignatureVerification.Valid : SignatureVerification.Invalid;
