@@ -1,0 +1,350 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
+using SshHsmCa.Ssh;
+using SshHsmCa.Ssh.Keys;
+using SshHsmCa.Ssh.Signatures;
+
+namespace SshHsmCa.Hsm.Pkcs11;
+
+/// <summary>
+/// A CA key on a PKCS#11 token: a pool of sessions, each signature verified in software before it
+/// is returned, and recovery after device faults without a restart (spec/hardware.md §1).
+/// </summary>
+public sealed class Pkcs11CaKey : ICaKey
+{
+    private readonly Pkcs11Uri _uri;
+    private readonly byte[] _pin;
+    private readonly Pkcs11CaKeyOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _recoveryLock = new(1, 1);
+    private Pkcs11Generation? _current;
+    private bool _disposed;
+
+    private Pkcs11CaKey(Pkcs11Uri uri, byte[] pin, Pkcs11CaKeyOptions options, ILogger logger)
+    {
+        _uri = uri;
+        _pin = pin;
+        _options = options;
+        _logger = logger;
+        Description = uri.Describe();
+        PublicKey = null!;
+    }
+
+    /// <inheritdoc />
+    public SshPublicKey PublicKey { get; private set; }
+
+    /// <inheritdoc />
+    public string Description { get; }
+
+    /// <summary>The CA key's SHA256 fingerprint.</summary>
+    public string Fingerprint { get; private set; } = string.Empty;
+
+    /// <inheritdoc />
+    public bool IsAvailable => Volatile.Read(ref _current) is { IsBroken: false };
+
+    /// <summary>Sessions in the current pool (0 while unavailable).</summary>
+    public int PoolSize => Volatile.Read(ref _current)?.Size ?? 0;
+
+    /// <summary>Sessions idle right now (metrics).</summary>
+    public int IdleSessions => Volatile.Read(ref _current)?.IdleCount ?? 0;
+
+    /// <summary>Times the backend rebuilt its sessions after a fault.</summary>
+    public int Recoveries { get; private set; }
+
+    /// <summary>The SSH signature algorithm this key signs with.</summary>
+    public string SignatureAlgorithm => PublicKey switch
+    {
+        RsaPublicKey => _options.RsaSignatureAlgorithm,
+        _ => PublicKey.KeyType,
+    };
+
+    /// <summary>
+    /// Opens the key: finds the token, logs in, finds the key, checks it against the expected
+    /// public key, and fills the session pool. Fails with the kind an operator can act on.
+    /// </summary>
+    /// <param name="options">Where the key is.</param>
+    /// <param name="pin">The user PIN (copied; kept in memory to log in again after a fault).</param>
+    /// <param name="logger">Logger; never receives the PIN.</param>
+    public static Pkcs11CaKey Open(Pkcs11CaKeyOptions options, ReadOnlySpan<byte> pin, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.RsaSignatureAlgorithm is not (SshSignatureAlgorithms.RsaSha512 or SshSignatureAlgorithms.RsaSha256))
+        {
+            throw new HsmException(HsmErrorKind.Configuration, $"RSA CA keys sign rsa-sha2-512 or rsa-sha2-256, not '{options.RsaSignatureAlgorithm}'");
+        }
+
+        if (options.PoolSize is < 1 or > 256)
+        {
+            throw new HsmException(HsmErrorKind.Configuration, $"pool size {options.PoolSize} is outside 1..256");
+        }
+
+        var key = new Pkcs11CaKey(Pkcs11Uri.Parse(options.Uri), pin.ToArray(), options, logger ?? NullLogger.Instance);
+        var (generation, publicKey) = key.BuildGeneration();
+        key._current = generation;
+        key.PublicKey = publicKey;
+        key.Fingerprint = publicKey.GetSha256Fingerprint();
+        key.CheckExpected();
+        key.LogReady(generation);
+        return key;
+    }
+
+    /// <inheritdoc />
+    public Task<SshSignature> SignAsync(ReadOnlyMemory<byte> toBeSigned, CancellationToken cancellationToken = default) =>
+        SignCoreAsync(toBeSigned, verify: true, cancellationToken);
+
+    /// <summary>The raw device rate without software verification: benchmarks only, never for issuing.</summary>
+    internal Task<SshSignature> SignUnverifiedAsync(ReadOnlyMemory<byte> toBeSigned, CancellationToken cancellationToken = default) =>
+        SignCoreAsync(toBeSigned, verify: false, cancellationToken);
+
+    private async Task<SshSignature> SignCoreAsync(ReadOnlyMemory<byte> toBeSigned, bool verify, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.SignTimeout);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var generation = await GetHealthyGenerationAsync(deadline.Token).ConfigureAwait(false);
+            var session = await generation.RentAsync(deadline.Token).ConfigureAwait(false);
+            var work = Task.Run(() => SignOnSession(generation, session, toBeSigned), CancellationToken.None);
+            byte[] raw;
+            try
+            {
+                raw = await work.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The native call cannot be interrupted: the session goes back (or is closed) when it returns.
+                _ = work.ContinueWith(t => generation.Return(session), TaskScheduler.Default);
+                throw;
+            }
+            catch (Pkcs11Exception e)
+            {
+                generation.Return(session);
+                throw Fault(generation, e);
+            }
+
+            generation.Return(session);
+            var signature = Encode(raw);
+            if (verify)
+            {
+                var verdict = SshSignatureVerifier.Verify(PublicKey, toBeSigned.Span, signature);
+                if (verdict != SignatureVerification.Valid)
+                {
+                    Pkcs11Log.BadSignature(_logger, Description, verdict.ToString());
+                    generation.MarkBroken();
+                    throw new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: the device returned a signature that does not verify ({verdict}); it was not released");
+                }
+            }
+
+            return signature;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            Pkcs11Log.Timeout(_logger, Description, elapsed.TotalMilliseconds);
+            throw new HsmException(HsmErrorKind.Timeout, $"{Description}: no signature within {_options.SignTimeout.TotalSeconds:0.###} s");
+        }
+    }
+
+    private HsmException Fault(Pkcs11Generation generation, Pkcs11Exception e)
+    {
+        if (Pkcs11Errors.IsSessionFault(e.RV))
+        {
+            Pkcs11Log.Fault(_logger, Description, e.RV.ToString());
+            generation.MarkBroken();
+        }
+
+        return new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: signing failed with {e.RV}", e);
+    }
+
+    private byte[] SignOnSession(Pkcs11Generation generation, ISession session, ReadOnlyMemory<byte> toBeSigned)
+    {
+        var f = Pkcs11Library.Factories.MechanismFactory;
+        switch (PublicKey)
+        {
+            case Ed25519PublicKey:
+            {
+                using var mechanism = f.Create(Pkcs11Constants.CkmEddsa);
+                return session.Sign(mechanism, generation.Key, toBeSigned.ToArray());
+            }
+
+            case EcdsaPublicKey ec:
+            {
+                // SoftHSM has no CKM_ECDSA_SHA*: hash on the host with the curve's hash (RFC 5656 §6.2.1).
+                var digest = CryptographicOperations.HashData(ec.Curve.Hash, toBeSigned.Span);
+                using var mechanism = f.Create(CKM.CKM_ECDSA);
+                return session.Sign(mechanism, generation.Key, digest);
+            }
+
+            default:
+            {
+                var combined = _options.RsaSignatureAlgorithm == SshSignatureAlgorithms.RsaSha512 ? CKM.CKM_SHA512_RSA_PKCS : CKM.CKM_SHA256_RSA_PKCS;
+                if (Array.IndexOf(generation.Mechanisms, (ulong)combined) >= 0)
+                {
+                    using var mechanism = f.Create(combined);
+                    return session.Sign(mechanism, generation.Key, toBeSigned.ToArray());
+                }
+
+                // A token with raw RSA only: sign DigestInfo ‖ H(data), as ssh-pkcs11.c does.
+                using var raw = f.Create(CKM.CKM_RSA_PKCS);
+                return session.Sign(raw, generation.Key, RsaDigestInfo.Create(_options.RsaSignatureAlgorithm, toBeSigned.Span));
+            }
+        }
+    }
+
+    private SshSignature Encode(byte[] raw)
+    {
+        try
+        {
+            return PublicKey switch
+            {
+                Ed25519PublicKey => SshSignatureEncoder.FromEd25519(raw),
+                EcdsaPublicKey ec when raw.Length == 2 * ec.Curve.FieldSize => SshSignatureEncoder.FromEcdsaFixed(ec.Curve, raw),
+                EcdsaPublicKey ec => SshSignatureEncoder.FromEcdsaDer(ec.Curve, raw),
+                RsaPublicKey rsa => SshSignatureEncoder.FromRsaPkcs1(_options.RsaSignatureAlgorithm, raw, rsa.ModulusLength),
+                _ => throw new HsmException(HsmErrorKind.UnsupportedKey, $"{Description}: {PublicKey.KeyType} cannot sign here"),
+            };
+        }
+        catch (SshFormatException e)
+        {
+            Volatile.Read(ref _current)?.MarkBroken();
+            throw new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: the device returned a malformed signature: {e.Message}", e);
+        }
+    }
+
+    private async ValueTask<Pkcs11Generation> GetHealthyGenerationAsync(CancellationToken cancellationToken)
+    {
+        var current = Volatile.Read(ref _current);
+        if (current is { IsBroken: false })
+        {
+            return current;
+        }
+
+        await _recoveryLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            current = _current;
+            if (current is { IsBroken: false })
+            {
+                return current;
+            }
+
+            ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // Drain: closing all sessions of the old token also invalidates sessions still rented;
+            // their signers see a session error and fail with DeviceUnavailable.
+            current?.Dispose();
+            Volatile.Write(ref _current, null);
+            try
+            {
+                var (next, found) = await Task.Run(BuildGeneration, cancellationToken).ConfigureAwait(false);
+                if (!found.Equals(PublicKey))
+                {
+                    next.Dispose();
+                    throw new HsmException(HsmErrorKind.KeyMismatch, $"{Description}: after recovery the token holds another key ({found.GetSha256Fingerprint()}, expected {PublicKey.GetSha256Fingerprint()}); refusing to sign");
+                }
+
+                Recoveries++;
+                Volatile.Write(ref _current, next);
+                LogReady(next);
+                return next;
+            }
+            catch (HsmException e)
+            {
+                Pkcs11Log.RecoveryFailed(_logger, Description, e.Kind, e.Message);
+                throw new HsmException(e.Kind == HsmErrorKind.KeyMismatch ? HsmErrorKind.KeyMismatch : HsmErrorKind.DeviceUnavailable, e.Message, e);
+            }
+        }
+        finally
+        {
+            _recoveryLock.Release();
+        }
+    }
+
+    /// <summary>Finds the token, logs in, finds the key and opens the pool: one synchronous attempt.</summary>
+    private (Pkcs11Generation Generation, SshPublicKey PublicKey) BuildGeneration()
+    {
+        var token = Pkcs11Token.Open(_uri, _pin, _options.ModulePath);
+        var sessions = new List<ISession>();
+        try
+        {
+            var (key, publicKey) = Pkcs11KeyReader.Find(token.Anchor, _uri);
+            var mechanisms = token.Slot.GetMechanismList().Select(m => (ulong)m).ToArray();
+            var size = _options.PoolSize;
+            if (token.MaxSessionCount is > 1 and < ulong.MaxValue / 2)
+            {
+                // Keep one for the anchor session.
+                size = (int)Math.Min((ulong)size, token.MaxSessionCount - 1);
+            }
+
+            for (var i = 0; i < size; i++)
+            {
+                sessions.Add(token.Slot.OpenSession(SessionType.ReadOnly));
+            }
+
+            return (new Pkcs11Generation(token, key, sessions, mechanisms), publicKey);
+        }
+        catch (Pkcs11Exception e)
+        {
+            sessions.ForEach(Pkcs11Generation.Close);
+            token.Dispose();
+            throw Pkcs11Errors.ToHsmException(e, $"{Description}: opening sessions");
+        }
+        catch
+        {
+            sessions.ForEach(Pkcs11Generation.Close);
+            token.Dispose();
+            throw;
+        }
+    }
+
+    private void LogReady(Pkcs11Generation generation)
+    {
+        Pkcs11Log.Ready(_logger, Description, Fingerprint, SignatureAlgorithm, generation.Size);
+    }
+
+    private void CheckExpected()
+    {
+        var expected = _options.ExpectedPublicKey?.Trim();
+        if (string.IsNullOrEmpty(expected))
+        {
+            return;
+        }
+
+        var expectedFingerprint = expected.StartsWith("SHA256:", StringComparison.Ordinal)
+            ? expected
+            : SshPublicKey.ParseLine(expected).GetSha256Fingerprint();
+        if (expectedFingerprint != PublicKey.GetSha256Fingerprint())
+        {
+            _current?.Dispose();
+            throw new HsmException(HsmErrorKind.KeyMismatch, $"{Description}: the token's key is {PublicKey.GetSha256Fingerprint()}, the configuration expects {expectedFingerprint}");
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _recoveryLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _current?.Dispose();
+            _current = null;
+            CryptographicOperations.ZeroMemory(_pin);
+        }
+        finally
+        {
+            _recoveryLock.Release();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
+
+namespace SshHsmCa.Hsm.Pkcs11;
+
+/// <summary>
+/// One loaded PKCS#11 module per path per process. Disposing a library calls C_Finalize for every
+/// user of the module in the process (spec/hardware.md §1), so modules are never unloaded here.
+/// </summary>
+public static class Pkcs11Library
+{
+    private static readonly ConcurrentDictionary<string, Lazy<IPkcs11Library>> Libraries = new(StringComparer.Ordinal);
+    private static int _resolverInstalled;
+
+    /// <summary>The factories shared by every module.</summary>
+    public static Pkcs11InteropFactories Factories { get; } = new();
+
+    /// <summary>Loads (once) and returns the module at <paramref name="modulePath"/>.</summary>
+    /// <exception cref="HsmException">Kind Configuration when the module cannot be loaded.</exception>
+    public static IPkcs11Library Get(string modulePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modulePath);
+        InstallLibdlResolver();
+        var lazy = Libraries.GetOrAdd(Path.GetFullPath(modulePath), path => new Lazy<IPkcs11Library>(() => Load(path)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch (HsmException)
+        {
+            Libraries.TryRemove(Path.GetFullPath(modulePath), out _);
+            throw;
+        }
+    }
+
+    private static IPkcs11Library Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new HsmException(HsmErrorKind.Configuration, $"PKCS#11 module {path} does not exist");
+        }
+
+        try
+        {
+            return Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, path, AppType.MultiThreaded);
+        }
+        catch (Exception e) when (e is Pkcs11Exception or UnmanagedException or DllNotFoundException)
+        {
+            throw new HsmException(HsmErrorKind.Configuration, $"PKCS#11 module {path} could not be loaded: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Pkcs11Interop 5.3.0 P/Invokes dlopen from "libdl"; Debian 12 has only libdl.so.2
+    /// (Pkcs11Interop issue #239, spec/hardware.md §1).
+    /// </summary>
+    private static void InstallLibdlResolver()
+    {
+        if (Interlocked.Exchange(ref _resolverInstalled, 1) == 1)
+        {
+            return;
+        }
+
+        NativeLibrary.SetDllImportResolver(typeof(Pkcs11InteropFactories).Assembly, Resolve);
+
+        static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
+            name == "libdl" && NativeLibrary.TryLoad("libdl.so.2", assembly, searchPath, out var handle) ? handle : IntPtr.Zero;
+    }
+}
