@@ -2,7 +2,7 @@
 # Installs the Debian packages the test suites need. Idempotent: does nothing when all are present.
 set -euo pipefail
 
-packages=(openssh-client)
+packages=(openssh-client openssh-server softhsm2)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -16,6 +16,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-for tool in ssh-keygen; do
+for tool in ssh-keygen ssh /usr/sbin/sshd softhsm2-util; do
   command -v "$tool" >/dev/null || { echo "required tool $tool is missing after install" >&2; exit 1; }
 done

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Net.Pkcs11Interop.Common;
@@ -16,7 +17,7 @@ namespace SshHsmCa.Hsm.Pkcs11;
 /// </summary>
 public sealed class Pkcs11CaKey : ICaKey
 {
-    private readonly Pkcs11Uri _uri;
+    private readonly Pkcs11KeyUri _uri;
     private readonly byte[] _pin;
     private readonly Pkcs11CaKeyOptions _options;
     private readonly ILogger _logger;
@@ -24,7 +25,7 @@ public sealed class Pkcs11CaKey : ICaKey
     private Pkcs11Generation? _current;
     private bool _disposed;
 
-    private Pkcs11CaKey(Pkcs11Uri uri, byte[] pin, Pkcs11CaKeyOptions options, ILogger logger)
+    private Pkcs11CaKey(Pkcs11KeyUri uri, byte[] pin, Pkcs11CaKeyOptions options, ILogger logger)
     {
         _uri = uri;
         _pin = pin;
@@ -82,7 +83,7 @@ public sealed class Pkcs11CaKey : ICaKey
             throw new HsmException(HsmErrorKind.Configuration, $"pool size {options.PoolSize} is outside 1..256");
         }
 
-        var key = new Pkcs11CaKey(Pkcs11Uri.Parse(options.Uri), pin.ToArray(), options, logger ?? NullLogger.Instance);
+        var key = new Pkcs11CaKey(Pkcs11KeyUri.Parse(options.Uri), pin.ToArray(), options, logger ?? NullLogger.Instance);
         var (generation, publicKey) = key.BuildGeneration();
         key._current = generation;
         key.PublicKey = publicKey;
@@ -108,8 +109,23 @@ public sealed class Pkcs11CaKey : ICaKey
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var generation = await GetHealthyGenerationAsync(deadline.Token).ConfigureAwait(false);
-            var session = await generation.RentAsync(deadline.Token).ConfigureAwait(false);
+            Pkcs11Generation generation;
+            ISession session;
+            while (true)
+            {
+                generation = await GetHealthyGenerationAsync(deadline.Token).ConfigureAwait(false);
+                try
+                {
+                    session = await generation.RentAsync(deadline.Token).ConfigureAwait(false);
+                    break;
+                }
+                catch (ChannelClosedException)
+                {
+                    // The generation was replaced while we waited for a session: wait on the new
+                    // one. The deadline bounds this loop.
+                }
+            }
+
             var work = Task.Run(() => SignOnSession(generation, session, toBeSigned), CancellationToken.None);
             byte[] raw;
             try
@@ -236,9 +252,12 @@ public sealed class Pkcs11CaKey : ICaKey
 
             ObjectDisposedException.ThrowIf(_disposed, this);
 
-            // Drain: closing all sessions of the old token also invalidates sessions still rented;
-            // their signers see a session error and fail with DeviceUnavailable.
-            current?.Dispose();
+            // Drain: wait for signatures still running on the old sessions, then close them all.
+            if (current is not null)
+            {
+                await current.DrainAsync(_options.SignTimeout).ConfigureAwait(false);
+            }
+
             Volatile.Write(ref _current, null);
             try
             {
@@ -338,7 +357,11 @@ public sealed class Pkcs11CaKey : ICaKey
             }
 
             _disposed = true;
-            _current?.Dispose();
+            if (_current is not null)
+            {
+                await _current.DrainAsync(_options.SignTimeout).ConfigureAwait(false);
+            }
+
             _current = null;
             CryptographicOperations.ZeroMemory(_pin);
         }

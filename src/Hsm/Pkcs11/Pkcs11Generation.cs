@@ -12,7 +12,10 @@ namespace SshHsmCa.Hsm.Pkcs11;
 internal sealed class Pkcs11Generation : IDisposable
 {
     private readonly Channel<ISession> _idle;
+    private readonly Lock _closing = new();
     private int _broken;
+    private int _rented;
+    private bool _disposed;
 
     public Pkcs11Generation(Pkcs11Token token, IObjectHandle key, IReadOnlyList<ISession> sessions, ulong[] mechanisms)
     {
@@ -43,14 +46,31 @@ internal sealed class Pkcs11Generation : IDisposable
 
     public void MarkBroken() => Interlocked.Exchange(ref _broken, 1);
 
-    public ValueTask<ISession> RentAsync(CancellationToken cancellationToken) => _idle.Reader.ReadAsync(cancellationToken);
+    public async ValueTask<ISession> RentAsync(CancellationToken cancellationToken)
+    {
+        var session = await _idle.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _rented);
+        return session;
+    }
 
     /// <summary>Gives a session back, or closes it when this generation is over.</summary>
     public void Return(ISession session)
     {
-        if (IsBroken || !_idle.Writer.TryWrite(session))
+        Interlocked.Decrement(ref _rented);
+        if (!IsBroken && _idle.Writer.TryWrite(session))
         {
-            Close(session);
+            return;
+        }
+
+        lock (_closing)
+        {
+            // After Dispose, C_CloseAllSessions has closed it already, and its handle number may
+            // belong to a session of the next generation by now (SoftHSM reuses handles):
+            // closing it again could close someone else's session.
+            if (!_disposed)
+            {
+                Close(session);
+            }
         }
     }
 
@@ -69,15 +89,41 @@ internal sealed class Pkcs11Generation : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Ends this generation once no signature is running on it any more (or the timeout passed):
+    /// closing a session while another thread signs on it crashed SoftHSM (SIGSEGV) here.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout)
     {
         MarkBroken();
         _idle.Writer.TryComplete();
-        while (_idle.Reader.TryRead(out var session))
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (Volatile.Read(ref _rented) > 0 && System.Diagnostics.Stopwatch.GetElapsedTime(started) < timeout)
         {
-            Close(session);
+            await Task.Delay(2).ConfigureAwait(false);
         }
 
-        Token.Dispose();
+        Dispose();
+    }
+
+    /// <summary>Ends this generation: every session of the application on the slot is closed at once.</summary>
+    public void Dispose()
+    {
+        MarkBroken();
+        lock (_closing)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _idle.Writer.TryComplete();
+            while (_idle.Reader.TryRead(out _))
+            {
+            }
+
+            Token.Dispose();
+        }
     }
 }

@@ -112,7 +112,7 @@ public static class Pkcs11KeyCeremony
         return entries;
     }
 
-    private static Pkcs11Uri KeyUri(Pkcs11Token token, string? label, byte[] id)
+    private static Pkcs11KeyUri KeyUri(Pkcs11Token token, string? label, byte[] id)
     {
         var uri = $"pkcs11:token={Uri.EscapeDataString(token.Label)};id={string.Concat(id.Select(b => $"%{b:x2}"))}";
         if (label is not null)
@@ -120,7 +120,7 @@ public static class Pkcs11KeyCeremony
             uri += $";object={Uri.EscapeDataString(label)}";
         }
 
-        return Pkcs11Uri.Parse(uri);
+        return Pkcs11KeyUri.Parse(uri);
     }
 
     private static void DisposeAll(List<IObjectAttribute> attributes)

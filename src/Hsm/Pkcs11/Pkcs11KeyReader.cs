@@ -9,7 +9,7 @@ namespace SshHsmCa.Hsm.Pkcs11;
 /// <summary>Finds a key pair on a token and reads its public half into OpenSSH form (spec/openssh.md §2, "Reading the CA public key").</summary>
 internal static class Pkcs11KeyReader
 {
-    public static (IObjectHandle Private, SshPublicKey Public) Find(ISession session, Pkcs11Uri uri)
+    public static (IObjectHandle Private, SshPublicKey Public) Find(ISession session, Pkcs11KeyUri uri)
     {
         var a = Pkcs11Library.Factories.ObjectAttributeFactory;
         var template = new List<IObjectAttribute> { a.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY) };
@@ -41,7 +41,7 @@ internal static class Pkcs11KeyReader
         return (privateKey, ReadPublic(session, uri, id, keyType, privateKey));
     }
 
-    private static SshPublicKey ReadPublic(ISession session, Pkcs11Uri uri, byte[] id, ulong keyType, IObjectHandle privateKey)
+    private static SshPublicKey ReadPublic(ISession session, Pkcs11KeyUri uri, byte[] id, ulong keyType, IObjectHandle privateKey)
     {
         var a = Pkcs11Library.Factories.ObjectAttributeFactory;
         var publics = session.FindAllObjects([a.Create(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY), a.Create(CKA.CKA_ID, id)]);

@@ -43,7 +43,7 @@ public sealed class Pkcs11Token : IDisposable
     /// <param name="pin">The user PIN.</param>
     /// <param name="modulePath">The module when the URI has none.</param>
     /// <param name="readWrite">Open the anchor session read-write (key generation).</param>
-    public static Pkcs11Token Open(Pkcs11Uri uri, ReadOnlySpan<byte> pin, string? modulePath = null, bool readWrite = false)
+    public static Pkcs11Token Open(Pkcs11KeyUri uri, ReadOnlySpan<byte> pin, string? modulePath = null, bool readWrite = false)
     {
         ArgumentNullException.ThrowIfNull(uri);
         var path = uri.ModulePath ?? modulePath
@@ -72,7 +72,7 @@ public sealed class Pkcs11Token : IDisposable
         }
     }
 
-    private static ISlot FindSlot(IPkcs11Library library, Pkcs11Uri uri)
+    private static ISlot FindSlot(IPkcs11Library library, Pkcs11KeyUri uri)
     {
         List<ISlot> slots;
         try

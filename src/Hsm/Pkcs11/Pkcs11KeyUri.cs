@@ -9,9 +9,9 @@ namespace SshHsmCa.Hsm.Pkcs11;
 /// attributes are refused (RFC 7512 §2.3 lets a consumer refuse what it does not understand,
 /// and a typo must not select another key). A PIN in the URI (<c>pin-value</c>) is refused.
 /// </summary>
-public sealed class Pkcs11Uri
+public sealed class Pkcs11KeyUri
 {
-    private Pkcs11Uri(string text)
+    private Pkcs11KeyUri(string text)
     {
         Text = text;
     }
@@ -39,7 +39,7 @@ public sealed class Pkcs11Uri
 
     /// <summary>Parses a URI.</summary>
     /// <exception cref="HsmException">Kind <see cref="HsmErrorKind.Configuration"/>, naming the attribute.</exception>
-    public static Pkcs11Uri Parse(string text)
+    public static Pkcs11KeyUri Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (!text.StartsWith("pkcs11:", StringComparison.Ordinal))
@@ -117,7 +117,7 @@ public sealed class Pkcs11Uri
             throw Invalid(text, "needs object= (label) or id= to find the key");
         }
 
-        return new Pkcs11Uri(text)
+        return new Pkcs11KeyUri(text)
         {
             TokenLabel = token,
             TokenSerial = serial,

@@ -1,0 +1,2 @@
+// Interop tests drive Debian's sshd, ssh-keygen and SoftHSM: Linux only.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
