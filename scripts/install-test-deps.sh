@@ -13,7 +13,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
+  # openssh-server's postinst would start a system sshd listening on every interface; the tests
+  # start their own on loopback only, so keep services from starting during the install.
+  policy=/usr/sbin/policy-rc.d
+  created_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    created_policy=1
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [ -n "$created_policy" ]; then $SUDO rm -f "$policy"; fi
 fi
 
 for tool in ssh-keygen ssh /usr/sbin/sshd softhsm2-util; do

@@ -1,7 +1,7 @@
 namespace SshHsmCa.Interop.Tests.Support;
 
 /// <summary>A temporary folder (mode 0700) removed on dispose.</summary>
-internal sealed class TempDir : IDisposable
+public sealed class TempDir : IDisposable
 {
     public TempDir(string prefix = "sshhsmca-interop-")
     {

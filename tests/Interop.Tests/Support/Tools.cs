@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace SshHsmCa.Interop.Tests.Support;
 
 /// <summary>Runs the Debian tools the tests judge with. A missing tool fails the test: .ci/run installs them.</summary>
-internal static class Tools
+public static class Tools
 {
     public const string SoftHsmModule = "/usr/lib/softhsm/libsofthsm2.so";
     public const string SshKeygen = "/usr/bin/ssh-keygen";
