@@ -116,6 +116,29 @@ public class Pkcs11CaKeyTests(SoftHsm hsm)
     }
 
     [Fact]
+    public async Task HonoursCancellationAndTheDeadline()
+    {
+        var token = hsm.CreateToken("deadline");
+        SoftHsm.Generate(token, CaKeyType.Rsa3072, "ca", 1);
+        var data = RandomNumberGenerator.GetBytes(300);
+
+        await using var ca = Pkcs11CaKey.Open(new() { Uri = SoftHsm.Uri(token, "ca") }, SoftHsm.Pin);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ca.SignAsync(data, cancelled.Token));
+
+        // An RSA-3072 signature takes milliseconds on SoftHSM: a 1 ms deadline cannot be met.
+        await using var hurried = Pkcs11CaKey.Open(new() { Uri = SoftHsm.Uri(token, "ca"), SignTimeout = TimeSpan.FromMilliseconds(1) }, SoftHsm.Pin);
+        Assert.Equal(HsmErrorKind.Timeout, (await Assert.ThrowsAsync<HsmException>(() => hurried.SignAsync(data))).Kind);
+
+        // Neither leaves the key unusable.
+        var signature = await ca.SignAsync(data);
+        Assert.Equal(SignatureVerification.Valid, SshSignatureVerifier.Verify(ca.PublicKey, data, signature));
+        Assert.True(hurried.IsAvailable);
+        Assert.Equal(HsmErrorKind.Configuration, Assert.Throws<HsmException>(() => Pkcs11CaKey.Open(new() { Uri = SoftHsm.Uri(token, "ca"), SignTimeout = TimeSpan.Zero }, SoftHsm.Pin)).Kind);
+    }
+
+    [Fact]
     public async Task ManyParallelSignersAllVerify()
     {
         var token = hsm.CreateToken("parallel");

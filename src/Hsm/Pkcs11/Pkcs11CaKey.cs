@@ -78,6 +78,11 @@ public sealed class Pkcs11CaKey : ICaKey
             throw new HsmException(HsmErrorKind.Configuration, $"RSA CA keys sign rsa-sha2-512 or rsa-sha2-256, not '{options.RsaSignatureAlgorithm}'");
         }
 
+        if (options.SignTimeout <= TimeSpan.Zero)
+        {
+            throw new HsmException(HsmErrorKind.Configuration, $"sign timeout {options.SignTimeout} must be positive");
+        }
+
         if (options.PoolSize is < 1 or > 256)
         {
             throw new HsmException(HsmErrorKind.Configuration, $"pool size {options.PoolSize} is outside 1..256");
@@ -126,25 +131,27 @@ public sealed class Pkcs11CaKey : ICaKey
                 }
             }
 
-            var work = Task.Run(() => SignOnSession(generation, session, toBeSigned), CancellationToken.None);
             byte[] raw;
-            try
+            using (deadline.Token.Register(() => Pkcs11Log.Timeout(_logger, Description, _options.SignTimeout.TotalMilliseconds)))
             {
-                raw = await work.WaitAsync(deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // The native call cannot be interrupted: the session goes back (or is closed) when it returns.
-                _ = work.ContinueWith(t => generation.Return(session), TaskScheduler.Default);
-                throw;
-            }
-            catch (Pkcs11Exception e)
-            {
-                generation.Return(session);
-                throw Fault(generation, e);
+                // The call runs on this thread: handing it to another thread cost half the
+                // single-thread throughput on this machine (P-256: 8.4k/s against 15.3k/s inline,
+                // raw C_Sign 16.3k/s), and a PKCS#11 call cannot be interrupted either way. At most
+                // PoolSize threads are ever inside the module; the deadline bounds the wait for a
+                // session, and a call that overruns it fails with Timeout when it returns.
+                try
+                {
+                    raw = SignOnSession(generation, session, toBeSigned);
+                }
+                catch (Pkcs11Exception e)
+                {
+                    generation.Return(session);
+                    throw Fault(generation, e);
+                }
             }
 
             generation.Return(session);
+            deadline.Token.ThrowIfCancellationRequested();
             var signature = Encode(raw);
             if (verify)
             {
@@ -162,8 +169,7 @@ public sealed class Pkcs11CaKey : ICaKey
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            Pkcs11Log.Timeout(_logger, Description, elapsed.TotalMilliseconds);
-            throw new HsmException(HsmErrorKind.Timeout, $"{Description}: no signature within {_options.SignTimeout.TotalSeconds:0.###} s");
+            throw new HsmException(HsmErrorKind.Timeout, $"{Description}: no signature within {_options.SignTimeout.TotalSeconds:0.###} s (waited {elapsed.TotalMilliseconds:0} ms)");
         }
     }
 

@@ -17,6 +17,6 @@ internal static partial class Pkcs11Log
     [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "CA key {Key}: the device returned a signature that does not verify ({Verdict}); not released")]
     public static partial void BadSignature(ILogger logger, string key, string verdict);
 
-    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "CA key {Key}: signature timed out after {TimeoutMs} ms; its session is discarded")]
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "CA key {Key}: no signature within {TimeoutMs} ms (waiting for a session, or the device is slow)")]
     public static partial void Timeout(ILogger logger, string key, double timeoutMs);
 }
