@@ -151,7 +151,12 @@ public sealed class Pkcs11CaKey : ICaKey
             }
 
             generation.Return(session);
-            deadline.Token.ThrowIfCancellationRequested();
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Stopwatch.GetElapsedTime(started) > _options.SignTimeout)
+            {
+                // Measured, not left to the timer: a timer can fire late, the clock cannot.
+                throw new HsmException(HsmErrorKind.Timeout, $"{Description}: the device took longer than {_options.SignTimeout.TotalMilliseconds:0.###} ms; the signature is discarded");
+            }
             var signature = Encode(raw);
             if (verify)
             {
