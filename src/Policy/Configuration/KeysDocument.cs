@@ -1,0 +1,16 @@
+namespace SshHsmCa.Policy.Configuration;
+
+#pragma warning disable CA2227, MA0016 // plain data bound from JSON
+
+/// <summary>Subject key rules.</summary>
+public sealed class KeysDocument
+{
+    /// <summary>Allowed key types (absent: all supported; empty: none).</summary>
+    public List<string>? Types { get; set; }
+
+    /// <summary>Minimum RSA modulus size (default 3072).</summary>
+    public int? RsaMinBits { get; set; }
+
+    /// <summary><c>allowed</c> (default), <c>required</c> or <c>forbidden</c>.</summary>
+    public string? SecurityKeys { get; set; }
+}

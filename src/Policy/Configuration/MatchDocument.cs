@@ -1,0 +1,22 @@
+namespace SshHsmCa.Policy.Configuration;
+
+#pragma warning disable CA2227, MA0016 // plain data bound from JSON
+
+/// <summary>One way of matching a caller; exactly one of its members is set, and all its conditions must hold.</summary>
+public sealed class MatchDocument
+{
+    /// <summary>OIDC callers.</summary>
+    public OidcMatchDocument? Oidc { get; set; }
+
+    /// <summary>mTLS callers.</summary>
+    public MtlsMatchDocument? Mtls { get; set; }
+
+    /// <summary>Operators on the Unix socket.</summary>
+    public UnixMatchDocument? Unix { get; set; }
+
+    /// <summary>Hosts presenting a bootstrap token.</summary>
+    public bool? Bootstrap { get; set; }
+
+    /// <summary>Hosts proving possession of their current host certificate.</summary>
+    public bool? HostRenewal { get; set; }
+}

@@ -1,0 +1,13 @@
+namespace SshHsmCa.Policy.Configuration;
+
+#pragma warning disable CA2227, MA0016 // plain data bound from JSON
+
+/// <summary>mTLS conditions (patterns with <c>*</c> wildcards).</summary>
+public sealed class MtlsMatchDocument
+{
+    /// <summary>Subject DN patterns.</summary>
+    public List<string>? Subjects { get; set; }
+
+    /// <summary>SAN patterns.</summary>
+    public List<string>? Sans { get; set; }
+}

@@ -1,0 +1,13 @@
+namespace SshHsmCa.Policy.Configuration;
+
+#pragma warning disable CA2227, MA0016 // plain data bound from JSON
+
+/// <summary>The policy file.</summary>
+public sealed class PolicyDocument
+{
+    /// <summary>Key id format; placeholders {caller} {method} {type} {principals} {requestId} {roles}.</summary>
+    public string? KeyIdFormat { get; set; }
+
+    /// <summary>The roles.</summary>
+    public List<RoleDocument>? Roles { get; set; }
+}

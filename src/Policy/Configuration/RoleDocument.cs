@@ -1,0 +1,19 @@
+namespace SshHsmCa.Policy.Configuration;
+
+#pragma warning disable CA2227, MA0016 // plain data bound from JSON
+
+/// <summary>A role: who it matches and what it grants.</summary>
+public sealed class RoleDocument
+{
+    /// <summary>Unique name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Alternatives: the role matches a caller when any of them does.</summary>
+    public List<MatchDocument>? Match { get; set; }
+
+    /// <summary>What the role grants for user certificates (absent: none).</summary>
+    public UserDocument? User { get; set; }
+
+    /// <summary>What the role grants for host certificates (absent: none).</summary>
+    public HostDocument? Host { get; set; }
+}

@@ -1,0 +1,19 @@
+namespace SshHsmCa.Policy.Configuration;
+
+#pragma warning disable CA2227, MA0016 // plain data bound from JSON
+
+/// <summary>Unix peer conditions.</summary>
+public sealed class UnixMatchDocument
+{
+    /// <summary>Allowed uids.</summary>
+    public List<uint>? Uids { get; set; }
+
+    /// <summary>Allowed gids (primary or supplementary).</summary>
+    public List<uint>? Gids { get; set; }
+
+    /// <summary>Allowed user names.</summary>
+    public List<string>? Users { get; set; }
+
+    /// <summary>Allowed group names.</summary>
+    public List<string>? Groups { get; set; }
+}

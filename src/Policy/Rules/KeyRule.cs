@@ -1,0 +1,32 @@
+using SshHsmCa.Ssh.Keys;
+
+namespace SshHsmCa.Policy.Rules;
+
+/// <summary>Which subject keys a role accepts.</summary>
+internal sealed class KeyRule(HashSet<string> types, int rsaMinBits, SecurityKeyPolicy securityKeys)
+{
+    public static readonly string[] AllTypes = [.. SshKeyAlgorithms.PlainTypes];
+
+    public SecurityKeyPolicy SecurityKeys => securityKeys;
+
+    /// <summary>Null when accepted; otherwise why not.</summary>
+    public string? Reject(SshPublicKey key)
+    {
+        if (!types.Contains(key.KeyType))
+        {
+            return types.Count == 0 ? "this role allows no key types" : $"key type {key.KeyType} is not one of {string.Join(", ", types.Order(StringComparer.Ordinal))}";
+        }
+
+        if (key is RsaPublicKey && key.SizeInBits < rsaMinBits)
+        {
+            return $"RSA key of {key.SizeInBits} bits is below the minimum of {rsaMinBits}";
+        }
+
+        return (securityKeys, key.IsSecurityKey) switch
+        {
+            (SecurityKeyPolicy.Required, false) => "a security key (sk-*) is required",
+            (SecurityKeyPolicy.Forbidden, true) => "security keys (sk-*) are not allowed",
+            _ => null,
+        };
+    }
+}
