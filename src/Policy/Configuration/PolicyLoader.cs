@@ -240,7 +240,8 @@ internal sealed class PolicyLoader
         ForceCommandRule? forceCommand = null;
         if (user.ForceCommand is { } fc)
         {
-            CheckList(fc.Allowed, $"{path}.forceCommand.allowed");
+            // An empty list is meaningful here: no command may be asked for (only the forced one).
+            CheckList(fc.Allowed, $"{path}.forceCommand.allowed", emptyAllowed: true);
             if (fc.Forced is { Length: 0 } || fc.Forced?.Contains('\0', StringComparison.Ordinal) == true)
             {
                 Error($"{path}.forceCommand.forced", "must be a non-empty command");
@@ -444,14 +445,14 @@ internal sealed class PolicyLoader
         }
     }
 
-    private void CheckList(List<string>? values, string path)
+    private void CheckList(List<string>? values, string path, bool emptyAllowed = false)
     {
         if (values is null)
         {
             return;
         }
 
-        if (values.Count == 0)
+        if (values.Count == 0 && !emptyAllowed)
         {
             Error(path, "an empty list matches nothing; remove it or list values");
         }
