@@ -35,24 +35,32 @@ public sealed class SshPolicy
     }
 
     /// <summary>Decides what certificate, if any, <paramref name="caller"/> gets for <paramref name="request"/> at <paramref name="now"/>.</summary>
-    public PolicyDecision Evaluate(CallerIdentity caller, CertificateRequest request, DateTimeOffset now) => Explain(caller, request, now).Decision;
+    public PolicyDecision Evaluate(CallerIdentity caller, CertificateRequest request, DateTimeOffset now) => Run(caller, request, now, null);
 
     /// <summary>The same evaluation, with what every role contributed.</summary>
     public PolicyExplanation Explain(CallerIdentity caller, CertificateRequest request, DateTimeOffset now)
     {
+        var explanations = new List<RoleExplanation>(_roles.Length);
+        var decision = Run(caller, request, now, explanations);
+        return new PolicyExplanation(decision, explanations);
+    }
+
+    /// <summary>One evaluation; role explanations are written only when <paramref name="explanations"/> is given.</summary>
+    private PolicyDecision Run(CallerIdentity caller, CertificateRequest request, DateTimeOffset now, List<RoleExplanation>? explanations)
+    {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
-        var explanations = new List<RoleExplanation>(_roles.Length);
         var matched = new List<string>();
         var applicableUser = new List<(CompiledRole Role, UserGrantRule Grant)>();
         var applicableHost = new List<(CompiledRole Role, HostGrantRule Grant)>();
         var keyReasons = new List<PolicyReason>();
         var user = request.Type == SshCertificateType.User;
+        var grantsType = false;
         foreach (var role in _roles)
         {
-            if (role.Mismatch(caller) is { } why)
+            if (!role.Matches(caller))
             {
-                explanations.Add(new RoleExplanation(role.Name, false, false, why));
+                explanations?.Add(new RoleExplanation(role.Name, false, false, role.Mismatch(caller)));
                 continue;
             }
 
@@ -60,32 +68,33 @@ public sealed class SshPolicy
             var keys = user ? role.User?.Keys : role.Host?.Keys;
             if (keys is null)
             {
-                explanations.Add(new RoleExplanation(role.Name, true, false, $"grants no {request.TypeName} certificates"));
+                explanations?.Add(new RoleExplanation(role.Name, true, false, $"grants no {request.TypeName} certificates"));
                 continue;
             }
 
+            grantsType = true;
             if (keys.Reject(request.PublicKey) is { } keyProblem)
             {
                 keyReasons.Add(new PolicyReason(ReasonCodes.KeyNotAllowed, "public_key", $"role {role.Name}: {keyProblem}"));
-                explanations.Add(new RoleExplanation(role.Name, true, false, keyProblem));
+                explanations?.Add(new RoleExplanation(role.Name, true, false, keyProblem));
                 continue;
             }
 
             if (user)
             {
                 applicableUser.Add((role, role.User!));
-                explanations.Add(new RoleExplanation(role.Name, true, true, DescribeUser(role.User!, caller)));
+                explanations?.Add(new RoleExplanation(role.Name, true, true, DescribeUser(role.User!, caller)));
             }
             else
             {
                 applicableHost.Add((role, role.Host!));
-                explanations.Add(new RoleExplanation(role.Name, true, true, $"host names {string.Join(", ", role.Host!.Names)}; validity up to {Duration.Format(role.Host.Validity.Max)}"));
+                explanations?.Add(new RoleExplanation(role.Name, true, true, $"host names {string.Join(", ", role.Host!.Names)}; validity up to {Duration.Format(role.Host.Validity.Max)}"));
             }
         }
 
         matched.Sort(StringComparer.Ordinal);
         PolicyDecision decision;
-        if (matched.Count == 0 || (user ? _roles.Where(r => matched.Contains(r.Name)).All(r => r.User is null) : _roles.Where(r => matched.Contains(r.Name)).All(r => r.Host is null)))
+        if (!grantsType)
         {
             decision = new Deny([new PolicyReason(ReasonCodes.NoRole, "caller", $"no role grants {request.TypeName} certificates to {caller.Name} ({caller.Method})")], matched);
         }
@@ -110,7 +119,7 @@ public sealed class SshPolicy
             }
         }
 
-        return new PolicyExplanation(decision, explanations);
+        return decision;
     }
 
     private static CertificateTemplate? EvaluateUser(CallerIdentity caller, CertificateRequest request, DateTimeOffset now, UserGrantRule[] grants, List<PolicyReason> reasons)

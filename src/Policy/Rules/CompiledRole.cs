@@ -11,21 +11,21 @@ internal sealed class CompiledRole
 
     public HostGrantRule? Host { get; init; }
 
-    /// <summary>Null when the caller matches; otherwise why no alternative matched.</summary>
-    public string? Mismatch(CallerIdentity caller)
+    /// <summary>True when any alternative matches.</summary>
+    public bool Matches(CallerIdentity caller)
     {
-        var reasons = new List<string>();
         foreach (var matcher in Matchers)
         {
-            var why = matcher.Mismatch(caller);
-            if (why is null)
+            if (matcher.Mismatch(caller, detail: false) is null)
             {
-                return null;
+                return true;
             }
-
-            reasons.Add(why);
         }
 
-        return string.Join("; ", reasons.Distinct(StringComparer.Ordinal));
+        return false;
     }
+
+    /// <summary>Why no alternative matched (explanations only).</summary>
+    public string Mismatch(CallerIdentity caller) =>
+        string.Join("; ", Matchers.Select(m => m.Mismatch(caller, detail: true)).OfType<string>().Distinct(StringComparer.Ordinal));
 }

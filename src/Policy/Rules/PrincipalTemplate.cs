@@ -15,11 +15,13 @@ internal sealed class PrincipalTemplate
     private const int MaxExpansions = 64;
     private readonly string _text;
     private readonly string _groupsClaim;
+    private readonly (bool IsPlaceholder, string Text)[] _parts;
 
     private PrincipalTemplate(string text, string groupsClaim)
     {
         _text = text;
         _groupsClaim = groupsClaim;
+        _parts = [.. Parts(text)];
     }
 
     public bool IsLiteral => !_text.Contains('{', StringComparison.Ordinal);
@@ -83,8 +85,14 @@ internal sealed class PrincipalTemplate
     /// <summary>Every principal this template gives for the caller (valid ones only).</summary>
     public IEnumerable<string> Expand(CallerIdentity caller)
     {
+        if (_parts.Length == 1)
+        {
+            // Literal (checked at load) or a lone placeholder: no string building.
+            return _parts[0].IsPlaceholder ? Values(_parts[0].Text, caller).Where(IsValid) : [_text];
+        }
+
         var results = new List<StringBuilder> { new() };
-        foreach (var part in Parts(_text))
+        foreach (var part in _parts)
         {
             var values = part.IsPlaceholder ? Values(part.Text, caller) : [part.Text];
             var next = new List<StringBuilder>();
