@@ -1,3 +1,4 @@
+using SshHsmCa.Tests.Shared;
 using SshHsmCa.Hsm.Pkcs11;
 using SshHsmCa.Interop.Tests.Support;
 using SshHsmCa.Ssh.Certificates;
@@ -15,13 +16,23 @@ namespace SshHsmCa.Interop.Tests;
 [Collection(SoftHsmGroup.Name)]
 public class SshdLoginTests(SoftHsm hsm)
 {
-    public static TheoryData<CaKeyType, string> KeyTypes => new()
+    /// <summary>The CA key types of <see cref="Pkcs11CaKeyTests.KeyTypes"/> that sign with their default algorithm.</summary>
+    public static TheoryData<CaKeyType, string> KeyTypes
     {
-        { CaKeyType.EcdsaP256, SshSignatureAlgorithms.EcdsaP256 },
-        { CaKeyType.EcdsaP384, SshSignatureAlgorithms.EcdsaP384 },
-        { CaKeyType.Ed25519, SshSignatureAlgorithms.Ed25519 },
-        { CaKeyType.Rsa3072, SshSignatureAlgorithms.RsaSha512 },
-    };
+        get
+        {
+            var data = new TheoryData<CaKeyType, string>();
+            foreach (var row in Pkcs11CaKeyTests.KeyTypes)
+            {
+                if ((string)row[1] != SshSignatureAlgorithms.RsaSha256)
+                {
+                    data.Add((CaKeyType)row[0], (string)row[1]);
+                }
+            }
+
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(KeyTypes))]
@@ -69,7 +80,7 @@ public class SshdLoginTests(SoftHsm hsm)
         Assert.Contains("Host key verification failed", wrongHostCa.Stderr, StringComparison.Ordinal);
     }
 
-    private static void AssertRefused(Tools.Result login, SshdServer sshd, SshCertificate certificate, string? reason)
+    private static void AssertRefused(ProcessRunner.Result login, SshdServer sshd, SshCertificate certificate, string? reason)
     {
         Assert.Equal(255, login.ExitCode);
         Assert.Contains("Permission denied", login.Stderr, StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using SshHsmCa.Tests.Shared;
 using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Keys;
 
@@ -122,7 +123,7 @@ public sealed class SshdServer : IAsyncDisposable
     /// Logs in as <see cref="User"/> with a private key file and its certificate, trusting only
     /// <paramref name="hostCa"/> for the host (a <c>@cert-authority</c> line), and runs <c>echo</c>.
     /// </summary>
-    public Tools.Result Login(string privateKeyPath, string certificatePath, SshPublicKey hostCa, string? user = null)
+    internal ProcessRunner.Result Login(string privateKeyPath, string certificatePath, SshPublicKey hostCa, string? user = null)
     {
         var knownHosts = _dir.Write($"known_hosts-{Guid.NewGuid():N}", $"@cert-authority {HostAlias} {hostCa.ToOpenSshLine("host-ca")}\n");
         return Tools.Run(Tools.Ssh,

@@ -1,8 +1,8 @@
-using System.Diagnostics;
+using SshHsmCa.Tests.Shared;
 
 namespace SshHsmCa.Interop.Tests.Support;
 
-/// <summary>Runs the Debian tools the tests judge with. A missing tool fails the test: .ci/run installs them.</summary>
+/// <summary>The Debian tools the interop tests judge with. A missing tool fails the test: .ci/run installs them.</summary>
 public static class Tools
 {
     public const string SoftHsmModule = "/usr/lib/softhsm/libsofthsm2.so";
@@ -10,44 +10,9 @@ public static class Tools
     public const string Sshd = "/usr/sbin/sshd";
     public const string Ssh = "/usr/bin/ssh";
 
-    public sealed record Result(int ExitCode, string Stdout, string Stderr)
-    {
-        public string Output => Stdout + Stderr;
-    }
-
     public static string Require(string path) =>
         File.Exists(path) ? path : throw new FileNotFoundException($"{path} is required (scripts/install-test-deps.sh installs it)", path);
 
-    public static Result Run(string program, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int timeoutMs = 60_000)
-    {
-        var start = new ProcessStartInfo(Require(program))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["TZ"] = "UTC";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeoutMs))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish in {timeoutMs} ms");
-        }
-
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    internal static ProcessRunner.Result Run(string program, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int timeoutMs = 60_000) =>
+        ProcessRunner.Run(program, arguments, environment, timeoutMs);
 }
