@@ -145,12 +145,15 @@ public sealed class Pkcs11CaKey : ICaKey
                 }
                 catch (Pkcs11Exception e)
                 {
-                    generation.Return(session);
+                    // Marks the generation broken first, so the session is closed, not pooled again.
                     throw Fault(generation, e);
+                }
+                finally
+                {
+                    generation.Return(session);
                 }
             }
 
-            generation.Return(session);
             cancellationToken.ThrowIfCancellationRequested();
             if (Stopwatch.GetElapsedTime(started) > _options.SignTimeout)
             {
