@@ -115,7 +115,11 @@ public sealed class SshPolicy
             else
             {
                 var roles = (user ? applicableUser.Select(a => a.Role.Name) : applicableHost.Select(a => a.Role.Name)).Order(StringComparer.Ordinal);
-                decision = new Allow(template with { KeyId = KeyId(caller, request, template.Principals, roles) }, matched);
+
+                // Host roles may set their own format; when the applicable ones disagree, the policy's wins.
+                var formats = user ? [] : applicableHost.Select(a => a.Grant.KeyIdFormat ?? _keyIdFormat).Distinct(StringComparer.Ordinal).ToArray();
+                var format = formats.Length == 1 ? formats[0] : _keyIdFormat;
+                decision = new Allow(template with { KeyId = KeyId(format, caller, request, template.Principals, roles) }, matched);
             }
         }
 
@@ -398,9 +402,9 @@ public sealed class SshPolicy
         }
     }
 
-    private string KeyId(CallerIdentity caller, CertificateRequest request, IReadOnlyList<string> principals, IEnumerable<string> roles)
+    private static string KeyId(string format, CallerIdentity caller, CertificateRequest request, IReadOnlyList<string> principals, IEnumerable<string> roles)
     {
-        var text = new StringBuilder(_keyIdFormat)
+        var text = new StringBuilder(format)
             .Replace("{caller}", caller.Name)
             .Replace("{method}", caller.Method.ToString().ToLowerInvariant())
             .Replace("{type}", request.TypeName)

@@ -108,7 +108,7 @@ internal static class Fixtures
             {
               "name": "hosts",
               "match": [ { "bootstrap": true }, { "hostRenewal": true } ],
-              "host": { "names": ["*.internal.example.com"], "validity": { "default": "30d", "max": "90d", "backdate": "5m" }, "keys": { "types": ["ssh-ed25519", "ecdsa-sha2-nistp256"] } }
+              "host": { "names": ["*.internal.example.com"], "keyIdFormat": "host {principals} via {caller}", "validity": { "default": "30d", "max": "90d", "backdate": "5m" }, "keys": { "types": ["ssh-ed25519", "ecdsa-sha2-nistp256"] } }
             }
           ]
         }

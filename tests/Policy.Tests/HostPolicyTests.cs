@@ -13,7 +13,12 @@ public class HostPolicyTests
         Assert.Equal((ulong)Now.ToUnixTimeSeconds() - 300, t.ValidAfter);
         Assert.Empty(t.CriticalOptions);
         Assert.Empty(t.Extensions);
+        Assert.Equal("host web01.internal.example.com via token:7f3a", t.KeyId);
     }
+
+    [Fact]
+    public void HostRolesWithoutTheirOwnFormatUseThePolicys() =>
+        Assert.Equal("ops via unixsocket [bastion.example.com] req-2", Allowed(StandardPolicy.Evaluate(Operator, Host(["bastion.example.com"]), Now)).Template.KeyId);
 
     [Fact]
     public void ABootstrapTokenCannotCertifyNamesItIsNotBoundTo()

@@ -22,6 +22,7 @@ public class PolicyLoaderTests
     [InlineData("""{ "roles": [ { "name": "a", "match": [ { "bootstrap": true } ], "host": { "names": ["*.com"] } } ] }""", "$.roles[0].host.names[0]")]
     [InlineData("""{ "keyIdFormat": "{who}", "roles": [ { "name": "a", "match": [ { "bootstrap": true } ], "host": { "names": ["a.example.com"] } } ] }""", "$.keyIdFormat")]
     [InlineData("""{ "roles": [ { "name": "a", "match": [ { "bootstrap": true } ] } ] }""", "$.roles[0]")]
+    [InlineData("""{ "roles": [ { "name": "a", "match": [ { "bootstrap": true } ], "host": { "names": ["a.example.com"], "keyIdFormat": "{host}" } } ] }""", "$.roles[0].host.keyIdFormat")]
     [InlineData("""{ "roles": [ { "name": "a", "match": [ { "mtls": {} } ], "user": { "principals": ["x"] } } ] }""", "$.roles[0].match[0].mtls")]
     [InlineData("""{ "roles": [ { "name": "a", "match": [ { "oidc": { "issuer": "i", "groups": [] } } ], "user": { "principals": ["x"] } } ] }""", "$.roles[0].match[0].oidc.groups")]
     public void RefusesTheWholePolicyNamingThePath(string json, string path)

@@ -17,6 +17,9 @@ public sealed class HostDocument
     /// <summary>Validity (default 30 days).</summary>
     public ValidityDocument? Validity { get; set; }
 
+    /// <summary>Key id format for host certificates from this role (placeholders as the policy's); absent: the policy's.</summary>
+    public string? KeyIdFormat { get; set; }
+
     /// <summary>Subject key rules.</summary>
     public KeysDocument? Keys { get; set; }
 }

@@ -104,11 +104,11 @@ internal sealed class PolicyLoader
         return (format, [.. roles]);
     }
 
-    private void CheckKeyIdFormat(string format)
+    private void CheckKeyIdFormat(string format, string path = "$.keyIdFormat")
     {
         if (format.Length is 0 or > 256 || format.Any(char.IsControl))
         {
-            Error("$.keyIdFormat", "must be 1..256 printable characters");
+            Error(path, "must be 1..256 printable characters");
         }
 
         var rest = format;
@@ -117,14 +117,14 @@ internal sealed class PolicyLoader
             var close = rest.IndexOf('}', open);
             if (close < 0)
             {
-                Error("$.keyIdFormat", "unbalanced '{'");
+                Error(path, "unbalanced '{'");
                 return;
             }
 
             var name = rest[(open + 1)..close];
             if (!KeyIdPlaceholders.Contains(name, StringComparer.Ordinal))
             {
-                Error("$.keyIdFormat", $"unknown placeholder {{{name}}}; known: {string.Join(", ", KeyIdPlaceholders.Select(p => "{" + p + "}"))}");
+                Error(path, $"unknown placeholder {{{name}}}; known: {string.Join(", ", KeyIdPlaceholders.Select(p => "{" + p + "}"))}");
             }
 
             rest = rest[(close + 1)..];
@@ -365,8 +365,14 @@ internal sealed class PolicyLoader
             }
         }
 
+        if (host.KeyIdFormat is not null)
+        {
+            CheckKeyIdFormat(host.KeyIdFormat, $"{path}.keyIdFormat");
+        }
+
         return new HostGrantRule
         {
+            KeyIdFormat = host.KeyIdFormat,
             Names = [.. names],
             AllowWildcardPrincipals = host.AllowWildcardPrincipals,
             IpAddresses = [.. networks],

@@ -16,6 +16,9 @@ internal sealed class HostGrantRule
 
     public required KeyRule Keys { get; init; }
 
+    /// <summary>The role's own key id format, or null for the policy's.</summary>
+    public string? KeyIdFormat { get; init; }
+
     /// <summary>Null when the principal is granted; otherwise why not.</summary>
     public string? Reject(string principal)
     {
