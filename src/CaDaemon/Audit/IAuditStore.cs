@@ -1,0 +1,24 @@
+namespace SshHsmCa.CaDaemon.Audit;
+
+/// <summary>
+/// The durable record of every issuing attempt. Shaped for one writer per appliance today (SQLite)
+/// and a shared PostgreSQL store later: the serial comes from the store, the intent is written
+/// before the hardware signs, and the outcome is committed before the reply.
+/// </summary>
+public interface IAuditStore
+{
+    /// <summary>Writes the intent (outcome <c>pending</c>) and returns its new unique non-zero serial.</summary>
+    Task<ulong> ReserveAsync(AuditRecord intent, CancellationToken cancellationToken);
+
+    /// <summary>Marks the attempt issued with its certificate, durably.</summary>
+    Task CommitIssuedAsync(ulong serial, string certificate, CancellationToken cancellationToken);
+
+    /// <summary>Marks the attempt failed, durably.</summary>
+    Task CommitFailedAsync(ulong serial, string failure, CancellationToken cancellationToken);
+
+    /// <summary>One record, or null.</summary>
+    Task<AuditRecord?> GetAsync(ulong serial, CancellationToken cancellationToken);
+
+    /// <summary>Records newest first, optionally for one principal or caller, before a serial (paging).</summary>
+    Task<IReadOnlyList<AuditRecord>> ListAsync(string? principal, string? caller, ulong? beforeSerial, int limit, CancellationToken cancellationToken);
+}

@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace SshHsmCa.CaDaemon.Audit;
+
+/// <summary>
+/// The audit log in SQLite: WAL with <c>synchronous=FULL</c>, so a commit survives power loss
+/// before the reply leaves. One connection, one writer at a time; schema versions in
+/// <c>PRAGMA user_version</c>, applied in order at open.
+/// </summary>
+public sealed class SqliteAuditStore : IAuditStore, IDisposable
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE certificates (
+            serial INTEGER PRIMARY KEY AUTOINCREMENT,
+            type TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            principals TEXT NOT NULL,
+            valid_after TEXT NOT NULL,
+            valid_before TEXT NOT NULL,
+            critical_options TEXT NOT NULL,
+            extensions TEXT NOT NULL,
+            subject_key_fingerprint TEXT NOT NULL,
+            ca_key_fingerprint TEXT NOT NULL,
+            caller TEXT NOT NULL,
+            auth_method TEXT NOT NULL,
+            source_address TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'issued', 'failed')),
+            failure TEXT,
+            certificate TEXT
+        );
+        CREATE TABLE certificate_principals (
+            serial INTEGER NOT NULL REFERENCES certificates(serial),
+            principal TEXT NOT NULL
+        );
+        CREATE INDEX certificate_principals_by_principal ON certificate_principals(principal, serial);
+        CREATE INDEX certificates_by_caller ON certificates(caller, serial);
+        """,
+    ];
+
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    private SqliteAuditStore(SqliteConnection connection)
+    {
+        _connection = connection;
+    }
+
+    /// <summary>Opens (creating and migrating) the database at <paramref name="path"/>.</summary>
+    public static SqliteAuditStore Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "PRAGMA user_version;";
+            var version = Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+            if (version > Migrations.Length)
+            {
+                throw new InvalidOperationException($"audit database {path} has schema version {version}, newer than this daemon knows ({Migrations.Length})");
+            }
+
+            for (var v = version; v < Migrations.Length; v++)
+            {
+                using var transaction = connection.BeginTransaction();
+                Execute(connection, Migrations[v], transaction);
+                Execute(connection, $"PRAGMA user_version = {v + 1};", transaction);
+                transaction.Commit();
+            }
+        }
+
+        return new SqliteAuditStore(connection);
+    }
+
+    /// <inheritdoc />
+    public async Task<ulong> ReserveAsync(AuditRecord intent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = _connection.BeginTransaction();
+            using var insert = _connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO certificates (type, key_id, principals, valid_after, valid_before, critical_options, extensions,
+                    subject_key_fingerprint, ca_key_fingerprint, caller, auth_method, source_address, request_id, created_at, outcome)
+                VALUES ($type, $key_id, $principals, $valid_after, $valid_before, $critical, $extensions,
+                    $subject, $ca, $caller, $method, $source, $request, $created, 'pending')
+                RETURNING serial;
+                """;
+            insert.Parameters.AddWithValue("$type", intent.Type);
+            insert.Parameters.AddWithValue("$key_id", intent.KeyId);
+            insert.Parameters.AddWithValue("$principals", JsonSerializer.Serialize(intent.Principals));
+            insert.Parameters.AddWithValue("$valid_after", intent.ValidAfter.ToString(CultureInfo.InvariantCulture));
+            insert.Parameters.AddWithValue("$valid_before", intent.ValidBefore.ToString(CultureInfo.InvariantCulture));
+            insert.Parameters.AddWithValue("$critical", JsonSerializer.Serialize(intent.CriticalOptions));
+            insert.Parameters.AddWithValue("$extensions", JsonSerializer.Serialize(intent.Extensions));
+            insert.Parameters.AddWithValue("$subject", intent.SubjectKeyFingerprint);
+            insert.Parameters.AddWithValue("$ca", intent.CaKeyFingerprint);
+            insert.Parameters.AddWithValue("$caller", intent.Caller);
+            insert.Parameters.AddWithValue("$method", intent.AuthMethod);
+            insert.Parameters.AddWithValue("$source", intent.SourceAddress);
+            insert.Parameters.AddWithValue("$request", intent.RequestId);
+            insert.Parameters.AddWithValue("$created", (long)intent.CreatedAt);
+            var serial = (ulong)(long)insert.ExecuteScalar()!;
+            foreach (var principal in intent.Principals)
+            {
+                using var p = _connection.CreateCommand();
+                p.Transaction = transaction;
+                p.CommandText = "INSERT INTO certificate_principals (serial, principal) VALUES ($serial, $principal);";
+                p.Parameters.AddWithValue("$serial", (long)serial);
+                p.Parameters.AddWithValue("$principal", principal);
+                p.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return serial;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public Task CommitIssuedAsync(ulong serial, string certificate, CancellationToken cancellationToken) =>
+        UpdateAsync(serial, "UPDATE certificates SET outcome = 'issued', certificate = $value WHERE serial = $serial AND outcome = 'pending';", certificate, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CommitFailedAsync(ulong serial, string failure, CancellationToken cancellationToken) =>
+        UpdateAsync(serial, "UPDATE certificates SET outcome = 'failed', failure = $value WHERE serial = $serial AND outcome = 'pending';", failure, cancellationToken);
+
+    private async Task UpdateAsync(ulong serial, string sql, string value, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$serial", (long)serial);
+            command.Parameters.AddWithValue("$value", value);
+            if (command.ExecuteNonQuery() != 1)
+            {
+                throw new InvalidOperationException($"audit record {serial} is not pending");
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<AuditRecord?> GetAsync(ulong serial, CancellationToken cancellationToken)
+    {
+        var records = await QueryAsync("SELECT * FROM certificates WHERE serial = $serial;", [("$serial", (long)serial)], cancellationToken).ConfigureAwait(false);
+        return records.Count == 0 ? null : records[0];
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AuditRecord>> ListAsync(string? principal, string? caller, ulong? beforeSerial, int limit, CancellationToken cancellationToken)
+    {
+        var where = new List<string>();
+        var parameters = new List<(string, object)> { ("$limit", Math.Clamp(limit, 1, 500)) };
+        if (!string.IsNullOrEmpty(principal))
+        {
+            where.Add("serial IN (SELECT serial FROM certificate_principals WHERE principal = $principal)");
+            parameters.Add(("$principal", principal));
+        }
+
+        if (!string.IsNullOrEmpty(caller))
+        {
+            where.Add("caller = $caller");
+            parameters.Add(("$caller", caller));
+        }
+
+        if (beforeSerial is { } before)
+        {
+            where.Add("serial < $before");
+            parameters.Add(("$before", (long)before));
+        }
+
+        var sql = "SELECT * FROM certificates" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty) + " ORDER BY serial DESC LIMIT $limit;";
+        return QueryAsync(sql, parameters, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<AuditRecord>> QueryAsync(string sql, IEnumerable<(string Name, object Value)> parameters, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+
+            using var reader = command.ExecuteReader();
+            var records = new List<AuditRecord>();
+            while (reader.Read())
+            {
+                records.Add(new AuditRecord
+                {
+                    Serial = (ulong)reader.GetInt64(reader.GetOrdinal("serial")),
+                    Type = reader.GetString(reader.GetOrdinal("type")),
+                    KeyId = reader.GetString(reader.GetOrdinal("key_id")),
+                    Principals = JsonSerializer.Deserialize<string[]>(reader.GetString(reader.GetOrdinal("principals"))) ?? [],
+                    ValidAfter = ulong.Parse(reader.GetString(reader.GetOrdinal("valid_after")), CultureInfo.InvariantCulture),
+                    ValidBefore = ulong.Parse(reader.GetString(reader.GetOrdinal("valid_before")), CultureInfo.InvariantCulture),
+                    CriticalOptions = JsonSerializer.Deserialize<string[]>(reader.GetString(reader.GetOrdinal("critical_options"))) ?? [],
+                    Extensions = JsonSerializer.Deserialize<string[]>(reader.GetString(reader.GetOrdinal("extensions"))) ?? [],
+                    SubjectKeyFingerprint = reader.GetString(reader.GetOrdinal("subject_key_fingerprint")),
+                    CaKeyFingerprint = reader.GetString(reader.GetOrdinal("ca_key_fingerprint")),
+                    Caller = reader.GetString(reader.GetOrdinal("caller")),
+                    AuthMethod = reader.GetString(reader.GetOrdinal("auth_method")),
+                    SourceAddress = reader.GetString(reader.GetOrdinal("source_address")),
+                    RequestId = reader.GetString(reader.GetOrdinal("request_id")),
+                    CreatedAt = (ulong)reader.GetInt64(reader.GetOrdinal("created_at")),
+                    Outcome = reader.GetString(reader.GetOrdinal("outcome")),
+                    Failure = reader.IsDBNull(reader.GetOrdinal("failure")) ? null : reader.GetString(reader.GetOrdinal("failure")),
+                    Certificate = reader.IsDBNull(reader.GetOrdinal("certificate")) ? null : reader.GetString(reader.GetOrdinal("certificate")),
+                });
+            }
+
+            return records;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _connection.Dispose();
+        _lock.Dispose();
+    }
+}

@@ -1,0 +1,154 @@
+using Grpc.Core;
+using SshHsmCa.CaDaemon.Audit;
+using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.Hsm;
+using SshHsmCa.Policy;
+using SshHsmCa.Protos.V1;
+using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
+
+namespace SshHsmCa.CaDaemon.Grpc;
+
+/// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
+public sealed class CertificateAuthorityService(IssuingPipeline pipeline, IAuditStore audit, TimeProvider time) : CertificateAuthority.CertificateAuthorityBase
+{
+    /// <inheritdoc />
+    public override Task<SignCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
+        IssueAsync(RequestParser.ParseUser(request), context);
+
+    /// <inheritdoc />
+    public override Task<SignCertificateResponse> SignHostCertificate(SignHostCertificateRequest request, ServerCallContext context) =>
+        IssueAsync(RequestParser.ParseHost(request), context);
+
+    /// <inheritdoc />
+    public override Task<GetCaPublicKeysResponse> GetCaPublicKeys(GetCaPublicKeysRequest request, ServerCallContext context)
+    {
+        var pattern = string.IsNullOrEmpty(request.KnownHostsPattern) ? "*" : request.KnownHostsPattern;
+        if (pattern.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw RequestParser.Invalid("known_hosts_pattern", "must not contain whitespace");
+        }
+
+        return Task.FromResult(new GetCaPublicKeysResponse
+        {
+            UserCaPublicKey = pipeline.UserCa.PublicKey.ToOpenSshLine("ssh-hsm-ca user CA"),
+            HostCaPublicKey = pipeline.HostCa.PublicKey.ToOpenSshLine("ssh-hsm-ca host CA"),
+            KnownHostsLine = $"@cert-authority {pattern} {pipeline.HostCa.PublicKey.ToOpenSshLine("ssh-hsm-ca host CA")}",
+        });
+    }
+
+    /// <inheritdoc />
+    public override Task<ExplainPolicyResponse> ExplainPolicy(ExplainPolicyRequest request, ServerCallContext context)
+    {
+        var caller = Caller(context);
+        var parsed = request.RequestCase == ExplainPolicyRequest.RequestOneofCase.Host ? RequestParser.ParseHost(request.Host) : RequestParser.ParseUser(request.User ?? new SignUserCertificateRequest());
+        var explanation = pipeline.Policy.Current.Explain(caller, parsed, time.GetUtcNow());
+        var response = new ExplainPolicyResponse { Allowed = explanation.Decision.IsAllowed };
+        if (explanation.Decision is Allow allow)
+        {
+            response.Principals.AddRange(allow.Template.Principals);
+            response.ValidAfter = allow.Template.ValidAfter;
+            response.ValidBefore = allow.Template.ValidBefore;
+        }
+        else if (explanation.Decision is Deny deny)
+        {
+            response.Reasons.AddRange(deny.Reasons.Select(r => new Protos.V1.PolicyReason { Code = r.Code, Field = r.Field, Message = r.Message }));
+        }
+
+        response.Roles.AddRange(explanation.Roles.Select(r => new Protos.V1.RoleExplanation { Role = r.Role, Matched = r.Matched, Applied = r.Applied, Detail = r.Why }));
+        return Task.FromResult(response);
+    }
+
+    /// <inheritdoc />
+    public override async Task<ProtoAuditRecord> GetCertificate(GetCertificateRequest request, ServerCallContext context)
+    {
+        RequireOperator(context);
+        var record = await audit.GetAsync(request.Serial, context.CancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no certificate with serial {request.Serial}"));
+        return ToProto(record);
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
+    {
+        RequireOperator(context);
+        var size = request.PageSize == 0 ? 50 : (int)Math.Min(request.PageSize, 500);
+        ulong? before = null;
+        if (request.PageToken.Length > 0)
+        {
+            before = ulong.TryParse(request.PageToken, System.Globalization.CultureInfo.InvariantCulture, out var token) ? token : throw RequestParser.Invalid("page_token", "not a token from a previous response");
+        }
+
+        var records = await audit.ListAsync(request.Principal, request.Caller, before, size, context.CancellationToken).ConfigureAwait(false);
+        var response = new ListCertificatesResponse { NextPageToken = records.Count == size ? records[^1].Serial.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty };
+        response.Records.AddRange(records.Select(ToProto));
+        return response;
+    }
+
+    private async Task<SignCertificateResponse> IssueAsync(CertificateRequest request, ServerCallContext context)
+    {
+        var caller = Caller(context);
+        IssueOutcome outcome;
+        try
+        {
+            outcome = await pipeline.IssueAsync(caller, context.Peer, request, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (HsmException e)
+        {
+            throw new RpcException(new Status(e.Kind == HsmErrorKind.Timeout ? StatusCode.DeadlineExceeded : StatusCode.Unavailable, $"CA key unavailable ({e.Kind}); retry later"));
+        }
+
+        if (outcome.Denial is { } deny)
+        {
+            throw RequestParser.Denied(deny);
+        }
+
+        var certificate = outcome.Certificate!;
+        var response = new SignCertificateResponse
+        {
+            Certificate = certificate.ToOpenSshLine(),
+            Serial = certificate.Serial,
+            ValidAfter = certificate.ValidAfter,
+            ValidBefore = certificate.ValidBefore,
+            KeyId = certificate.KeyId,
+        };
+        response.Principals.AddRange(certificate.Principals);
+        return response;
+    }
+
+    private static CallerIdentity Caller(ServerCallContext context) =>
+        CallerAuthenticator.Authenticate(context.GetHttpContext())
+        ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "no client certificate and not the operator socket"));
+
+    private static void RequireOperator(ServerCallContext context)
+    {
+        if (Caller(context).Method != AuthMethod.UnixSocket)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "the audit log is for operators on the Unix socket"));
+        }
+    }
+
+    private static ProtoAuditRecord ToProto(Audit.AuditRecord record)
+    {
+        var proto = new ProtoAuditRecord
+        {
+            Serial = record.Serial,
+            Type = record.Type,
+            KeyId = record.KeyId,
+            ValidAfter = record.ValidAfter,
+            ValidBefore = record.ValidBefore,
+            SubjectKeyFingerprint = record.SubjectKeyFingerprint,
+            CaKeyFingerprint = record.CaKeyFingerprint,
+            Caller = record.Caller,
+            AuthMethod = record.AuthMethod,
+            SourceAddress = record.SourceAddress,
+            RequestId = record.RequestId,
+            CreatedAt = record.CreatedAt,
+            Outcome = record.Outcome,
+            Failure = record.Failure ?? string.Empty,
+            Certificate = record.Certificate ?? string.Empty,
+        };
+        proto.Principals.AddRange(record.Principals);
+        return proto;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using SshHsmCa.CaDaemon.Audit;
+using SshHsmCa.CaDaemon.Grpc;
+using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.Hsm;
+using SshHsmCa.Hsm.Pkcs11;
+using SshHsmCa.Policy;
+
+namespace SshHsmCa.CaDaemon.Hosting;
+
+/// <summary>
+/// Builds the daemon: CA keys opened and checked, audit store and policy loaded, all before the
+/// host starts (so READY=1 under systemd means the CA can sign); Kestrel with HTTP/2 only, an mTLS
+/// listener checked against the configured client CA bundle (never the system store) and the
+/// operator Unix socket.
+/// </summary>
+public static class DaemonHost
+{
+    /// <summary>Builds the application; throws with a clear message when a part cannot be opened.</summary>
+    public static WebApplication Build(DaemonOptions options, string[]? args = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = DaemonOptionsValidator.Validate(options);
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("configuration refused:\n  " + string.Join("\n  ", errors));
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        builder.Host.UseSystemd();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        var policy = new PolicyHolder(SshPolicy.Load(File.ReadAllText(options.PolicyFile!)));
+        var userCa = OpenKey(options.UserCa!);
+        var hostCa = OpenKey(options.HostCa!);
+        var audit = SqliteAuditStore.Open(options.AuditDatabase);
+        builder.Services.AddSingleton(policy);
+        builder.Services.AddSingleton<IAuditStore>(audit);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(RandomNumberGenerator.Create());
+        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, userCa, hostCa, audit, TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>(), sp.GetRequiredService<ILogger<IssuingPipeline>>()));
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 256 * 1024;
+            o.EnableDetailedErrors = false;
+        });
+        builder.Services.AddHostedService<WatchdogService>();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 256 * 1024;
+            if (options.Tls is { } tls)
+            {
+                var serverCertificate = X509Certificate2.CreateFromPemFile(tls.CertificateFile!, tls.KeyFile);
+                var clientCas = new X509Certificate2Collection();
+                clientCas.ImportFromPemFile(tls.ClientCaFile!);
+                kestrel.Listen(IPAddress.Parse(tls.Address), tls.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = serverCertificate;
+                        https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                        https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                        https.ClientCertificateValidation = (certificate, _, _) => ChainsTo(certificate, clientCas);
+                    });
+                });
+            }
+
+            if (options.UnixSocket is { } socket)
+            {
+                if (File.Exists(socket.Path))
+                {
+                    File.Delete(socket.Path);
+                }
+
+                kestrel.ListenUnixSocket(socket.Path, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+        });
+
+        var app = builder.Build();
+        app.MapGrpcService<CertificateAuthorityService>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            if (options.UnixSocket is { } socket && File.Exists(socket.Path))
+            {
+                File.SetUnixFileMode(socket.Path, (UnixFileMode)Convert.ToInt32(socket.Mode, 8));
+            }
+        });
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            userCa.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            hostCa.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            audit.Dispose();
+        });
+        return app;
+    }
+
+    /// <summary>Client certificates must chain to the configured bundle alone and be valid now.</summary>
+    internal static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection roots)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.NoFlag;
+        return chain.Build(certificate);
+    }
+
+    private static Pkcs11CaKey OpenKey(CaKeyOptions key)
+    {
+        var pin = key.PinCredential is not null ? PinSource.ReadCredential(key.PinCredential) : PinSource.ReadFile(key.PinFile!);
+        try
+        {
+            return Pkcs11CaKey.Open(new Pkcs11CaKeyOptions { Uri = key.Uri!, ExpectedPublicKey = key.ExpectedPublicKey, PoolSize = key.PoolSize }, pin);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pin);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+#pragma warning disable CA1056 // paths, not URIs
+namespace SshHsmCa.CaDaemon.Hosting;
+
+/// <summary>The daemon's configuration (<c>/etc/ssh-hsm-ca/config.json</c>). No PIN or key material here.</summary>
+public sealed class DaemonOptions
+{
+    /// <summary>The mTLS listener; absent: none.</summary>
+    public TlsListenerOptions? Tls { get; set; }
+
+    /// <summary>The operator socket; absent: none.</summary>
+    public UnixSocketOptions? UnixSocket { get; set; }
+
+    /// <summary>The user CA key.</summary>
+    public CaKeyOptions? UserCa { get; set; }
+
+    /// <summary>The host CA key.</summary>
+    public CaKeyOptions? HostCa { get; set; }
+
+    /// <summary>The policy file.</summary>
+    public string? PolicyFile { get; set; }
+
+    /// <summary>The audit database.</summary>
+    public string AuditDatabase { get; set; } = "/var/lib/ssh-hsm-ca/audit.db";
+}

@@ -1,0 +1,103 @@
+namespace SshHsmCa.CaDaemon.Hosting;
+
+/// <summary>Checks a configuration and names the JSON path of every problem.</summary>
+public static class DaemonOptionsValidator
+{
+    /// <summary>Every problem, as "path: problem".</summary>
+    public static IReadOnlyList<string> Validate(DaemonOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.Tls is null && options.UnixSocket is null)
+        {
+            errors.Add("$: configure tls, unixSocket or both: otherwise nobody can reach the CA");
+        }
+
+        if (options.Tls is { } tls)
+        {
+            if (string.IsNullOrEmpty(tls.CertificateFile) || !File.Exists(tls.CertificateFile))
+            {
+                errors.Add($"$.tls.certificateFile: '{tls.CertificateFile}' does not exist");
+            }
+
+            if (string.IsNullOrEmpty(tls.KeyFile) || !File.Exists(tls.KeyFile))
+            {
+                errors.Add($"$.tls.keyFile: '{tls.KeyFile}' does not exist");
+            }
+
+            if (string.IsNullOrEmpty(tls.ClientCaFile) || !File.Exists(tls.ClientCaFile))
+            {
+                errors.Add($"$.tls.clientCaFile: '{tls.ClientCaFile}' does not exist (client certificates are required and checked against it)");
+            }
+
+            if (!System.Net.IPAddress.TryParse(tls.Address, out _))
+            {
+                errors.Add($"$.tls.address: '{tls.Address}' is not an IP address");
+            }
+
+            if (tls.Port is < 1 or > 65535)
+            {
+                errors.Add($"$.tls.port: {tls.Port} is not a port");
+            }
+        }
+
+        if (options.UnixSocket is { } socket)
+        {
+            if (string.IsNullOrEmpty(socket.Path) || !Path.IsPathRooted(socket.Path))
+            {
+                errors.Add("$.unixSocket.path: an absolute path is required");
+            }
+
+            if (!IsOctalMode(socket.Mode))
+            {
+                errors.Add($"$.unixSocket.mode: '{socket.Mode}' is not an octal mode like 0660");
+            }
+        }
+
+        Check(options.UserCa, "$.userCa", errors);
+        Check(options.HostCa, "$.hostCa", errors);
+        if (string.IsNullOrEmpty(options.PolicyFile) || !File.Exists(options.PolicyFile))
+        {
+            errors.Add($"$.policyFile: '{options.PolicyFile}' does not exist");
+        }
+
+        if (string.IsNullOrEmpty(options.AuditDatabase) || !Path.IsPathRooted(options.AuditDatabase))
+        {
+            errors.Add("$.auditDatabase: an absolute path is required");
+        }
+
+        return errors;
+    }
+
+    /// <summary>Parses an octal mode such as 0660.</summary>
+    public static bool IsOctalMode(string? mode) =>
+        mode is { Length: >= 3 and <= 4 } && mode.All(c => c is >= '0' and <= '7');
+
+    private static void Check(CaKeyOptions? key, string path, List<string> errors)
+    {
+        if (key is null)
+        {
+            errors.Add($"{path}: required");
+            return;
+        }
+
+        if (string.IsNullOrEmpty(key.Uri) || !key.Uri.StartsWith("pkcs11:", StringComparison.Ordinal))
+        {
+            errors.Add($"{path}.uri: a pkcs11: URI is required");
+        }
+        else if (key.Uri.Contains("pin-value", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{path}.uri: a PIN in the URI is refused; use pinFile or pinCredential");
+        }
+
+        if ((key.PinFile is null) == (key.PinCredential is null))
+        {
+            errors.Add($"{path}: exactly one of pinFile and pinCredential is required");
+        }
+
+        if (key.PoolSize is < 1 or > 256)
+        {
+            errors.Add($"{path}.poolSize: {key.PoolSize} is outside 1..256");
+        }
+    }
+}

@@ -1,0 +1,12 @@
+#pragma warning disable CA1056 // paths, not URIs
+namespace SshHsmCa.CaDaemon.Hosting;
+
+/// <summary>The operator Unix socket.</summary>
+public sealed class UnixSocketOptions
+{
+    /// <summary>Socket path.</summary>
+    public string Path { get; set; } = "/run/ssh-hsm-ca/ca.sock";
+
+    /// <summary>Socket file mode, octal.</summary>
+    public string Mode { get; set; } = "0660";
+}

@@ -1,0 +1,115 @@
+using System.Security.Cryptography;
+using SshHsmCa.CaDaemon.Audit;
+using SshHsmCa.Hsm;
+using SshHsmCa.Policy;
+using SshHsmCa.Ssh.Certificates;
+
+namespace SshHsmCa.CaDaemon.Issuing;
+
+/// <summary>
+/// The issuing pipeline, in one place and in DESIGN.md's order: (the caller is authenticated and
+/// the request parsed before this) policy → reserve a serial and write the intent → sign once on
+/// the hardware (the backend verifies the signature in software) → commit the audit record
+/// durably → return. A failure after the reservation leaves a failed record and no certificate.
+/// </summary>
+public sealed partial class IssuingPipeline(
+    PolicyHolder policy,
+    ICaKey userCa,
+    ICaKey hostCa,
+    IAuditStore audit,
+    TimeProvider time,
+    RandomNumberGenerator random,
+    ILogger<IssuingPipeline> logger)
+{
+    /// <summary>The user CA key.</summary>
+    public ICaKey UserCa => userCa;
+
+    /// <summary>The host CA key.</summary>
+    public ICaKey HostCa => hostCa;
+
+    /// <summary>The policy holder (for explanations and reloads).</summary>
+    public PolicyHolder Policy => policy;
+
+    /// <summary>Runs one request through the pipeline.</summary>
+    /// <exception cref="HsmException">The CA key's device failed (the attempt is recorded as failed).</exception>
+    public async Task<IssueOutcome> IssueAsync(CallerIdentity caller, string sourceAddress, CertificateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        var now = time.GetUtcNow();
+        var decision = policy.Current.Evaluate(caller, request, now);
+        if (decision is Deny deny)
+        {
+            if (logger.IsEnabled(LogLevel.Warning))
+            {
+                LogDenied(logger, caller.Name, caller.Method, request.TypeName, string.Join("; ", deny.Reasons));
+            }
+
+            return new IssueOutcome(null, deny);
+        }
+
+        var template = ((Allow)decision).Template;
+        var ca = request.Type == SshCertificateType.User ? userCa : hostCa;
+        var serial = await audit.ReserveAsync(new AuditRecord
+        {
+            Serial = 0,
+            Type = request.TypeName,
+            KeyId = template.KeyId,
+            Principals = template.Principals,
+            ValidAfter = template.ValidAfter,
+            ValidBefore = template.ValidBefore,
+            CriticalOptions = [.. template.CriticalOptions.Select(o => o.ToString())],
+            Extensions = [.. template.Extensions.Select(o => o.ToString())],
+            SubjectKeyFingerprint = request.PublicKey.GetSha256Fingerprint(),
+            CaKeyFingerprint = ca.PublicKey.GetSha256Fingerprint(),
+            Caller = caller.Name,
+            AuthMethod = caller.Method.ToString(),
+            SourceAddress = sourceAddress,
+            RequestId = request.RequestId,
+            CreatedAt = (ulong)now.ToUnixTimeSeconds(),
+            Outcome = "pending",
+        }, cancellationToken).ConfigureAwait(false);
+
+        SshCertificate certificate;
+        try
+        {
+            var builder = new SshCertificateBuilder
+            {
+                PublicKey = request.PublicKey,
+                SignatureKey = ca.PublicKey,
+                Nonce = SshCertificateBuilder.CreateNonce(random),
+                Serial = serial,
+                Type = template.Type,
+                KeyId = template.KeyId,
+                Principals = template.Principals,
+                ValidAfter = template.ValidAfter,
+                ValidBefore = template.ValidBefore,
+                CriticalOptions = template.CriticalOptions,
+                Extensions = template.Extensions,
+            };
+            var tbs = builder.EncodeToBeSigned();
+            var signature = await ca.SignAsync(tbs, cancellationToken).ConfigureAwait(false);
+            certificate = SshCertificateBuilder.Assemble(tbs, signature);
+        }
+        catch (Exception e)
+        {
+            // CancellationToken.None: the failure must be recorded even when the caller gave up.
+            await audit.CommitFailedAsync(serial, e is HsmException h ? $"{h.Kind}: {h.Message}" : e.GetType().Name + ": " + e.Message, CancellationToken.None).ConfigureAwait(false);
+            LogFailed(logger, serial, caller.Name, e.Message);
+            throw;
+        }
+
+        await audit.CommitIssuedAsync(serial, certificate.ToOpenSshLine(), CancellationToken.None).ConfigureAwait(false);
+        LogIssued(logger, serial, template.KeyId, template.Principals, caller.Name, caller.Method);
+        return new IssueOutcome(certificate, null);
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "issued serial {Serial} key id {KeyId} principals {Principals} to {Caller} ({Method})")]
+    private static partial void LogIssued(ILogger logger, ulong serial, string keyId, IReadOnlyList<string> principals, string caller, AuthMethod method);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "denied {Type} certificate to {Caller} ({Method}): {Reasons}")]
+    private static partial void LogDenied(ILogger logger, string caller, AuthMethod method, string type, string reasons);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Error, Message = "serial {Serial} for {Caller} failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, ulong serial, string caller, string reason);
+}

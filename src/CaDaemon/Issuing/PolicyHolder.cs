@@ -1,0 +1,16 @@
+using SshHsmCa.Policy;
+
+namespace SshHsmCa.CaDaemon.Issuing;
+
+/// <summary>The policy in force; swapped atomically on reload (SIGHUP), never half replaced.</summary>
+public sealed class PolicyHolder(SshPolicy initial)
+{
+    private SshPolicy _current = initial;
+
+    /// <summary>The policy every new request is evaluated with.</summary>
+    public SshPolicy Current => Volatile.Read(ref _current);
+
+    /// <summary>Loads a new policy; on any error the old one stays and the errors are thrown.</summary>
+    /// <exception cref="PolicyLoadException">The new policy was refused.</exception>
+    public void Reload(string json) => Volatile.Write(ref _current, SshPolicy.Load(json));
+}

@@ -1,0 +1,166 @@
+using Google.Rpc;
+using Grpc.Core;
+using SshHsmCa.Interop.Tests.Support;
+using SshHsmCa.Protos.V1;
+using SshHsmCa.Ssh.Certificates;
+using SshHsmCa.Ssh.Keys;
+using SshHsmCa.Ssh.Signatures;
+
+namespace SshHsmCa.Interop.Tests;
+
+/// <summary>The daemon over real TLS and its Unix socket, keys on SoftHSM2, judged by sshd.</summary>
+[Collection(SoftHsmGroup.Name)]
+public class DaemonTests(SoftHsm hsm)
+{
+    [Fact]
+    public async Task ACertificateFromTheApiLogsInToSshdAndIsInTheAuditLog()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm);
+        var operatorClient = daemon.SocketClient();
+        var keys = await operatorClient.GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = SshdServer.HostAlias });
+        var userCa = SshPublicKey.ParseLine(keys.UserCaPublicKey);
+        var hostCa = SshPublicKey.ParseLine(keys.HostCaPublicKey);
+        Assert.StartsWith($"@cert-authority {SshdServer.HostAlias} ecdsa-sha2-nistp256 ", keys.KnownHostsLine, StringComparison.Ordinal);
+
+        // The host certificate comes from the daemon too, requested by the operator on the socket.
+        await using var sshd = await SshdServer.StartAsync(userCa, async hostKey =>
+        {
+            var response = await operatorClient.SignHostCertificateAsync(new SignHostCertificateRequest { PublicKey = hostKey.ToOpenSshLine(), Principals = { SshdServer.HostAlias } });
+            return SshCertificate.ParseLine(response.Certificate);
+        });
+
+        using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
+        var client = daemon.TlsClient(laptop);
+        var key = sshd.NewUserKey("id_alice");
+        var issued = await client.SignUserCertificateAsync(new SignUserCertificateRequest
+        {
+            PublicKey = File.ReadAllText(key + ".pub"),
+            UseDefaultExtensions = true,
+            RequestId = "login-test",
+        });
+        var certificate = SshCertificate.ParseLine(issued.Certificate);
+        Assert.Equal(SignatureVerification.Valid, certificate.VerifySignature());
+        Assert.Equal(userCa, certificate.SignatureKey);
+        Assert.Equal([SshdServer.User], certificate.Principals);
+        Assert.NotEqual(0UL, issued.Serial);
+
+        var login = sshd.Login(key, sshd.WriteCertificate("alice-cert.pub", certificate), hostCa);
+        Assert.True(login.ExitCode == 0, $"{login.Output}\n{sshd.Log}");
+        Assert.Equal("login-ok", login.Stdout.Trim());
+
+        var record = await operatorClient.GetCertificateAsync(new GetCertificateRequest { Serial = issued.Serial });
+        Assert.Equal("issued", record.Outcome);
+        Assert.Equal(issued.Certificate, record.Certificate);
+        Assert.Equal("alice-laptop", record.Caller);
+        Assert.Equal("MutualTls", record.AuthMethod);
+        Assert.Equal("login-test", record.RequestId);
+        Assert.Equal(certificate.PublicKey.GetSha256Fingerprint(), record.SubjectKeyFingerprint);
+        var list = await operatorClient.ListCertificatesAsync(new ListCertificatesRequest { Principal = SshdServer.User });
+        Assert.Contains(list.Records, r => r.Serial == issued.Serial);
+    }
+
+    [Fact]
+    public async Task CallersWithoutTheRightCredentialsAreRefusedAndNothingIsRecorded()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm);
+        var key = SshPublicKey.ParseLine(File.ReadAllText(Vectors("v1/user_ecdsa256.pub"))).ToOpenSshLine();
+        var request = new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true };
+
+        // No client certificate: the TLS handshake is refused.
+        await Assert.ThrowsAnyAsync<RpcException>(async () => await daemon.TlsClient(null).SignUserCertificateAsync(request));
+
+        // A client certificate from another CA.
+        using var otherPki = new TestPki("other");
+        using var foreign = otherPki.Issue("CN=alice-laptop", server: false);
+        await Assert.ThrowsAnyAsync<RpcException>(async () => await daemon.TlsClient(foreign).SignUserCertificateAsync(request));
+
+        // An expired client certificate from the right CA.
+        using var expired = daemon.Pki.Issue("CN=alice-laptop", server: false, notAfter: DateTimeOffset.UtcNow.AddMinutes(-1));
+        await Assert.ThrowsAnyAsync<RpcException>(async () => await daemon.TlsClient(expired).SignUserCertificateAsync(request));
+
+        // A valid client with no role.
+        using var stranger = daemon.Pki.Issue("CN=build-server", server: false);
+        var denied = await Assert.ThrowsAsync<RpcException>(async () => await daemon.TlsClient(stranger).SignUserCertificateAsync(request));
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.Contains(denied.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations, v => v.Type == "no-role");
+
+        // The audit log is for operators only, and holds nothing.
+        using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(async () => await daemon.TlsClient(laptop).ListCertificatesAsync(new ListCertificatesRequest()))).StatusCode);
+        Assert.Empty((await daemon.SocketClient().ListCertificatesAsync(new ListCertificatesRequest())).Records);
+    }
+
+    [Theory]
+    [InlineData("", "public_key")]
+    [InlineData("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICc5c9P68UIv8E8CcVT7BhyuOBTnME595C9s3ktZGCg", "public_key")]
+    [InlineData("ssh-dss AAAAB3NzaC1kc3MAAACBAP", "public_key")]
+    public async Task MalformedKeysAreInvalidArgumentsNamingTheField(string publicKey, string field)
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm);
+        using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await daemon.TlsClient(laptop).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = publicKey }));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations, v => v.Field == field);
+        Assert.Empty((await daemon.SocketClient().ListCertificatesAsync(new ListCertificatesRequest())).Records);
+    }
+
+    [Fact]
+    public async Task TooManyPrincipalsAndUnknownCriticalOptionsAreRefused()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm);
+        using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
+        var client = daemon.TlsClient(laptop);
+        var key = SshPublicKey.ParseLine(File.ReadAllText(Vectors("v1/user_ecdsa256.pub"))).ToOpenSshLine();
+        var many = new SignUserCertificateRequest { PublicKey = key };
+        many.Principals.AddRange(Enumerable.Range(0, 10_000).Select(i => $"p{i}"));
+        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(async () => await client.SignUserCertificateAsync(many))).StatusCode);
+
+        var unknown = new SignUserCertificateRequest { PublicKey = key, CriticalOptions = { new CertificateOption { Name = "trace@example.com" } } };
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await client.SignUserCertificateAsync(unknown));
+        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+        Assert.Contains(e.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations, v => v.Type == "critical-option-not-allowed");
+    }
+
+    [Fact]
+    public async Task HundredsOfParallelRequestsGetUniqueSerialsAllRecorded()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.Ed25519);
+        using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
+        var client = daemon.TlsClient(laptop);
+        var key = SshPublicKey.ParseLine(File.ReadAllText(Vectors("v1/user_ecdsa256.pub"))).ToOpenSshLine();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
+            client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true, RequestId = $"r{i}" }).ResponseAsync));
+        Assert.Equal(300, responses.Select(r => r.Serial).Distinct().Count());
+        Assert.All(responses, r => Assert.Equal(SignatureVerification.Valid, SshCertificate.ParseLine(r.Certificate).VerifySignature()));
+        var recorded = new List<AuditRecord>();
+        var operatorClient = daemon.SocketClient();
+        var page = new ListCertificatesRequest { PageSize = 100 };
+        while (true)
+        {
+            var response = await operatorClient.ListCertificatesAsync(page);
+            recorded.AddRange(response.Records);
+            if (response.NextPageToken.Length == 0)
+            {
+                break;
+            }
+
+            page.PageToken = response.NextPageToken;
+        }
+
+        Assert.Equal(responses.Select(r => r.Serial).Order(), recorded.Select(r => r.Serial).Order());
+        Assert.All(recorded, r => Assert.Equal("issued", r.Outcome));
+    }
+
+    private static string Vectors(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "SshHsmCa.sln")))
+            {
+                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "vectors", relative));
+            }
+        }
+
+        throw new DirectoryNotFoundException("SshHsmCa.sln not found");
+    }
+}

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.Hsm.Pkcs11;
+using SshHsmCa.Protos.V1;
+
+namespace SshHsmCa.Interop.Tests.Support;
+
+/// <summary>
+/// The real daemon, in process: CA keys on a SoftHSM token of its own, a SQLite audit log, an
+/// mTLS listener on a free loopback port with a test PKI, and the operator Unix socket.
+/// </summary>
+public sealed class DaemonUnderTest : IAsyncDisposable
+{
+    private readonly TempDir _dir;
+    private readonly WebApplication _app;
+
+    private DaemonUnderTest(TempDir dir, WebApplication app, TestPki pki, int port, DaemonOptions options)
+    {
+        _dir = dir;
+        _app = app;
+        Pki = pki;
+        Port = port;
+        Options = options;
+    }
+
+    public TestPki Pki { get; }
+
+    public int Port { get; }
+
+    public DaemonOptions Options { get; }
+
+    public string SocketPath => Options.UnixSocket!.Path;
+
+    public static string DefaultPolicy => $$"""
+        {
+          "roles": [
+            { "name": "laptops", "match": [ { "mtls": { "subjects": ["CN=alice-laptop*"] } } ],
+              "user": { "principals": ["{{SshdServer.User}}"], "validity": { "default": "1h", "max": "8h", "backdate": "1m" }, "keys": { "rsaMinBits": 2048 } } },
+            { "name": "operators", "match": [ { "unix": { "users": ["{{SshdServer.User}}"] } } ],
+              "user": { "principals": ["{{SshdServer.User}}"] },
+              "host": { "names": ["{{SshdServer.HostAlias}}"] } }
+          ]
+        }
+        """;
+
+    public static async Task<DaemonUnderTest> StartAsync(SoftHsm hsm, CaKeyType type = CaKeyType.EcdsaP256, string? policy = null)
+    {
+        var dir = new TempDir("sshhsmca-daemon-");
+        var token = hsm.CreateToken("daemon");
+        SoftHsm.Generate(token, type, "user-ca", 1);
+        SoftHsm.Generate(token, type, "host-ca", 2);
+        var pin = dir.Write("pin", SoftHsm.UserPin + "\n");
+        var pki = new TestPki("daemon");
+        using var server = pki.Issue("CN=127.0.0.1", server: true);
+        TestPki.WritePem(server, dir.PathOf("server.pem"), dir.PathOf("server.key"));
+        TestPki.WritePem(pki.Ca, dir.PathOf("client-ca.pem"), null);
+        dir.Write("policy.json", policy ?? DefaultPolicy);
+        var port = FreePort();
+        var options = new DaemonOptions
+        {
+            Tls = new TlsListenerOptions { Address = "127.0.0.1", Port = port, CertificateFile = dir.PathOf("server.pem"), KeyFile = dir.PathOf("server.key"), ClientCaFile = dir.PathOf("client-ca.pem") },
+            UnixSocket = new UnixSocketOptions { Path = dir.PathOf("ca.sock"), Mode = "0600" },
+            UserCa = new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin, PoolSize = 2 },
+            HostCa = new CaKeyOptions { Uri = SoftHsm.Uri(token, "host-ca"), PinFile = pin, PoolSize = 2 },
+            PolicyFile = dir.PathOf("policy.json"),
+            AuditDatabase = dir.PathOf("audit.db"),
+        };
+        var app = DaemonHost.Build(options);
+        await app.StartAsync();
+        return new DaemonUnderTest(dir, app, pki, port, options);
+    }
+
+    /// <summary>A client over mTLS presenting <paramref name="clientCertificate"/> (or none).</summary>
+    public CertificateAuthority.CertificateAuthorityClient TlsClient(X509Certificate2? clientCertificate)
+    {
+        var ca = Pki.Ca;
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = clientCertificate is null ? null : [X509CertificateLoader.LoadPkcs12(clientCertificate.Export(X509ContentType.Pkcs12), null)],
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return certificate is not null && chain.Build(new X509Certificate2(certificate));
+                },
+            },
+        };
+        return new CertificateAuthority.CertificateAuthorityClient(GrpcChannel.ForAddress($"https://127.0.0.1:{Port}", new GrpcChannelOptions { HttpHandler = handler }));
+    }
+
+    /// <summary>A client on the operator socket.</summary>
+    public CertificateAuthority.CertificateAuthorityClient SocketClient()
+    {
+        var path = SocketPath;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        return new CertificateAuthority.CertificateAuthorityClient(GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler }));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Pki.Dispose();
+        _dir.Dispose();
+    }
+}
