@@ -19,6 +19,8 @@ public static class Program
         ArgumentNullException.ThrowIfNull(args);
         var path = "/etc/ssh-hsm-ca/config.json";
         var check = false;
+        string? dev = null;
+        var devPort = 18443;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -29,12 +31,32 @@ public static class Program
                 case "--check-config":
                     check = true;
                     break;
+                case "--dev" when i + 1 < args.Length:
+                    dev = args[++i];
+                    break;
+                case "--dev-port" when i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var p):
+                    devPort = p;
+                    i++;
+                    break;
                 case "--help" or "-h":
-                    await Console.Out.WriteLineAsync("usage: ssh-hsm-cad [--config PATH] [--check-config]\n  --config PATH    configuration file (default /etc/ssh-hsm-ca/config.json)\n  --check-config   print every configuration problem and exit (0: valid)").ConfigureAwait(false);
+                    await Console.Out.WriteLineAsync("usage: ssh-hsm-cad [--config PATH] [--check-config] | --dev DIR [--dev-port N]\n  --config PATH    configuration file (default /etc/ssh-hsm-ca/config.json)\n  --check-config   print every configuration problem and exit (0: valid)\n  --dev DIR        development CA in DIR: a SoftHSM2 token, keys and TLS made on first run (never for production)\n  --dev-port N     the development TLS port (default 18443)").ConfigureAwait(false);
                     return 0;
                 default:
                     await Console.Error.WriteLineAsync($"ssh-hsm-cad: unknown argument '{args[i]}' (try --help)").ConfigureAwait(false);
                     return 2;
+            }
+        }
+
+        if (dev is not null)
+        {
+            try
+            {
+                path = DevEnvironment.Prepare(dev, devPort);
+            }
+            catch (Exception e) when (e is Hsm.HsmException or IOException or InvalidOperationException)
+            {
+                await Console.Error.WriteLineAsync($"ssh-hsm-cad: development CA in {dev}: {e.Message}").ConfigureAwait(false);
+                return 1;
             }
         }
 

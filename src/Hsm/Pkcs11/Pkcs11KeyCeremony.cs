@@ -88,6 +88,32 @@ public static class Pkcs11KeyCeremony
         return Pkcs11KeyReader.Find(session, KeyUri(token, label, id)).Public;
     }
 
+    /// <summary>
+    /// Initialises a token in the module's first free slot (SoftHSM2 keeps one; hardware HSMs are
+    /// initialised with their vendor's tools) and sets its user PIN. Returns the token label.
+    /// </summary>
+    public static string InitializeToken(string modulePath, string label, ReadOnlySpan<byte> soPin, ReadOnlySpan<byte> userPin)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(label);
+        var library = Pkcs11Library.Get(modulePath);
+        try
+        {
+            var free = library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => !s.GetTokenInfo().TokenFlags.TokenInitialized)
+                ?? throw new HsmException(HsmErrorKind.TokenNotFound, $"{modulePath}: no free slot to initialise a token in");
+            free.InitToken(soPin.ToArray(), System.Text.Encoding.UTF8.GetBytes(label));
+            var slot = library.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.GetTokenInfo().Label.Trim() == label);
+            using var session = slot.OpenSession(SessionType.ReadWrite);
+            session.Login(CKU.CKU_SO, soPin.ToArray());
+            session.InitPin(userPin.ToArray());
+            session.Logout();
+            return label;
+        }
+        catch (Pkcs11Exception e)
+        {
+            throw Pkcs11Errors.ToHsmException(e, $"{modulePath}: initialising token '{label}'");
+        }
+    }
+
     /// <summary>Every private key on the token with its public key (or why it cannot be read).</summary>
     public static IReadOnlyList<KeyEntry> List(Pkcs11Token token)
     {

@@ -39,14 +39,7 @@ public sealed class SoftHsm : IDisposable
         lock (_dir)
         {
             var label = $"{prefix}-{Interlocked.Increment(ref _tokens)}";
-            var free = Library.GetSlotList(SlotsType.WithTokenPresent).First(s => !s.GetTokenInfo().TokenFlags.TokenInitialized);
-            free.InitToken(SoPin, label);
-            var slot = FindSlot(label);
-            using var session = slot.OpenSession(SessionType.ReadWrite);
-            session.Login(CKU.CKU_SO, SoPin);
-            session.InitPin(UserPin);
-            session.Logout();
-            return label;
+            return Pkcs11KeyCeremony.InitializeToken(Tools.SoftHsmModule, label, Encoding.ASCII.GetBytes(SoPin), Pin);
         }
     }
 

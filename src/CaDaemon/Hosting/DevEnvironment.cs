@@ -1,0 +1,125 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using SshHsmCa.Hsm.Pkcs11;
+
+namespace SshHsmCa.CaDaemon.Hosting;
+
+/// <summary>
+/// The development configuration (<c>ssh-hsm-cad --dev DIR</c>): on first run, a SoftHSM2 token in
+/// DIR with an Ed25519 user CA key and host CA key generated on it, a random PIN in a 0600 file,
+/// a TLS PKI for 127.0.0.1 with a client certificate, a permissive policy for the current user,
+/// and the operator socket in DIR. Later runs reuse it. Never for production: the PIN is in a file
+/// next to the token.
+/// </summary>
+internal static partial class DevEnvironment
+{
+    public const string Module = "/usr/lib/softhsm/libsofthsm2.so";
+    private const string TokenLabel = "ssh-hsm-ca-dev";
+    private static readonly JsonSerializerOptions ConfigJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Creates DIR's environment if needed and returns the path of its config.json.</summary>
+    public static string Prepare(string directory, int port)
+    {
+        directory = Path.GetFullPath(directory);
+        Directory.CreateDirectory(directory);
+        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var conf = Path.Combine(directory, "softhsm2.conf");
+        var config = Path.Combine(directory, "config.json");
+        if (!File.Exists(conf))
+        {
+            Directory.CreateDirectory(Path.Combine(directory, "tokens"));
+            File.WriteAllText(conf, $"directories.tokendir = {Path.Combine(directory, "tokens")}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
+        }
+
+        // SoftHSM reads SOFTHSM2_CONF with getenv when the module loads; .NET's environment does not reach it.
+        if (setenv("SOFTHSM2_CONF", conf, 1) != 0)
+        {
+            throw new InvalidOperationException("setenv(SOFTHSM2_CONF) failed");
+        }
+
+        if (File.Exists(config))
+        {
+            return config;
+        }
+
+        Console.WriteLine($"ssh-hsm-cad: creating a development CA in {directory}");
+        var pin = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
+        var soPin = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
+        WritePrivate(Path.Combine(directory, "pin"), pin + "\n");
+        Pkcs11KeyCeremony.InitializeToken(Module, TokenLabel, Encoding.ASCII.GetBytes(soPin), Encoding.ASCII.GetBytes(pin));
+        using (var token = Pkcs11Token.Open(Pkcs11KeyUri.Parse($"pkcs11:token={TokenLabel};object=user-ca?module-path={Module}"), Encoding.ASCII.GetBytes(pin), readWrite: true))
+        {
+            Pkcs11KeyCeremony.Generate(token, CaKeyType.Ed25519, "user-ca", [1]);
+            Pkcs11KeyCeremony.Generate(token, CaKeyType.Ed25519, "host-ca", [2]);
+        }
+
+        WritePki(directory);
+        var user = Environment.UserName;
+        File.WriteAllText(Path.Combine(directory, "policy.json"), $$"""
+            {
+              "roles": [
+                { "name": "dev-clients", "match": [ { "mtls": { "subjects": ["CN=dev-client"] } } ],
+                  "user": { "principals": ["{{user}}"], "validity": { "default": "8h", "max": "12h", "backdate": "1m" } } },
+                { "name": "operators", "match": [ { "unix": { "users": ["{{user}}"] } } ],
+                  "user": { "principals": ["{{user}}"] },
+                  "host": { "names": ["localhost", "*.ssh-hsm-ca.test"], "validity": { "default": "30d", "max": "90d", "backdate": "5m" } } }
+              ]
+            }
+            """);
+        var options = new DaemonOptions
+        {
+            Tls = new TlsListenerOptions { Address = "127.0.0.1", Port = port, CertificateFile = Path.Combine(directory, "server.pem"), KeyFile = Path.Combine(directory, "server.key"), ClientCaFile = Path.Combine(directory, "tls-ca.pem") },
+            UnixSocket = new UnixSocketOptions { Path = Path.Combine(directory, "ca.sock"), Mode = "0600" },
+            UserCa = new CaKeyOptions { Uri = $"pkcs11:token={TokenLabel};object=user-ca?module-path={Module}", PinFile = Path.Combine(directory, "pin") },
+            HostCa = new CaKeyOptions { Uri = $"pkcs11:token={TokenLabel};object=host-ca?module-path={Module}", PinFile = Path.Combine(directory, "pin") },
+            PolicyFile = Path.Combine(directory, "policy.json"),
+            AuditDatabase = Path.Combine(directory, "audit.db"),
+        };
+        File.WriteAllText(config, JsonSerializer.Serialize(options, ConfigJson));
+        return config;
+    }
+
+    private static void WritePki(string directory)
+    {
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=ssh-hsm-ca development TLS CA", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(1));
+        File.WriteAllText(Path.Combine(directory, "tls-ca.pem"), ca.ExportCertificatePem());
+        Issue("CN=127.0.0.1", "1.3.6.1.5.5.7.3.1", "server");
+        Issue("CN=dev-client", "1.3.6.1.5.5.7.3.2", "client");
+
+        void Issue(string subject, string usage, string name)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], false));
+            if (name == "server")
+            {
+                var san = new SubjectAlternativeNameBuilder();
+                san.AddIpAddress(IPAddress.Loopback);
+                request.CertificateExtensions.Add(san.Build());
+            }
+
+            using var certificate = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(90), RandomNumberGenerator.GetBytes(12));
+            File.WriteAllText(Path.Combine(directory, name + ".pem"), certificate.ExportCertificatePem());
+            WritePrivate(Path.Combine(directory, name + ".key"), key.ExportPkcs8PrivateKeyPem());
+        }
+    }
+
+    private static void WritePrivate(string path, string contents)
+    {
+        File.WriteAllText(path, string.Empty);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(path, contents);
+    }
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using Google.Rpc;
+using Grpc.Core;
+using SshHsmCa.Protos.V1;
+using SshHsmCa.Ssh;
+using SshHsmCa.Ssh.Certificates;
+using SshHsmCa.Ssh.Keys;
+
+namespace SshHsmCa.Cli;
+
+/// <summary>
+/// <c>ssh-hsm-ca</c>: the first commands of the client (issue 6 brings login, host bootstrap and
+/// renewal, revocation and audit). Exit codes: 0 done, 1 refused by the CA, 2 usage, 3 CA unavailable.
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        usage: ssh-hsm-ca [CONNECTION] COMMAND
+          ca keys [--known-hosts PATTERN]        print the user CA key and a @cert-authority line
+          sign [--host] [-n PRINCIPAL]... [--validity SECONDS] [--request-id ID] KEY.pub
+                                                 certify a public key; writes KEY-cert.pub
+        CONNECTION (or the environment variable in brackets):
+          --socket PATH                          the operator socket [SSH_HSM_CA_SOCKET]
+          --server URL --client-cert PEM --client-key PEM --server-ca PEM
+                                                 mTLS [SSH_HSM_CA_SERVER, _CLIENT_CERT, _CLIENT_KEY, _SERVER_CA]
+        """;
+
+    /// <summary>Entry point.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        try
+        {
+            var arguments = new Queue<string>(args);
+            var connection = new Connection(
+                Environment.GetEnvironmentVariable("SSH_HSM_CA_SOCKET"),
+                Environment.GetEnvironmentVariable("SSH_HSM_CA_SERVER"),
+                Environment.GetEnvironmentVariable("SSH_HSM_CA_CLIENT_CERT"),
+                Environment.GetEnvironmentVariable("SSH_HSM_CA_CLIENT_KEY"),
+                Environment.GetEnvironmentVariable("SSH_HSM_CA_SERVER_CA"));
+            while (arguments.TryPeek(out var option) && option.StartsWith("--", StringComparison.Ordinal))
+            {
+                arguments.Dequeue();
+                connection = option switch
+                {
+                    "--socket" => connection with { Socket = Value(arguments, option) },
+                    "--server" => connection with { Server = Value(arguments, option), Socket = null },
+                    "--client-cert" => connection with { ClientCertificate = Value(arguments, option) },
+                    "--client-key" => connection with { ClientKey = Value(arguments, option) },
+                    "--server-ca" => connection with { ServerCa = Value(arguments, option) },
+                    "--help" => throw new HelpRequested(),
+                    _ => throw new UsageException($"unknown option {option}"),
+                };
+            }
+
+            var command = arguments.Count == 0 ? throw new UsageException("no command") : arguments.Dequeue();
+            return command switch
+            {
+                "ca" when arguments.TryDequeue(out var sub) && sub == "keys" => await CaKeysAsync(connection, arguments).ConfigureAwait(false),
+                "sign" => await SignAsync(connection, arguments).ConfigureAwait(false),
+                _ => throw new UsageException($"unknown command '{command}'"),
+            };
+        }
+        catch (HelpRequested)
+        {
+            await Console.Out.WriteAsync(Usage).ConfigureAwait(false);
+            return 0;
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"ssh-hsm-ca: {e.Message}\n{Usage}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (RpcException e)
+        {
+            await Console.Error.WriteLineAsync($"ssh-hsm-ca: {Describe(e)}").ConfigureAwait(false);
+            return e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded ? 3 : 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshFormatException or System.Security.Cryptography.CryptographicException)
+        {
+            await Console.Error.WriteLineAsync($"ssh-hsm-ca: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    private static async Task<int> CaKeysAsync(Connection connection, Queue<string> arguments)
+    {
+        var pattern = "*";
+        while (arguments.TryDequeue(out var argument))
+        {
+            pattern = argument == "--known-hosts" ? Value(arguments, argument) : throw new UsageException($"unexpected '{argument}'");
+        }
+
+        var keys = await connection.CreateClient().GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = pattern }).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"# TrustedUserCAKeys (sshd):\n{keys.UserCaPublicKey}\n# known_hosts:\n{keys.KnownHostsLine}").ConfigureAwait(false);
+        return 0;
+    }
+
+    private static async Task<int> SignAsync(Connection connection, Queue<string> arguments)
+    {
+        var host = false;
+        var principals = new List<string>();
+        ulong validity = 0;
+        var requestId = string.Empty;
+        string? keyFile = null;
+        while (arguments.TryDequeue(out var argument))
+        {
+            switch (argument)
+            {
+                case "--host":
+                    host = true;
+                    break;
+                case "-n" or "--principal":
+                    principals.Add(Value(arguments, argument));
+                    break;
+                case "--validity":
+                    validity = ulong.TryParse(Value(arguments, argument), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException("--validity takes seconds");
+                    break;
+                case "--request-id":
+                    requestId = Value(arguments, argument);
+                    break;
+                default:
+                    keyFile = keyFile is null && !argument.StartsWith('-') ? argument : throw new UsageException($"unexpected '{argument}'");
+                    break;
+            }
+        }
+
+        if (keyFile is null || !keyFile.EndsWith(".pub", StringComparison.Ordinal))
+        {
+            throw new UsageException("sign needs a public key file ending in .pub");
+        }
+
+        var publicKey = SshPublicKey.ParseLine(await File.ReadAllTextAsync(keyFile).ConfigureAwait(false), out var comment);
+        var client = connection.CreateClient();
+        SignCertificateResponse response;
+        if (host)
+        {
+            var request = new SignHostCertificateRequest { PublicKey = publicKey.ToOpenSshLine(), ValiditySeconds = validity, RequestId = requestId };
+            request.Principals.AddRange(principals);
+            response = await client.SignHostCertificateAsync(request).ConfigureAwait(false);
+        }
+        else
+        {
+            var request = new SignUserCertificateRequest { PublicKey = publicKey.ToOpenSshLine(), ValiditySeconds = validity, RequestId = requestId, UseDefaultExtensions = true };
+            request.Principals.AddRange(principals);
+            response = await client.SignUserCertificateAsync(request).ConfigureAwait(false);
+        }
+
+        var certificate = SshCertificate.ParseLine(response.Certificate);
+        var output = keyFile[..^".pub".Length] + "-cert.pub";
+        await File.WriteAllTextAsync(output, certificate.ToOpenSshLine(comment) + "\n").ConfigureAwait(false);
+        await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{output}: serial {response.Serial}, principals {string.Join(",", response.Principals)}, valid {SshCertificateListing.FormatValidity(response.ValidAfter, response.ValidBefore)} UTC, key id \"{response.KeyId}\"")).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static string Value(Queue<string> arguments, string option) =>
+        arguments.TryDequeue(out var value) ? value : throw new UsageException($"{option} needs a value");
+
+    private static string Describe(RpcException e)
+    {
+        var status = e.GetRpcStatus();
+        var details = new List<string>();
+        if (status?.GetDetail<BadRequest>() is { } bad)
+        {
+            details.AddRange(bad.FieldViolations.Select(v => $"  {v.Field}: {v.Description}"));
+        }
+
+        if (status?.GetDetail<PreconditionFailure>() is { } denied)
+        {
+            details.AddRange(denied.Violations.Select(v => $"  {v.Type} ({v.Subject}): {v.Description}"));
+        }
+
+        return $"{e.StatusCode}: {e.Status.Detail}" + (details.Count > 0 ? "\n" + string.Join("\n", details) : string.Empty);
+    }
+
+    private sealed class HelpRequested : Exception;
+}
