@@ -151,6 +151,42 @@ public class DaemonTests(SoftHsm hsm)
         Assert.All(recorded, r => Assert.Equal("issued", r.Outcome));
     }
 
+    [Fact]
+    public async Task HealthFollowsTheCaKeysAndReflectionListsTheService()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm);
+        var channel = daemon.SocketChannel();
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+
+        // Break the token's sessions from outside: the next signature fails, health says NOT_SERVING,
+        // and the request after that recovers.
+        using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
+        var client = daemon.TlsClient(laptop);
+        var key = SshPublicKey.ParseLine(File.ReadAllText(Vectors("v1/user_ecdsa256.pub"))).ToOpenSshLine();
+        hsm.FindSlot(daemon.Token).CloseAllSessions();
+        var failed = await Assert.ThrowsAsync<RpcException>(async () => await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true }));
+        Assert.Equal(StatusCode.Unavailable, failed.StatusCode);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+        var recovered = await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true });
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+
+        // The failed attempt is recorded as failed, the recovered one as issued.
+        var records = (await daemon.SocketClient().ListCertificatesAsync(new ListCertificatesRequest())).Records;
+        Assert.Equal(["issued", "failed"], records.Select(r => r.Outcome));
+        Assert.Equal(recovered.Serial, records[0].Serial);
+        Assert.Contains("DeviceUnavailable", records[1].Failure, StringComparison.Ordinal);
+
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel);
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = string.Empty });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("sshhsmca.v1.CertificateAuthority", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+
     private static string Vectors(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -50,6 +50,13 @@ public static class DaemonHost
         });
         builder.Services.AddHostedService<WatchdogService>();
 
+        // grpc.health.v1: NOT_SERVING while a CA key's device is unavailable; evaluated per request.
+        builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)
+            .AddCheck("ca-keys", () => userCa.IsAvailable && hostCa.IsAvailable
+                ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("a CA key is unavailable"));
+        builder.Services.AddGrpcReflection();
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -85,6 +92,8 @@ public static class DaemonHost
 
         var app = builder.Build();
         app.MapGrpcService<CertificateAuthorityService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (options.UnixSocket is { } socket && File.Exists(socket.Path))

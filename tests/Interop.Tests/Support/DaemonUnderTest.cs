@@ -19,8 +19,9 @@ public sealed class DaemonUnderTest : IAsyncDisposable
     private readonly TempDir _dir;
     private readonly WebApplication _app;
 
-    private DaemonUnderTest(TempDir dir, WebApplication app, TestPki pki, int port, DaemonOptions options)
+    private DaemonUnderTest(TempDir dir, WebApplication app, TestPki pki, int port, DaemonOptions options, string token)
     {
+        Token = token;
         _dir = dir;
         _app = app;
         Pki = pki;
@@ -29,6 +30,9 @@ public sealed class DaemonUnderTest : IAsyncDisposable
     }
 
     public TestPki Pki { get; }
+
+    /// <summary>The SoftHSM token holding the CA keys.</summary>
+    public string Token { get; }
 
     public int Port { get; }
 
@@ -72,7 +76,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         };
         var app = DaemonHost.Build(options);
         await app.StartAsync();
-        return new DaemonUnderTest(dir, app, pki, port, options);
+        return new DaemonUnderTest(dir, app, pki, port, options, token);
     }
 
     /// <summary>A client over mTLS presenting <paramref name="clientCertificate"/> (or none).</summary>
@@ -98,7 +102,10 @@ public sealed class DaemonUnderTest : IAsyncDisposable
     }
 
     /// <summary>A client on the operator socket.</summary>
-    public CertificateAuthority.CertificateAuthorityClient SocketClient()
+    public CertificateAuthority.CertificateAuthorityClient SocketClient() => new(SocketChannel());
+
+    /// <summary>A channel on the operator socket, for the health and reflection services.</summary>
+    public GrpcChannel SocketChannel()
     {
         var path = SocketPath;
         var handler = new SocketsHttpHandler
@@ -110,7 +117,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
                 return new NetworkStream(socket, ownsSocket: true);
             },
         };
-        return new CertificateAuthority.CertificateAuthorityClient(GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler }));
+        return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
     }
 
     private static int FreePort()
