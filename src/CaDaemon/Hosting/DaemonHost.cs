@@ -49,6 +49,9 @@ public static class DaemonHost
             o.EnableDetailedErrors = false;
         });
         builder.Services.AddHostedService<WatchdogService>();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<PolicyReloadService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyReloadService>());
 
         // grpc.health.v1: NOT_SERVING while a CA key's device is unavailable; evaluated per request.
         builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)

@@ -4,16 +4,29 @@ using Microsoft.Extensions.Hosting.Systemd;
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>
-/// Microsoft.Extensions.Hosting.Systemd sends READY and STOPPING but no WATCHDOG: this sends
-/// WATCHDOG=1 at half of WATCHDOG_USEC while the process runs (DESIGN.md, obtainability notes).
+/// Readiness and liveness for systemd: READY=1 once the host has started (CA keys were opened and
+/// checked before that), STOPPING=1 on shutdown, and WATCHDOG=1 at half of WATCHDOG_USEC while
+/// running. Where UseSystemd's own notifier is active (parent is systemd) it sends READY and
+/// STOPPING, and this only adds the watchdog.
 /// </summary>
-internal sealed class WatchdogService(IServiceProvider services) : BackgroundService
+internal sealed class WatchdogService(IServiceProvider services, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var notifier = services.GetService<ISystemdNotifier>();
+        if (!SdNotify.IsAvailable)
+        {
+            return;
+        }
+
+        var packageNotifies = services.GetService<ISystemdNotifier>() is { IsEnabled: true } && SystemdHelpers.IsSystemdService();
+        if (!packageNotifies)
+        {
+            lifetime.ApplicationStarted.Register(() => SdNotify.Send("READY=1"));
+            lifetime.ApplicationStopping.Register(() => SdNotify.Send("STOPPING=1"));
+        }
+
         var usec = Environment.GetEnvironmentVariable("WATCHDOG_USEC");
-        if (notifier is not { IsEnabled: true } || !long.TryParse(usec, NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds) || microseconds <= 0)
+        if (!long.TryParse(usec, NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds) || microseconds <= 0)
         {
             return;
         }
@@ -21,7 +34,7 @@ internal sealed class WatchdogService(IServiceProvider services) : BackgroundSer
         using var timer = new PeriodicTimer(TimeSpan.FromMicroseconds(microseconds / 2.0));
         do
         {
-            notifier.Notify(new ServiceState("WATCHDOG=1"));
+            SdNotify.Send("WATCHDOG=1");
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
