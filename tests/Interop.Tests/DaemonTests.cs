@@ -57,6 +57,15 @@ public class DaemonTests(SoftHsm hsm)
         Assert.Equal(certificate.PublicKey.GetSha256Fingerprint(), record.SubjectKeyFingerprint);
         var list = await operatorClient.ListCertificatesAsync(new ListCertificatesRequest { Principal = SshdServer.User });
         Assert.Contains(list.Records, r => r.Serial == issued.Serial);
+
+        // Prometheus metrics on their own loopback port.
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{daemon.Options.Metrics!.Port}/metrics");
+        Assert.Matches(@"sshhsmca_certificates_issued_total\{type=""user""\} [1-9]", metrics);
+        foreach (var expected in new[] { "sshhsmca_hsm_sessions{ca=\"user\"} 2", "sshhsmca_ca_key_available{ca=\"host\"} 1", "sshhsmca_signature_seconds_bucket" })
+        {
+            Assert.True(metrics.Contains(expected, StringComparison.Ordinal), $"'{expected}' not in:\n{metrics}");
+        }
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using SshHsmCa.CaDaemon.Grpc;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Hsm;
 using SshHsmCa.Hsm.Pkcs11;
+using Prometheus;
 using SshHsmCa.Policy;
 
 namespace SshHsmCa.CaDaemon.Hosting;
@@ -42,7 +43,10 @@ public static class DaemonHost
         builder.Services.AddSingleton<IAuditStore>(audit);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(RandomNumberGenerator.Create());
-        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, userCa, hostCa, audit, TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>(), sp.GetRequiredService<ILogger<IssuingPipeline>>()));
+        var metrics = new CaMetrics();
+        metrics.Observe(userCa, hostCa);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, userCa, hostCa, audit, TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>()));
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 256 * 1024;
@@ -82,6 +86,11 @@ public static class DaemonHost
                 });
             }
 
+            if (options.Metrics is { } metrics)
+            {
+                kestrel.Listen(IPAddress.Parse(metrics.Address), metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+
             if (options.UnixSocket is { } socket)
             {
                 if (File.Exists(socket.Path))
@@ -97,6 +106,11 @@ public static class DaemonHost
         app.MapGrpcService<CertificateAuthorityService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        if (options.Metrics is { } metricsEndpoint)
+        {
+            app.MapMetrics("/metrics", metrics.Registry).RequireHost($"*:{metricsEndpoint.Port}");
+        }
+
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (options.UnixSocket is { } socket && File.Exists(socket.Path))

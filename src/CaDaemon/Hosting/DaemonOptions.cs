@@ -10,6 +10,9 @@ public sealed class DaemonOptions
     /// <summary>The operator socket; absent: none.</summary>
     public UnixSocketOptions? UnixSocket { get; set; }
 
+    /// <summary>Prometheus metrics on a loopback port; absent: none.</summary>
+    public MetricsOptions? Metrics { get; set; }
+
     /// <summary>The user CA key.</summary>
     public CaKeyOptions? UserCa { get; set; }
 

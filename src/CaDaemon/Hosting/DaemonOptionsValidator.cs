@@ -54,6 +54,19 @@ public static class DaemonOptionsValidator
             }
         }
 
+        if (options.Metrics is { } metrics)
+        {
+            if (!System.Net.IPAddress.TryParse(metrics.Address, out var address) || !System.Net.IPAddress.IsLoopback(address))
+            {
+                errors.Add($"$.metrics.address: '{metrics.Address}' must be a loopback address (metrics are unauthenticated)");
+            }
+
+            if (metrics.Port is < 1 or > 65535 || metrics.Port == options.Tls?.Port)
+            {
+                errors.Add($"$.metrics.port: {metrics.Port} is not a free port of its own");
+            }
+        }
+
         Check(options.UserCa, "$.userCa", errors);
         Check(options.HostCa, "$.hostCa", errors);
         if (string.IsNullOrEmpty(options.PolicyFile) || !File.Exists(options.PolicyFile))

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Prometheus;
 using SshHsmCa.CaDaemon.Audit;
 using SshHsmCa.Hsm;
 using SshHsmCa.Policy;
@@ -19,6 +20,7 @@ public sealed partial class IssuingPipeline(
     IAuditStore audit,
     TimeProvider time,
     RandomNumberGenerator random,
+    CaMetrics metrics,
     ILogger<IssuingPipeline> logger)
 {
     /// <summary>The user CA key.</summary>
@@ -40,6 +42,7 @@ public sealed partial class IssuingPipeline(
         var decision = policy.Current.Evaluate(caller, request, now);
         if (decision is Deny deny)
         {
+            metrics.Denied.WithLabels(request.TypeName).Inc();
             if (logger.IsEnabled(LogLevel.Warning))
             {
                 LogDenied(logger, caller.Name, caller.Method, request.TypeName, string.Join("; ", deny.Reasons));
@@ -88,11 +91,18 @@ public sealed partial class IssuingPipeline(
                 Extensions = template.Extensions,
             };
             var tbs = builder.EncodeToBeSigned();
-            var signature = await ca.SignAsync(tbs, cancellationToken).ConfigureAwait(false);
+            SshHsmCa.Ssh.Signatures.SshSignature signature;
+            using (metrics.SignatureSeconds.WithLabels(request.TypeName).NewTimer())
+            {
+                signature = await ca.SignAsync(tbs, cancellationToken).ConfigureAwait(false);
+            }
+
             certificate = SshCertificateBuilder.Assemble(tbs, signature);
         }
         catch (Exception e)
         {
+            metrics.Failures.WithLabels(e is HsmException hsm ? hsm.Kind.ToString() : "internal").Inc();
+
             // CancellationToken.None: the failure must be recorded even when the caller gave up.
             await audit.CommitFailedAsync(serial, e is HsmException h ? $"{h.Kind}: {h.Message}" : e.GetType().Name + ": " + e.Message, CancellationToken.None).ConfigureAwait(false);
             LogFailed(logger, serial, caller.Name, e.Message);
@@ -100,6 +110,7 @@ public sealed partial class IssuingPipeline(
         }
 
         await audit.CommitIssuedAsync(serial, certificate.ToOpenSshLine(), CancellationToken.None).ConfigureAwait(false);
+        metrics.Issued.WithLabels(request.TypeName).Inc();
         LogIssued(logger, serial, template.KeyId, template.Principals, caller.Name, caller.Method);
         return new IssueOutcome(certificate, null);
     }

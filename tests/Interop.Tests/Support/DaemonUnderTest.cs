@@ -67,6 +67,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         var port = FreePort();
         var options = new DaemonOptions
         {
+            Metrics = new MetricsOptions { Address = "127.0.0.1", Port = FreePort() },
             Tls = new TlsListenerOptions { Address = "127.0.0.1", Port = port, CertificateFile = dir.PathOf("server.pem"), KeyFile = dir.PathOf("server.key"), ClientCaFile = dir.PathOf("client-ca.pem") },
             UnixSocket = new UnixSocketOptions { Path = dir.PathOf("ca.sock"), Mode = "0600" },
             UserCa = new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin, PoolSize = 2 },

@@ -1,0 +1,66 @@
+using Prometheus;
+using SshHsmCa.Hsm;
+using SshHsmCa.Hsm.Pkcs11;
+
+namespace SshHsmCa.CaDaemon.Issuing;
+
+/// <summary>
+/// The daemon's Prometheus metrics, in a registry of its own (no process-wide state). No
+/// principals or key ids as labels: cardinality stays bounded.
+/// </summary>
+public sealed class CaMetrics
+{
+    private readonly Gauge _poolIdle;
+    private readonly Gauge _poolSize;
+    private readonly Gauge _available;
+
+    /// <summary>Creates the metrics in a new registry.</summary>
+    public CaMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        Issued = factory.CreateCounter("sshhsmca_certificates_issued_total", "Certificates issued.", "type");
+        Denied = factory.CreateCounter("sshhsmca_requests_denied_total", "Requests denied by policy.", "type");
+        Failures = factory.CreateCounter("sshhsmca_failures_total", "Attempts that failed after policy allowed them.", "kind");
+        SignatureSeconds = factory.CreateHistogram("sshhsmca_signature_seconds", "Hardware signature latency, verification included.",
+            new HistogramConfiguration { LabelNames = ["type"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
+        _poolIdle = factory.CreateGauge("sshhsmca_hsm_sessions_idle", "Idle sessions in a CA key's pool.", "ca");
+        _poolSize = factory.CreateGauge("sshhsmca_hsm_sessions", "Sessions in a CA key's pool (0 while unavailable).", "ca");
+        _available = factory.CreateGauge("sshhsmca_ca_key_available", "1 while a CA key's device is usable.", "ca");
+    }
+
+    /// <summary>The registry to expose.</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Certificates issued, by type.</summary>
+    public Counter Issued { get; }
+
+    /// <summary>Requests denied by policy, by type.</summary>
+    public Counter Denied { get; }
+
+    /// <summary>Failed attempts after policy, by kind.</summary>
+    public Counter Failures { get; }
+
+    /// <summary>Time spent in the hardware signature (including software verification).</summary>
+    public Histogram SignatureSeconds { get; }
+
+    /// <summary>Reads the CA keys' pool state at every scrape.</summary>
+    public void Observe(ICaKey userCa, ICaKey hostCa)
+    {
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            Set("user", userCa);
+            Set("host", hostCa);
+        });
+    }
+
+    private void Set(string name, ICaKey key)
+    {
+        _available.WithLabels(name).Set(key.IsAvailable ? 1 : 0);
+        if (key is Pkcs11CaKey pkcs11)
+        {
+            _poolIdle.WithLabels(name).Set(pkcs11.IdleSessions);
+            _poolSize.WithLabels(name).Set(pkcs11.PoolSize);
+        }
+    }
+}
