@@ -23,7 +23,7 @@ namespace SshHsmCa.CaDaemon.Hosting;
 public static class DaemonHost
 {
     /// <summary>Builds the application; throws with a clear message when a part cannot be opened.</summary>
-    public static WebApplication Build(DaemonOptions options, string[]? args = null)
+    public static WebApplication Build(DaemonOptions options, string[]? args = null, Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = DaemonOptionsValidator.Validate(options);
@@ -35,6 +35,7 @@ public static class DaemonHost
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         builder.Host.UseSystemd();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        logging?.Invoke(builder.Logging);
         var policy = new PolicyHolder(SshPolicy.Load(File.ReadAllText(options.PolicyFile!)));
         var userCa = OpenKey(options.UserCa!);
         var hostCa = OpenKey(options.HostCa!);

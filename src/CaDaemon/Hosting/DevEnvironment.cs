@@ -83,7 +83,7 @@ internal static partial class DevEnvironment
         return config;
     }
 
-    private static void WritePki(string directory)
+    internal static void WritePki(string directory)
     {
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=ssh-hsm-ca development TLS CA", caKey, HashAlgorithmName.SHA256);

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Grpc.Net.Client;
+using Net.Pkcs11Interop.Common;
+using Microsoft.Extensions.Logging;
+using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.Hsm.Pkcs11;
+using SshHsmCa.Protos.V1;
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+namespace SshHsmCa.Daemon.Benchmarks;
+
+/// <summary>
+/// End-to-end load: gRPC clients over mTLS on loopback against the daemon (in this process, so
+/// the load generator, the daemon and SoftHSM share the two cores), for P-256, Ed25519 and
+/// RSA-3072 user CA keys on one SoftHSM2 token, at concurrency 1, 4, 16 and 64; beside it the raw
+/// 2-thread C_Sign rate of the same key, measured in the same run.
+/// Usage: dotnet run -c Release --project bench/Daemon.Benchmarks [-- seconds-per-cell]
+/// </summary>
+public static partial class Program
+{
+    private const string Module = "/usr/lib/softhsm/libsofthsm2.so";
+    private const string Pin = "246810";
+
+    public static async Task<int> Main(string[] args)
+    {
+        var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
+        var dir = Directory.CreateTempSubdirectory("sshhsmca-load-").FullName;
+        try
+        {
+            var conf = Path.Combine(dir, "softhsm2.conf");
+            Directory.CreateDirectory(Path.Combine(dir, "tokens"));
+            await File.WriteAllTextAsync(conf, $"directories.tokendir = {dir}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n");
+            _ = setenv("SOFTHSM2_CONF", conf, 1);
+            Pkcs11KeyCeremony.InitializeToken(Module, "load", "12345678"u8, Encoding.ASCII.GetBytes(Pin));
+            var types = new (CaKeyType Type, string Label)[] { (CaKeyType.EcdsaP256, "p256"), (CaKeyType.Ed25519, "ed25519"), (CaKeyType.Rsa3072, "rsa3072") };
+            using (var token = Pkcs11Token.Open(Pkcs11KeyUri.Parse($"pkcs11:token=load;object=host?module-path={Module}"), Encoding.ASCII.GetBytes(Pin), readWrite: true))
+            {
+                byte id = 1;
+                foreach (var (type, label) in types)
+                {
+                    Pkcs11KeyCeremony.Generate(token, type, label, [id++]);
+                }
+
+                Pkcs11KeyCeremony.Generate(token, CaKeyType.Ed25519, "host", [9]);
+            }
+
+            DevEnvironment.WritePki(dir);
+            var pinFile = Path.Combine(dir, "pin");
+            await File.WriteAllTextAsync(pinFile, Pin + "\n");
+            File.SetUnixFileMode(pinFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var policy = Path.Combine(dir, "policy.json");
+            await File.WriteAllTextAsync(policy, """{ "roles": [ { "name": "load", "match": [ { "mtls": { "subjects": ["CN=dev-client"] } } ], "user": { "principals": ["load"] } } ] }""");
+
+            Console.WriteLine($"End to end over mTLS on loopback, {seconds} s per cell, {Environment.ProcessorCount} cores shared by client, daemon and SoftHSM");
+            Console.WriteLine("| CA key | raw C_Sign/s (2 threads) | concurrency | certificates/s | vs raw | p50 ms | p99 ms | max ms | errors |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var (type, label) in types)
+            {
+                var raw = RawRate(label, type, 2, seconds);
+                var port = FreePort();
+                var options = new DaemonOptions
+                {
+                    Tls = new TlsListenerOptions { Address = "127.0.0.1", Port = port, CertificateFile = Path.Combine(dir, "server.pem"), KeyFile = Path.Combine(dir, "server.key"), ClientCaFile = Path.Combine(dir, "tls-ca.pem") },
+                    UserCa = new CaKeyOptions { Uri = $"pkcs11:token=load;object={label}?module-path={Module}", PinFile = pinFile, PoolSize = 2 },
+                    HostCa = new CaKeyOptions { Uri = $"pkcs11:token=load;object=host?module-path={Module}", PinFile = pinFile, PoolSize = 1 },
+                    PolicyFile = policy,
+                    AuditDatabase = Path.Combine(dir, $"audit-{label}.db"),
+                };
+                // Per-certificate log lines would measure the console, not the CA.
+                var app = DaemonHost.Build(options, [], logging => logging.SetMinimumLevel(LogLevel.Warning));
+                await app.StartAsync();
+                try
+                {
+                    var client = Client(dir, port);
+                    var request = new SignUserCertificateRequest { PublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICc5c9P68UIv8E8CcVT7BhyuOBTnME595C9s3ktZGCg1 load", UseDefaultExtensions = true };
+                    await client.SignUserCertificateAsync(request); // warm up TLS and JIT
+                    foreach (var concurrency in new[] { 1, 4, 16, 64 })
+                    {
+                        var (rate, latencies, errors) = await LoadAsync(client, request, concurrency, seconds);
+                        latencies.Sort();
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"| {label} | {raw:0} | {concurrency} | {rate:0} | {rate / raw:P0} | {P(latencies, 0.5):0.00} | {P(latencies, 0.99):0.00} | {(latencies.Count == 0 ? 0 : latencies[^1]):0.00} | {errors} |"));
+                    }
+                }
+                finally
+                {
+                    await app.StopAsync();
+                    await app.DisposeAsync();
+                }
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task<(double Rate, List<double> Latencies, int Errors)> LoadAsync(CertificateAuthority.CertificateAuthorityClient client, SignUserCertificateRequest request, int concurrency, double seconds)
+    {
+        var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        var errors = 0;
+        var started = Stopwatch.GetTimestamp();
+        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            var mine = new List<double>();
+            while (Stopwatch.GetTimestamp() < stopAt)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    await client.SignUserCertificateAsync(request);
+                    mine.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                }
+                catch (Grpc.Core.RpcException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+
+            return mine;
+        }).ToArray();
+        var all = (await Task.WhenAll(workers)).SelectMany(l => l).ToList();
+        return (all.Count / Stopwatch.GetElapsedTime(started).TotalSeconds, all, errors);
+    }
+
+    private static double RawRate(string label, CaKeyType type, int threads, double seconds)
+    {
+        var library = Pkcs11Library.Get(Module);
+        var slot = library.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.GetTokenInfo().Label.Trim() == "load");
+        using var anchor = slot.OpenSession(SessionType.ReadOnly);
+        try
+        {
+            anchor.Login(CKU.CKU_USER, Pin);
+        }
+        catch (Pkcs11Exception e) when (e.RV == CKR.CKR_USER_ALREADY_LOGGED_IN)
+        {
+        }
+
+        var a = Pkcs11Library.Factories.ObjectAttributeFactory;
+        var key = anchor.FindAllObjects([a.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), a.Create(CKA.CKA_LABEL, label)]).Single();
+        var f = Pkcs11Library.Factories.MechanismFactory;
+        var tbs = RandomNumberGenerator.GetBytes(400);
+        var count = 0L;
+        var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
+        {
+            using var session = slot.OpenSession(SessionType.ReadOnly);
+            var n = 0L;
+            while (Stopwatch.GetTimestamp() < stopAt)
+            {
+                using var m = type switch
+                {
+                    CaKeyType.Ed25519 => f.Create(0x1057UL),
+                    CaKeyType.EcdsaP256 => f.Create(CKM.CKM_ECDSA),
+                    _ => f.Create(CKM.CKM_SHA512_RSA_PKCS),
+                };
+                session.Sign(m, key, type == CaKeyType.EcdsaP256 ? SHA256.HashData(tbs) : tbs);
+                n++;
+            }
+
+            Interlocked.Add(ref count, n);
+        })).ToList();
+        var started = Stopwatch.GetTimestamp();
+        workers.ForEach(t => t.Start());
+        workers.ForEach(t => t.Join());
+        return count / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    private static CertificateAuthority.CertificateAuthorityClient Client(string dir, int port)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(dir, "client.pem"), Path.Combine(dir, "client.key"));
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(Path.Combine(dir, "tls-ca.pem"));
+        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [certificate],
+                RemoteCertificateValidationCallback = (_, server, _, _) =>
+                {
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return server is not null && chain.Build(X509CertificateLoader.LoadCertificate(server.GetRawCertData()));
+                },
+            },
+        };
+        return new CertificateAuthority.CertificateAuthorityClient(GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = handler }));
+    }
+
+    private static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
+}
