@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace SshHsmCa.CaDaemon.Audit;
@@ -43,13 +44,22 @@ public sealed class SqliteAuditStore : IAuditStore, IDisposable
         """,
     ];
 
+    private const int MaxBatch = 256;
     private readonly SqliteConnection _connection;
+    private readonly SqliteConnection _reader;
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
 
-    private SqliteAuditStore(SqliteConnection connection)
+    private SqliteAuditStore(SqliteConnection connection, SqliteConnection reader)
     {
         _connection = connection;
+        _reader = reader;
+        _writer = Task.Run(WriteLoopAsync);
     }
+
+    /// <summary>A write waiting for the next group commit.</summary>
+    private sealed record Write(Func<SqliteTransaction, ulong> Apply, TaskCompletionSource<ulong> Done);
 
     /// <summary>Opens (creating and migrating) the database at <paramref name="path"/>.</summary>
     public static SqliteAuditStore Open(string path)
@@ -76,17 +86,89 @@ public sealed class SqliteAuditStore : IAuditStore, IDisposable
             }
         }
 
-        return new SqliteAuditStore(connection);
+        var reader = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        reader.Open();
+        return new SqliteAuditStore(connection, reader);
+    }
+
+    /// <summary>
+    /// Group commit: every write waiting when the previous transaction ends goes into the next
+    /// one, each inside its own savepoint (a failing write rolls back alone), and one fsync
+    /// (synchronous=FULL) makes all of them durable before any caller is answered. Measured: one
+    /// transaction per write spent half of an issuance on fsync.
+    /// </summary>
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Write>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            var results = new (ulong Value, Exception? Error)[batch.Count];
+            try
+            {
+                using var transaction = _connection.BeginTransaction();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    Execute(_connection, "SAVEPOINT w;", transaction);
+                    try
+                    {
+                        results[i] = (batch[i].Apply(transaction), null);
+                        Execute(_connection, "RELEASE w;", transaction);
+                    }
+                    catch (Exception e) when (e is SqliteException or InvalidOperationException)
+                    {
+                        Execute(_connection, "ROLLBACK TO w; RELEASE w;", transaction);
+                        results[i] = (0, e);
+                    }
+                }
+
+                transaction.Commit();
+            }
+            catch (SqliteException e)
+            {
+                foreach (var write in batch)
+                {
+                    write.Done.TrySetException(e);
+                }
+
+                continue;
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (results[i].Error is { } error)
+                {
+                    batch[i].Done.TrySetException(error);
+                }
+                else
+                {
+                    batch[i].Done.TrySetResult(results[i].Value);
+                }
+            }
+        }
+    }
+
+    private Task<ulong> EnqueueAsync(Func<SqliteTransaction, ulong> apply, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var done = new TaskCompletionSource<ulong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(new Write(apply, done)), this);
+
+        // Not cancellable once queued: a reservation or outcome is either durable or failed.
+        return done.Task;
     }
 
     /// <inheritdoc />
-    public async Task<ulong> ReserveAsync(AuditRecord intent, CancellationToken cancellationToken)
+    public Task<ulong> ReserveAsync(AuditRecord intent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(intent);
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return EnqueueAsync(transaction =>
         {
-            using var transaction = _connection.BeginTransaction();
             using var insert = _connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = """
@@ -121,13 +203,8 @@ public sealed class SqliteAuditStore : IAuditStore, IDisposable
                 p.ExecuteNonQuery();
             }
 
-            transaction.Commit();
             return serial;
-        }
-        finally
-        {
-            _lock.Release();
-        }
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -138,25 +215,16 @@ public sealed class SqliteAuditStore : IAuditStore, IDisposable
     public Task CommitFailedAsync(ulong serial, string failure, CancellationToken cancellationToken) =>
         UpdateAsync(serial, "UPDATE certificates SET outcome = 'failed', failure = $value WHERE serial = $serial AND outcome = 'pending';", failure, cancellationToken);
 
-    private async Task UpdateAsync(ulong serial, string sql, string value, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    private Task<ulong> UpdateAsync(ulong serial, string sql, string value, CancellationToken cancellationToken) =>
+        EnqueueAsync(transaction =>
         {
             using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
             command.CommandText = sql;
             command.Parameters.AddWithValue("$serial", (long)serial);
             command.Parameters.AddWithValue("$value", value);
-            if (command.ExecuteNonQuery() != 1)
-            {
-                throw new InvalidOperationException($"audit record {serial} is not pending");
-            }
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+            return command.ExecuteNonQuery() == 1 ? serial : throw new InvalidOperationException($"audit record {serial} is not pending");
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async Task<AuditRecord?> GetAsync(ulong serial, CancellationToken cancellationToken)
@@ -197,7 +265,7 @@ public sealed class SqliteAuditStore : IAuditStore, IDisposable
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = _connection.CreateCommand();
+            using var command = _reader.CreateCommand();
             command.CommandText = sql;
             foreach (var (name, value) in parameters)
             {
@@ -250,6 +318,10 @@ public sealed class SqliteAuditStore : IAuditStore, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        // Pending writes are finished first: nothing acknowledged is lost.
+        _writes.Writer.TryComplete();
+        _writer.GetAwaiter().GetResult();
+        _reader.Dispose();
         _connection.Dispose();
         _lock.Dispose();
     }

@@ -1,0 +1,113 @@
+using Microsoft.Data.Sqlite;
+using SshHsmCa.CaDaemon.Audit;
+
+namespace SshHsmCa.CaDaemon.Tests;
+
+public sealed class SqliteAuditStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sshhsmca-audit-").FullName;
+
+    private string Database => Path.Combine(_dir, "audit.db");
+
+    private static AuditRecord Intent(string principal = "alice", string caller = "alice@example.com") => new()
+    {
+        Serial = 0,
+        Type = "user",
+        KeyId = "key id",
+        Principals = [principal, "shared"],
+        ValidAfter = 1,
+        ValidBefore = ulong.MaxValue,
+        CriticalOptions = ["force-command /bin/true"],
+        Extensions = ["permit-pty"],
+        SubjectKeyFingerprint = "SHA256:subject",
+        CaKeyFingerprint = "SHA256:ca",
+        Caller = caller,
+        AuthMethod = "MutualTls",
+        SourceAddress = "ipv4:127.0.0.1:5000",
+        RequestId = "r1",
+        CreatedAt = 1_764_000_000,
+        Outcome = "pending",
+    };
+
+    [Fact]
+    public async Task ConcurrentReservationsGetUniqueNonZeroSerialsAndEveryRecordSurvivesReopening()
+    {
+        ulong[] serials;
+        using (var store = SqliteAuditStore.Open(Database))
+        {
+            serials = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => store.ReserveAsync(Intent($"user{i}"), CancellationToken.None)));
+            await Task.WhenAll(serials.Select((s, i) => i % 2 == 0
+                ? store.CommitIssuedAsync(s, $"cert-{s}", CancellationToken.None)
+                : store.CommitFailedAsync(s, "DeviceUnavailable", CancellationToken.None)));
+        }
+
+        Assert.Equal(500, serials.Distinct().Count());
+        Assert.DoesNotContain(0UL, serials);
+        using var reopened = SqliteAuditStore.Open(Database);
+        foreach (var (serial, i) in serials.Select((s, i) => (s, i)))
+        {
+            var record = await reopened.GetAsync(serial, CancellationToken.None);
+            Assert.NotNull(record);
+            Assert.Equal(i % 2 == 0 ? "issued" : "failed", record.Outcome);
+            Assert.Equal([$"user{i}", "shared"], record.Principals);
+            Assert.Equal(ulong.MaxValue, record.ValidBefore);
+        }
+    }
+
+    [Fact]
+    public async Task AnOutcomeIsWrittenOnceAndAFailedWriteDoesNotSpoilItsBatch()
+    {
+        using var store = SqliteAuditStore.Open(Database);
+        var a = await store.ReserveAsync(Intent(), CancellationToken.None);
+        var b = await store.ReserveAsync(Intent(), CancellationToken.None);
+        await store.CommitIssuedAsync(a, "cert-a", CancellationToken.None);
+        var again = store.CommitFailedAsync(a, "late", CancellationToken.None);
+        var other = store.CommitIssuedAsync(b, "cert-b", CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => again);
+        await other;
+        Assert.Equal("cert-a", (await store.GetAsync(a, CancellationToken.None))!.Certificate);
+        Assert.Equal("issued", (await store.GetAsync(b, CancellationToken.None))!.Outcome);
+        Assert.Null(await store.GetAsync(999, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListFiltersByPrincipalAndCallerNewestFirstWithPaging()
+    {
+        using var store = SqliteAuditStore.Open(Database);
+        var serials = new List<ulong>();
+        for (var i = 0; i < 7; i++)
+        {
+            serials.Add(await store.ReserveAsync(Intent(i % 2 == 0 ? "even" : "odd", i < 3 ? "early" : "late"), CancellationToken.None));
+        }
+
+        Assert.Equal(serials.Where((_, i) => i % 2 == 0).Reverse(), (await store.ListAsync("even", null, null, 50, CancellationToken.None)).Select(r => r.Serial));
+        Assert.Equal(3, (await store.ListAsync(null, "early", null, 50, CancellationToken.None)).Count);
+        var first = await store.ListAsync("shared", null, null, 4, CancellationToken.None);
+        var second = await store.ListAsync("shared", null, first[^1].Serial, 4, CancellationToken.None);
+        Assert.Equal(serials.AsEnumerable().Reverse(), first.Concat(second).Select(r => r.Serial));
+    }
+
+    [Fact]
+    public void OpeningMigratesAndRefusesANewerSchema()
+    {
+        using (SqliteAuditStore.Open(Database))
+        {
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={Database};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version;";
+            Assert.Equal(1L, command.ExecuteScalar());
+            command.CommandText = "PRAGMA journal_mode;";
+            Assert.Equal("wal", command.ExecuteScalar());
+            command.CommandText = "PRAGMA user_version = 99;";
+            command.ExecuteNonQuery();
+        }
+
+        Assert.Contains("newer", Assert.Throws<InvalidOperationException>(() => SqliteAuditStore.Open(Database)).Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
