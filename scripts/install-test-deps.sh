@@ -26,6 +26,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ -n "$created_policy" ]; then $SUDO rm -f "$policy"; fi
 fi
 
-for tool in ssh-keygen ssh /usr/sbin/sshd softhsm2-util; do
+# The buf CLI (npm) lints the public .proto contract in the tests.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -x "$root/tools/buf/node_modules/.bin/buf" ]; then
+  command -v npm >/dev/null || { echo "npm is required to install the buf CLI (tools/buf)" >&2; exit 1; }
+  (cd "$root/tools/buf" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+for tool in ssh-keygen ssh /usr/sbin/sshd softhsm2-util "$root/tools/buf/node_modules/.bin/buf"; do
   command -v "$tool" >/dev/null || { echo "required tool $tool is missing after install" >&2; exit 1; }
 done

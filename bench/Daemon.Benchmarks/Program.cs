@@ -106,7 +106,7 @@ public static partial class Program
         }
     }
 
-    private static async Task<(double Rate, List<double> Latencies, int Errors)> LoadAsync(CertificateAuthority.CertificateAuthorityClient client, SignUserCertificateRequest request, int concurrency, double seconds)
+    private static async Task<(double Rate, List<double> Latencies, int Errors)> LoadAsync(CertificateAuthorityService.CertificateAuthorityServiceClient client, SignUserCertificateRequest request, int concurrency, double seconds)
     {
         var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         var errors = 0;
@@ -177,7 +177,7 @@ public static partial class Program
         return count / Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
-    private static CertificateAuthority.CertificateAuthorityClient Client(string dir, int port)
+    private static CertificateAuthorityService.CertificateAuthorityServiceClient Client(string dir, int port)
     {
         using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(dir, "client.pem"), Path.Combine(dir, "client.key"));
         var roots = new X509Certificate2Collection();
@@ -199,7 +199,7 @@ public static partial class Program
                 },
             },
         };
-        return new CertificateAuthority.CertificateAuthorityClient(GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = handler }));
+        return new CertificateAuthorityService.CertificateAuthorityServiceClient(GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = handler }));
     }
 
     private static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];

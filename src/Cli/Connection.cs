@@ -9,7 +9,7 @@ namespace SshHsmCa.Cli;
 /// <summary>How the CLI reaches the CA: the operator socket, or mTLS with a client certificate.</summary>
 internal sealed record Connection(string? Socket, string? Server, string? ClientCertificate, string? ClientKey, string? ServerCa)
 {
-    public CertificateAuthority.CertificateAuthorityClient CreateClient()
+    public CertificateAuthorityService.CertificateAuthorityServiceClient CreateClient()
     {
         if (Socket is not null)
         {
@@ -23,7 +23,7 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
                     return new NetworkStream(socket, ownsSocket: true);
                 },
             };
-            return new CertificateAuthority.CertificateAuthorityClient(GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler }));
+            return new CertificateAuthorityService.CertificateAuthorityServiceClient(GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler }));
         }
 
         if (Server is null || ClientCertificate is null || ClientKey is null || ServerCa is null)
@@ -55,6 +55,6 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
                 },
             },
         };
-        return new CertificateAuthority.CertificateAuthorityClient(GrpcChannel.ForAddress(Server, new GrpcChannelOptions { HttpHandler = tls }));
+        return new CertificateAuthorityService.CertificateAuthorityServiceClient(GrpcChannel.ForAddress(Server, new GrpcChannelOptions { HttpHandler = tls }));
     }
 }

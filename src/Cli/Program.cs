@@ -132,18 +132,18 @@ public static class Program
 
         var publicKey = SshPublicKey.ParseLine(await File.ReadAllTextAsync(keyFile).ConfigureAwait(false), out var comment);
         var client = connection.CreateClient();
-        SignCertificateResponse response;
+        IssuedCertificate response;
         if (host)
         {
             var request = new SignHostCertificateRequest { PublicKey = publicKey.ToOpenSshLine(), ValiditySeconds = validity, RequestId = requestId };
             request.Principals.AddRange(principals);
-            response = await client.SignHostCertificateAsync(request).ConfigureAwait(false);
+            response = (await client.SignHostCertificateAsync(request).ConfigureAwait(false)).Certificate;
         }
         else
         {
             var request = new SignUserCertificateRequest { PublicKey = publicKey.ToOpenSshLine(), ValiditySeconds = validity, RequestId = requestId, UseDefaultExtensions = true };
             request.Principals.AddRange(principals);
-            response = await client.SignUserCertificateAsync(request).ConfigureAwait(false);
+            response = (await client.SignUserCertificateAsync(request).ConfigureAwait(false)).Certificate;
         }
 
         var certificate = SshCertificate.ParseLine(response.Certificate);

@@ -25,19 +25,19 @@ public class DaemonTests(SoftHsm hsm)
         // The host certificate comes from the daemon too, requested by the operator on the socket.
         await using var sshd = await SshdServer.StartAsync(userCa, async hostKey =>
         {
-            var response = await operatorClient.SignHostCertificateAsync(new SignHostCertificateRequest { PublicKey = hostKey.ToOpenSshLine(), Principals = { SshdServer.HostAlias } });
+            var response = (await operatorClient.SignHostCertificateAsync(new SignHostCertificateRequest { PublicKey = hostKey.ToOpenSshLine(), Principals = { SshdServer.HostAlias } })).Certificate;
             return SshCertificate.ParseLine(response.Certificate);
         });
 
         using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
         var client = daemon.TlsClient(laptop);
         var key = sshd.NewUserKey("id_alice");
-        var issued = await client.SignUserCertificateAsync(new SignUserCertificateRequest
+        var issued = (await client.SignUserCertificateAsync(new SignUserCertificateRequest
         {
             PublicKey = File.ReadAllText(key + ".pub"),
             UseDefaultExtensions = true,
             RequestId = "login-test",
-        });
+        })).Certificate;
         var certificate = SshCertificate.ParseLine(issued.Certificate);
         Assert.Equal(SignatureVerification.Valid, certificate.VerifySignature());
         Assert.Equal(userCa, certificate.SignatureKey);
@@ -48,7 +48,7 @@ public class DaemonTests(SoftHsm hsm)
         Assert.True(login.ExitCode == 0, $"{login.Output}\n{sshd.Log}");
         Assert.Equal("login-ok", login.Stdout.Trim());
 
-        var record = await operatorClient.GetCertificateAsync(new GetCertificateRequest { Serial = issued.Serial });
+        var record = (await operatorClient.GetCertificateAsync(new GetCertificateRequest { Serial = issued.Serial })).Record;
         Assert.Equal("issued", record.Outcome);
         Assert.Equal(issued.Certificate, record.Certificate);
         Assert.Equal("alice-laptop", record.Caller);
@@ -139,8 +139,8 @@ public class DaemonTests(SoftHsm hsm)
         var key = SshPublicKey.ParseLine(File.ReadAllText(Vectors("v1/user_ecdsa256.pub"))).ToOpenSshLine();
         var responses = await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
             client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true, RequestId = $"r{i}" }).ResponseAsync));
-        Assert.Equal(300, responses.Select(r => r.Serial).Distinct().Count());
-        Assert.All(responses, r => Assert.Equal(SignatureVerification.Valid, SshCertificate.ParseLine(r.Certificate).VerifySignature()));
+        Assert.Equal(300, responses.Select(r => r.Certificate.Serial).Distinct().Count());
+        Assert.All(responses, r => Assert.Equal(SignatureVerification.Valid, SshCertificate.ParseLine(r.Certificate.Certificate).VerifySignature()));
         var recorded = new List<AuditRecord>();
         var operatorClient = daemon.SocketClient();
         var page = new ListCertificatesRequest { PageSize = 100 };
@@ -156,7 +156,7 @@ public class DaemonTests(SoftHsm hsm)
             page.PageToken = response.NextPageToken;
         }
 
-        Assert.Equal(responses.Select(r => r.Serial).Order(), recorded.Select(r => r.Serial).Order());
+        Assert.Equal(responses.Select(r => r.Certificate.Serial).Order(), recorded.Select(r => r.Serial).Order());
         Assert.All(recorded, r => Assert.Equal("issued", r.Outcome));
     }
 
@@ -183,7 +183,7 @@ public class DaemonTests(SoftHsm hsm)
         // The failed attempt is recorded as failed, the recovered one as issued.
         var records = (await daemon.SocketClient().ListCertificatesAsync(new ListCertificatesRequest())).Records;
         Assert.Equal(["issued", "failed"], records.Select(r => r.Outcome));
-        Assert.Equal(recovered.Serial, records[0].Serial);
+        Assert.Equal(recovered.Certificate.Serial, records[0].Serial);
         Assert.Contains("DeviceUnavailable", records[1].Failure, StringComparison.Ordinal);
 
         var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel);
@@ -192,7 +192,7 @@ public class DaemonTests(SoftHsm hsm)
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
-        Assert.Contains("sshhsmca.v1.CertificateAuthority", services);
+        Assert.Contains("sshhsmca.v1.CertificateAuthorityService", services);
         Assert.Contains("grpc.health.v1.Health", services);
     }
 

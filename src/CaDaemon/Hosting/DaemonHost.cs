@@ -104,7 +104,7 @@ public static class DaemonHost
         });
 
         var app = builder.Build();
-        app.MapGrpcService<CertificateAuthorityService>();
+        app.MapGrpcService<CaGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (options.Metrics is { } metricsEndpoint)

@@ -81,7 +81,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
     }
 
     /// <summary>A client over mTLS presenting <paramref name="clientCertificate"/> (or none).</summary>
-    public CertificateAuthority.CertificateAuthorityClient TlsClient(X509Certificate2? clientCertificate)
+    public CertificateAuthorityService.CertificateAuthorityServiceClient TlsClient(X509Certificate2? clientCertificate)
     {
         var ca = Pki.Ca;
         var handler = new SocketsHttpHandler
@@ -99,11 +99,11 @@ public sealed class DaemonUnderTest : IAsyncDisposable
                 },
             },
         };
-        return new CertificateAuthority.CertificateAuthorityClient(GrpcChannel.ForAddress($"https://127.0.0.1:{Port}", new GrpcChannelOptions { HttpHandler = handler }));
+        return new CertificateAuthorityService.CertificateAuthorityServiceClient(GrpcChannel.ForAddress($"https://127.0.0.1:{Port}", new GrpcChannelOptions { HttpHandler = handler }));
     }
 
     /// <summary>A client on the operator socket.</summary>
-    public CertificateAuthority.CertificateAuthorityClient SocketClient() => new(SocketChannel());
+    public CertificateAuthorityService.CertificateAuthorityServiceClient SocketClient() => new(SocketChannel());
 
     /// <summary>A channel on the operator socket, for the health and reflection services.</summary>
     public GrpcChannel SocketChannel()

@@ -10,15 +10,15 @@ using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
-public sealed class CertificateAuthorityService(IssuingPipeline pipeline, IAuditStore audit, TimeProvider time) : CertificateAuthority.CertificateAuthorityBase
+public sealed class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, TimeProvider time) : CertificateAuthorityService.CertificateAuthorityServiceBase
 {
     /// <inheritdoc />
-    public override Task<SignCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
-        IssueAsync(RequestParser.ParseUser(request), context);
+    public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
+        new() { Certificate = await IssueAsync(RequestParser.ParseUser(request), context).ConfigureAwait(false) };
 
     /// <inheritdoc />
-    public override Task<SignCertificateResponse> SignHostCertificate(SignHostCertificateRequest request, ServerCallContext context) =>
-        IssueAsync(RequestParser.ParseHost(request), context);
+    public override async Task<SignHostCertificateResponse> SignHostCertificate(SignHostCertificateRequest request, ServerCallContext context) =>
+        new() { Certificate = await IssueAsync(RequestParser.ParseHost(request), context).ConfigureAwait(false) };
 
     /// <inheritdoc />
     public override Task<GetCaPublicKeysResponse> GetCaPublicKeys(GetCaPublicKeysRequest request, ServerCallContext context)
@@ -60,12 +60,12 @@ public sealed class CertificateAuthorityService(IssuingPipeline pipeline, IAudit
     }
 
     /// <inheritdoc />
-    public override async Task<ProtoAuditRecord> GetCertificate(GetCertificateRequest request, ServerCallContext context)
+    public override async Task<GetCertificateResponse> GetCertificate(GetCertificateRequest request, ServerCallContext context)
     {
         RequireOperator(context);
         var record = await audit.GetAsync(request.Serial, context.CancellationToken).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"no certificate with serial {request.Serial}"));
-        return ToProto(record);
+        return new GetCertificateResponse { Record = ToProto(record) };
     }
 
     /// <inheritdoc />
@@ -85,7 +85,7 @@ public sealed class CertificateAuthorityService(IssuingPipeline pipeline, IAudit
         return response;
     }
 
-    private async Task<SignCertificateResponse> IssueAsync(CertificateRequest request, ServerCallContext context)
+    private async Task<IssuedCertificate> IssueAsync(CertificateRequest request, ServerCallContext context)
     {
         var caller = Caller(context);
         IssueOutcome outcome;
@@ -104,7 +104,7 @@ public sealed class CertificateAuthorityService(IssuingPipeline pipeline, IAudit
         }
 
         var certificate = outcome.Certificate!;
-        var response = new SignCertificateResponse
+        var response = new IssuedCertificate
         {
             Certificate = certificate.ToOpenSshLine(),
             Serial = certificate.Serial,
