@@ -27,5 +27,12 @@ if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
   status=1
 fi
 
+# A build error or an aborted test host leaves no failed test in any TRX file: count it, so the
+# closing line never reads "0 failed" for a run that failed.
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test exited with status $status (build error or aborted run)" >&2
+  failed=1
+fi
+
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

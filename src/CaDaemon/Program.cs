@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SshHsmCa.CaDaemon.Hosting;
 
 namespace SshHsmCa.CaDaemon;
@@ -6,13 +5,6 @@ namespace SshHsmCa.CaDaemon;
 /// <summary><c>ssh-hsm-cad [--config PATH] [--check-config]</c>.</summary>
 public static class Program
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-    };
-
     /// <summary>Entry point.</summary>
     public static async Task<int> Main(string[] args)
     {
@@ -60,21 +52,10 @@ public static class Program
             }
         }
 
-        DaemonOptions options;
-        try
-        {
-            options = JsonSerializer.Deserialize<DaemonOptions>(await File.ReadAllTextAsync(path).ConfigureAwait(false), Json) ?? new DaemonOptions();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
-        {
-            await Console.Error.WriteLineAsync($"ssh-hsm-cad: {path}: {(e is JsonException j ? $"{j.Path}: {j.Message}" : e.Message)}").ConfigureAwait(false);
-            return 1;
-        }
-
-        var errors = DaemonOptionsValidator.Validate(options);
+        var (options, errors) = ConfigurationLoader.Load(path);
         foreach (var error in errors)
         {
-            await Console.Error.WriteLineAsync($"ssh-hsm-cad: {path}: {error}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"ssh-hsm-cad: {error}").ConfigureAwait(false);
         }
 
         if (check || errors.Count > 0)
@@ -84,7 +65,7 @@ public static class Program
 
         try
         {
-            var app = DaemonHost.Build(options, []);
+            var app = DaemonHost.Build(options!, []);
             await using var disposeApp = app.ConfigureAwait(false);
             await app.RunAsync().ConfigureAwait(false);
             return 0;

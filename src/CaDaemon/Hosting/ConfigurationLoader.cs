@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace SshHsmCa.CaDaemon.Hosting;
+
+/// <summary>
+/// Reads <c>config.json</c> and then every <c>conf.d/*.json</c> beside it in name order; each
+/// file's objects are merged into the result (members replace members, arrays and values are
+/// replaced whole). Unknown members are refused with their JSON path and file.
+/// </summary>
+public static class ConfigurationLoader
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    private static readonly JsonDocumentOptions Document = new() { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 16 };
+
+    /// <summary>The merged options, or the problems (each naming its file and path).</summary>
+    public static (DaemonOptions? Options, IReadOnlyList<string> Errors) Load(string path)
+    {
+        var files = new List<string> { path };
+        var confD = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "conf.d");
+        if (Directory.Exists(confD))
+        {
+            files.AddRange(Directory.GetFiles(confD, "*.json").Order(StringComparer.Ordinal));
+        }
+
+        JsonObject merged = [];
+        foreach (var file in files)
+        {
+            try
+            {
+                if (JsonNode.Parse(File.ReadAllText(file), documentOptions: Document) is not JsonObject node)
+                {
+                    return (null, [$"{file}: $: the configuration must be a JSON object"]);
+                }
+
+                Merge(merged, node);
+            }
+            catch (JsonException e)
+            {
+                return (null, [$"{file}: {e.Path ?? "$"}: {e.Message}"]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return (null, [$"{file}: {e.Message}"]);
+            }
+        }
+
+        try
+        {
+            var options = merged.Deserialize<DaemonOptions>(Json) ?? new DaemonOptions();
+            var errors = DaemonOptionsValidator.Validate(options);
+            return (options, errors);
+        }
+        catch (JsonException e)
+        {
+            return (null, [$"{string.Join(" + ", files)}: {e.Path ?? "$"}: {e.Message}"]);
+        }
+    }
+
+    private static void Merge(JsonObject target, JsonObject source)
+    {
+        foreach (var (name, value) in source.ToList())
+        {
+            if (value is JsonObject child && target[name] is JsonObject existing)
+            {
+                Merge(existing, child);
+            }
+            else
+            {
+                target[name] = value?.DeepClone();
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using SshHsmCa.CaDaemon.Hosting;
+
+namespace SshHsmCa.CaDaemon.Tests;
+
+public sealed class ConfigurationLoaderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sshhsmca-config-").FullName;
+
+    private string Write(string name, string json)
+    {
+        var path = Path.Combine(_dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void ConfDFilesMergeInNameOrderOverTheMainFile()
+    {
+        var policy = Write("policy.json", "{}");
+        var config = Write("config.json", $$"""
+            {
+              // comments are allowed
+              "unixSocket": { "path": "/run/ssh-hsm-ca/ca.sock" },
+              "userCa": { "uri": "pkcs11:token=a;object=u", "pinFile": "/etc/ssh-hsm-ca/pin" },
+              "hostCa": { "uri": "pkcs11:token=a;object=h", "pinFile": "/etc/ssh-hsm-ca/pin" },
+              "policyFile": "{{policy}}"
+            }
+            """);
+        Write("conf.d/20-pool.json", """{ "userCa": { "poolSize": 4 } }""");
+        Write("conf.d/10-socket.json", """{ "unixSocket": { "mode": "0600" }, "userCa": { "poolSize": 2 } }""");
+        var (options, errors) = ConfigurationLoader.Load(config);
+        Assert.Empty(errors);
+        Assert.Equal("0600", options!.UnixSocket!.Mode);
+        Assert.Equal("/run/ssh-hsm-ca/ca.sock", options.UnixSocket.Path);
+        Assert.Equal(4, options.UserCa!.PoolSize);
+        Assert.Equal("pkcs11:token=a;object=u", options.UserCa.Uri);
+    }
+
+    [Fact]
+    public void UnknownMembersAndBadValuesAreReportedWithTheirPath()
+    {
+        var typo = ConfigurationLoader.Load(Write("config.json", """{ "unixSokcet": {} }"""));
+        Assert.Null(typo.Options);
+        Assert.Contains("unixSokcet", Assert.Single(typo.Errors), StringComparison.Ordinal);
+
+        var bad = ConfigurationLoader.Load(Write("config.json", """
+            { "tls": { "address": "localhost", "port": 70000 }, "userCa": { "uri": "pkcs11:token=a;object=u?pin-value=1234", "pinFile": "/p", "pinCredential": "c" } }
+            """));
+        Assert.Contains(bad.Errors, e => e.StartsWith("$.tls.address", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors, e => e.StartsWith("$.tls.port", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors, e => e.StartsWith("$.userCa.uri", StringComparison.Ordinal) && e.Contains("PIN", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors, e => e.StartsWith("$.userCa:", StringComparison.Ordinal) && e.Contains("exactly one", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors, e => e.StartsWith("$.hostCa", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors, e => e.StartsWith("$.policyFile", StringComparison.Ordinal));
+        Assert.DoesNotContain(bad.Errors, e => e.Contains("1234", StringComparison.Ordinal));
+
+        var malformed = ConfigurationLoader.Load(Write("config.json", "{ \"tls\": "));
+        Assert.Null(malformed.Options);
+        Assert.Single(malformed.Errors);
+    }
+
+    [Fact]
+    public void MetricsMustStayOnLoopback()
+    {
+        var (_, errors) = ConfigurationLoader.Load(Write("config.json", """{ "metrics": { "address": "0.0.0.0", "port": 9464 } }"""));
+        Assert.Contains(errors, e => e.StartsWith("$.metrics.address", StringComparison.Ordinal));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
