@@ -3,13 +3,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Grpc.Net.Client;
-using Net.Pkcs11Interop.Common;
 using Microsoft.Extensions.Logging;
+using SshHsmCa.Benchmarks.Shared;
 using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.Hsm.Pkcs11;
 using SshHsmCa.Protos.V1;
@@ -25,7 +24,7 @@ namespace SshHsmCa.Daemon.Benchmarks;
 /// 2-thread C_Sign rate of the same key, measured in the same run.
 /// Usage: dotnet run -c Release --project bench/Daemon.Benchmarks [-- seconds-per-cell]
 /// </summary>
-public static partial class Program
+public static class Program
 {
     private const string Module = "/usr/lib/softhsm/libsofthsm2.so";
     private const string Pin = "246810";
@@ -39,7 +38,7 @@ public static partial class Program
             var conf = Path.Combine(dir, "softhsm2.conf");
             Directory.CreateDirectory(Path.Combine(dir, "tokens"));
             await File.WriteAllTextAsync(conf, $"directories.tokendir = {dir}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n");
-            _ = setenv("SOFTHSM2_CONF", conf, 1);
+            RawSigning.UseSoftHsmConf(conf);
             Pkcs11KeyCeremony.InitializeToken(Module, "load", "12345678"u8, Encoding.ASCII.GetBytes(Pin));
             var types = new (CaKeyType Type, string Label)[] { (CaKeyType.EcdsaP256, "p256"), (CaKeyType.Ed25519, "ed25519"), (CaKeyType.Rsa3072, "rsa3072") };
             using (var token = Pkcs11Token.Open(Pkcs11KeyUri.Parse($"pkcs11:token=load;object=host?module-path={Module}"), Encoding.ASCII.GetBytes(Pin), readWrite: true))
@@ -65,7 +64,7 @@ public static partial class Program
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var (type, label) in types)
             {
-                var raw = RawRate(label, type, 2, seconds);
+                var raw = RawSigning.Rate("load", Pin, label, type, 2, RandomNumberGenerator.GetBytes(400), seconds);
                 var port = FreePort();
                 var options = new DaemonOptions
                 {
@@ -133,50 +132,6 @@ public static partial class Program
         var all = (await Task.WhenAll(workers)).SelectMany(l => l).ToList();
         return (all.Count / Stopwatch.GetElapsedTime(started).TotalSeconds, all, errors);
     }
-
-    private static double RawRate(string label, CaKeyType type, int threads, double seconds)
-    {
-        var library = Pkcs11Library.Get(Module);
-        var slot = library.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.GetTokenInfo().Label.Trim() == "load");
-        using var anchor = slot.OpenSession(SessionType.ReadOnly);
-        try
-        {
-            anchor.Login(CKU.CKU_USER, Pin);
-        }
-        catch (Pkcs11Exception e) when (e.RV == CKR.CKR_USER_ALREADY_LOGGED_IN)
-        {
-        }
-
-        var a = Pkcs11Library.Factories.ObjectAttributeFactory;
-        var key = anchor.FindAllObjects([a.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), a.Create(CKA.CKA_LABEL, label)]).Single();
-        var f = Pkcs11Library.Factories.MechanismFactory;
-        var tbs = RandomNumberGenerator.GetBytes(400);
-        var count = 0L;
-        var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
-        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
-        {
-            using var session = slot.OpenSession(SessionType.ReadOnly);
-            var n = 0L;
-            while (Stopwatch.GetTimestamp() < stopAt)
-            {
-                using var m = type switch
-                {
-                    CaKeyType.Ed25519 => f.Create(0x1057UL),
-                    CaKeyType.EcdsaP256 => f.Create(CKM.CKM_ECDSA),
-                    _ => f.Create(CKM.CKM_SHA512_RSA_PKCS),
-                };
-                session.Sign(m, key, type == CaKeyType.EcdsaP256 ? SHA256.HashData(tbs) : tbs);
-                n++;
-            }
-
-            Interlocked.Add(ref count, n);
-        })).ToList();
-        var started = Stopwatch.GetTimestamp();
-        workers.ForEach(t => t.Start());
-        workers.ForEach(t => t.Join());
-        return count / Stopwatch.GetElapsedTime(started).TotalSeconds;
-    }
-
     private static CertificateAuthorityService.CertificateAuthorityServiceClient Client(string dir, int port)
     {
         using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(dir, "client.pem"), Path.Combine(dir, "client.key"));
@@ -210,7 +165,4 @@ public static partial class Program
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int setenv(string name, string value, int overwrite);
 }

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using Net.Pkcs11Interop.Common;
+using SshHsmCa.Benchmarks.Shared;
 using SshHsmCa.Hsm.Pkcs11;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -15,7 +14,7 @@ namespace SshHsmCa.Hsm.Benchmarks;
 /// CA key type with 1 and 2 threads; then ssh-keygen -s -D in a loop on the same token.
 /// Usage: dotnet run -c Release --project bench/Hsm.Benchmarks [-- seconds-per-cell]
 /// </summary>
-public static partial class Program
+public static class Program
 {
     private const string Module = "/usr/lib/softhsm/libsofthsm2.so";
     private const string Pin = "246810";
@@ -30,8 +29,7 @@ public static partial class Program
             Directory.CreateDirectory(Path.Combine(dir, "tokens"));
             await File.WriteAllTextAsync(conf, $"directories.tokendir = {dir}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n");
             Run("softhsm2-util", ["--init-token", "--free", "--label", "bench", "--pin", Pin, "--so-pin", "12345678"], conf);
-            Environment.SetEnvironmentVariable("SOFTHSM2_CONF", conf);
-            _ = setenv("SOFTHSM2_CONF", conf, 1); // SoftHSM reads it with getenv at C_Initialize
+            RawSigning.UseSoftHsmConf(conf);
 
             var tbs = RandomNumberGenerator.GetBytes(600); // about the signed part of a certificate
             var types = new (CaKeyType Type, string Label)[] { (CaKeyType.EcdsaP256, "p256"), (CaKeyType.EcdsaP384, "p384"), (CaKeyType.Ed25519, "ed25519"), (CaKeyType.Rsa3072, "rsa3072") };
@@ -51,7 +49,7 @@ public static partial class Program
             {
                 foreach (var threads in new[] { 1, 2 })
                 {
-                    var raw = RawRate(label, type, threads, tbs, seconds);
+                    var raw = RawSigning.Rate("bench", Pin, label, type, threads, tbs, seconds);
                     await using var key = Pkcs11CaKey.Open(new() { Uri = $"pkcs11:token=bench;object={label}?module-path={Module}", PoolSize = threads }, "246810"u8);
                     var (unverified, _) = await BackendRate(key, verify: false, threads, tbs, seconds);
                     var (verified, latencies) = await BackendRate(key, verify: true, threads, tbs, seconds);
@@ -69,68 +67,6 @@ public static partial class Program
             Directory.Delete(dir, recursive: true);
         }
     }
-
-    private static double RawRate(string label, CaKeyType type, int threads, byte[] tbs, double seconds)
-    {
-        var library = Pkcs11Library.Get(Module);
-        var slot = library.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.GetTokenInfo().Label.Trim() == "bench");
-        using var anchor = slot.OpenSession(SessionType.ReadOnly);
-        try
-        {
-            anchor.Login(CKU.CKU_USER, Pin);
-        }
-        catch (Pkcs11Exception e) when (e.RV == CKR.CKR_USER_ALREADY_LOGGED_IN)
-        {
-        }
-
-        var a = Pkcs11Library.Factories.ObjectAttributeFactory;
-        var key = anchor.FindAllObjects([a.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), a.Create(CKA.CKA_LABEL, label)]).Single();
-        var f = Pkcs11Library.Factories.MechanismFactory;
-        var count = 0L;
-        var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
-        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
-        {
-            using var session = slot.OpenSession(SessionType.ReadOnly);
-            var n = 0L;
-            while (Stopwatch.GetTimestamp() < stopAt)
-            {
-                // Exactly the work the backend asks of the token: host-side hash for ECDSA.
-                switch (type)
-                {
-                    case CaKeyType.Ed25519:
-                        using (var m = f.Create(0x1057UL))
-                        {
-                            session.Sign(m, key, tbs);
-                        }
-
-                        break;
-                    case CaKeyType.EcdsaP256 or CaKeyType.EcdsaP384:
-                        using (var m = f.Create(CKM.CKM_ECDSA))
-                        {
-                            session.Sign(m, key, type == CaKeyType.EcdsaP256 ? SHA256.HashData(tbs) : SHA384.HashData(tbs));
-                        }
-
-                        break;
-                    default:
-                        using (var m = f.Create(CKM.CKM_SHA512_RSA_PKCS))
-                        {
-                            session.Sign(m, key, tbs);
-                        }
-
-                        break;
-                }
-
-                n++;
-            }
-
-            Interlocked.Add(ref count, n);
-        })).ToList();
-        var started = Stopwatch.GetTimestamp();
-        workers.ForEach(t => t.Start());
-        workers.ForEach(t => t.Join());
-        return count / Stopwatch.GetElapsedTime(started).TotalSeconds;
-    }
-
     private static async Task<(double Rate, List<double> LatenciesMs)> BackendRate(Pkcs11CaKey key, bool verify, int threads, byte[] tbs, double seconds)
     {
         var latencies = new List<double>();
@@ -208,7 +144,4 @@ public static partial class Program
 
         return stdout;
     }
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int setenv(string name, string value, int overwrite);
 }

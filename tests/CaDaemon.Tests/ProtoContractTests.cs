@@ -8,7 +8,7 @@ public class ProtoContractTests
     [Fact]
     public void BufLintIsClean()
     {
-        var root = Root();
+        var root = Repository.Root;
         var buf = Path.Combine(root, "tools", "buf", "node_modules", ".bin", "buf");
         Assert.True(File.Exists(buf), $"{buf} is missing: scripts/install-test-deps.sh installs it");
         var result = ProcessRunner.Run(buf, ["lint", Path.Combine(root, "src", "Protos")]);
@@ -16,16 +16,4 @@ public class ProtoContractTests
         Assert.Equal(string.Empty, result.Output.Trim());
     }
 
-    private static string Root()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "SshHsmCa.sln")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("SshHsmCa.sln not found");
-    }
 }

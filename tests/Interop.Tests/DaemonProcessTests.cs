@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using SshHsmCa.Interop.Tests.Support;
@@ -21,7 +20,7 @@ public sealed class DaemonProcessTests : IDisposable
     public async Task NotifiesReadyAndWatchdogReloadsOnSighupAndStopsOnSigterm()
     {
         using var notify = NotifySocket(out var notifyPath);
-        var port = FreePort();
+        var port = Repository.FreePort();
         var ca = _dir.PathOf("ca");
         var daemon = Start(["--dev", ca, "--dev-port", port.ToString(CultureInfo.InvariantCulture)], notifyPath);
 
@@ -60,7 +59,7 @@ public sealed class DaemonProcessTests : IDisposable
     public async Task AMissingCaKeyKeepsTheDaemonFromReady()
     {
         var ca = _dir.PathOf("ca");
-        var port = FreePort();
+        var port = Repository.FreePort();
 
         // Make the development CA once, then point the user CA at a key that is not on the token.
         var setup = Start(["--dev", ca, "--dev-port", port.ToString(CultureInfo.InvariantCulture)], null);
@@ -76,7 +75,7 @@ public sealed class DaemonProcessTests : IDisposable
             ["NOTIFY_SOCKET"] = notifyPath,
             ["SOFTHSM2_CONF"] = Path.Combine(ca, "softhsm2.conf"),
         };
-        var result = ProcessRunner.Run("/usr/bin/dotnet", [Binary("CaDaemon", "ssh-hsm-cad.dll"), "--config", broken], environment, 120_000);
+        var result = ProcessRunner.Run("/usr/bin/dotnet", [Repository.Binary("CaDaemon", "ssh-hsm-cad.dll"), "--config", broken], environment, 120_000);
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("not started", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("no-such-key", result.Stderr, StringComparison.Ordinal);
@@ -87,7 +86,7 @@ public sealed class DaemonProcessTests : IDisposable
     private Process Start(string[] arguments, string? notifyPath)
     {
         var start = new ProcessStartInfo("/usr/bin/dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Binary("CaDaemon", "ssh-hsm-cad.dll"));
+        start.ArgumentList.Add(Repository.Binary("CaDaemon", "ssh-hsm-cad.dll"));
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -126,7 +125,7 @@ public sealed class DaemonProcessTests : IDisposable
     private static ProcessRunner.Result Sign(string ca, int port, string key, string principal) =>
         ProcessRunner.Run("/usr/bin/dotnet",
         [
-            Binary("Cli", "ssh-hsm-ca.dll"), "--server", $"https://127.0.0.1:{port}",
+            Repository.Binary("Cli", "ssh-hsm-ca.dll"), "--server", $"https://127.0.0.1:{port}",
             "--client-cert", Path.Combine(ca, "client.pem"), "--client-key", Path.Combine(ca, "client.key"), "--server-ca", Path.Combine(ca, "tls-ca.pem"),
             "sign", "-n", principal, key + ".pub",
         ], timeoutMs: 60_000);
@@ -183,28 +182,6 @@ public sealed class DaemonProcessTests : IDisposable
         }
 
         Assert.True(condition(), Output(process));
-    }
-
-    private static string Binary(string project, string dll)
-    {
-        var configuration = AppContext.BaseDirectory.Contains("/bin/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "SshHsmCa.sln")))
-            {
-                var path = Path.Combine(d.FullName, "src", project, "bin", configuration, "net10.0", dll);
-                return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built (dotnet build SshHsmCa.sln)", path);
-            }
-        }
-
-        throw new DirectoryNotFoundException("SshHsmCa.sln not found");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using SshHsmCa.Tests.Shared;
 using Google.Rpc;
 using Grpc.Core;
 using SshHsmCa.Interop.Tests.Support;
@@ -72,7 +73,7 @@ public class DaemonTests(SoftHsm hsm)
     public async Task CallersWithoutTheRightCredentialsAreRefusedAndNothingIsRecorded()
     {
         await using var daemon = await DaemonUnderTest.StartAsync(hsm);
-        var key = SshPublicKey.ParseLine(File.ReadAllText(Vectors("v1/user_ecdsa256.pub"))).ToOpenSshLine();
+        var key = SshPublicKey.ParseLine(File.ReadAllText(Repository.Vector("v1/user_ecdsa256.pub"))).ToOpenSshLine();
         var request = new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true };
 
         // No client certificate: the TLS handshake is refused.
@@ -119,7 +120,7 @@ public class DaemonTests(SoftHsm hsm)
         await using var daemon = await DaemonUnderTest.StartAsync(hsm);
         using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
         var client = daemon.TlsClient(laptop);
-        var key = SshPublicKey.ParseLine(File.ReadAllText(Vectors("v1/user_ecdsa256.pub"))).ToOpenSshLine();
+        var key = SshPublicKey.ParseLine(File.ReadAllText(Repository.Vector("v1/user_ecdsa256.pub"))).ToOpenSshLine();
         var many = new SignUserCertificateRequest { PublicKey = key };
         many.Principals.AddRange(Enumerable.Range(0, 10_000).Select(i => $"p{i}"));
         Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(async () => await client.SignUserCertificateAsync(many))).StatusCode);
@@ -136,7 +137,7 @@ public class DaemonTests(SoftHsm hsm)
         await using var daemon = await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.Ed25519);
         using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
         var client = daemon.TlsClient(laptop);
-        var key = SshPublicKey.ParseLine(File.ReadAllText(Vectors("v1/user_ecdsa256.pub"))).ToOpenSshLine();
+        var key = SshPublicKey.ParseLine(File.ReadAllText(Repository.Vector("v1/user_ecdsa256.pub"))).ToOpenSshLine();
         var responses = await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
             client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true, RequestId = $"r{i}" }).ResponseAsync));
         Assert.Equal(300, responses.Select(r => r.Certificate.Serial).Distinct().Count());
@@ -172,7 +173,7 @@ public class DaemonTests(SoftHsm hsm)
         // and the request after that recovers.
         using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
         var client = daemon.TlsClient(laptop);
-        var key = SshPublicKey.ParseLine(File.ReadAllText(Vectors("v1/user_ecdsa256.pub"))).ToOpenSshLine();
+        var key = SshPublicKey.ParseLine(File.ReadAllText(Repository.Vector("v1/user_ecdsa256.pub"))).ToOpenSshLine();
         hsm.FindSlot(daemon.Token).CloseAllSessions();
         var failed = await Assert.ThrowsAsync<RpcException>(async () => await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true }));
         Assert.Equal(StatusCode.Unavailable, failed.StatusCode);
@@ -196,16 +197,4 @@ public class DaemonTests(SoftHsm hsm)
         Assert.Contains("grpc.health.v1.Health", services);
     }
 
-    private static string Vectors(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SshHsmCa.sln")))
-            {
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "vectors", relative));
-            }
-        }
-
-        throw new DirectoryNotFoundException("SshHsmCa.sln not found");
-    }
 }

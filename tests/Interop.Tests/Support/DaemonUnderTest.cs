@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -7,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.Hsm.Pkcs11;
 using SshHsmCa.Protos.V1;
+using SshHsmCa.Tests.Shared;
 
 namespace SshHsmCa.Interop.Tests.Support;
 
@@ -64,10 +64,10 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         TestPki.WritePem(server, dir.PathOf("server.pem"), dir.PathOf("server.key"));
         TestPki.WritePem(pki.Ca, dir.PathOf("client-ca.pem"), null);
         dir.Write("policy.json", policy ?? DefaultPolicy);
-        var port = FreePort();
+        var port = Repository.FreePort();
         var options = new DaemonOptions
         {
-            Metrics = new MetricsOptions { Address = "127.0.0.1", Port = FreePort() },
+            Metrics = new MetricsOptions { Address = "127.0.0.1", Port = Repository.FreePort() },
             Tls = new TlsListenerOptions { Address = "127.0.0.1", Port = port, CertificateFile = dir.PathOf("server.pem"), KeyFile = dir.PathOf("server.key"), ClientCaFile = dir.PathOf("client-ca.pem") },
             UnixSocket = new UnixSocketOptions { Path = dir.PathOf("ca.sock"), Mode = "0600" },
             UserCa = new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin, PoolSize = 2 },
@@ -119,13 +119,6 @@ public sealed class DaemonUnderTest : IAsyncDisposable
             },
         };
         return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

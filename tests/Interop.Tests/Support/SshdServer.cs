@@ -77,7 +77,7 @@ public sealed class SshdServer : IAsyncDisposable
 
             // sshd's privilege separation directory; Debian creates it from the init script.
             Directory.CreateDirectory("/run/sshd");
-            var port = FreePort();
+            var port = Repository.FreePort();
             var config = dir.Write("sshd_config", $"""
                 Port {port}
                 ListenAddress 127.0.0.1
@@ -181,13 +181,6 @@ public sealed class SshdServer : IAsyncDisposable
         }
 
         throw new TimeoutException($"sshd did not listen on 127.0.0.1:{Port} within 15 s: {Log}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
