@@ -70,6 +70,37 @@ public class DaemonTests(SoftHsm hsm)
     }
 
     [Fact]
+    public async Task AuditEventsReachJournaldWithStructuredFields()
+    {
+        using var dir = new TempDir("sshhsmca-journal-");
+        var path = dir.PathOf("journal.sock");
+        using var journald = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+        journald.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm, journalSocket: path);
+        using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
+        var key = SshPublicKey.ParseLine(File.ReadAllText(Repository.Vector("v1/user_ecdsa256.pub"))).ToOpenSshLine();
+        var issued = (await daemon.TlsClient(laptop).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true, RequestId = "journal-1" })).Certificate;
+
+        var buffer = new byte[65536];
+        journald.ReceiveTimeout = 10_000;
+        var fields = JournalFields.Parse(buffer.AsSpan(0, journald.Receive(buffer)));
+        Assert.Equal("issued", fields["OUTCOME"]);
+        Assert.Equal(issued.Serial.ToString(System.Globalization.CultureInfo.InvariantCulture), fields["CERT_SERIAL"]);
+        Assert.Equal(issued.KeyId, fields["CERT_KEY_ID"]);
+        Assert.Equal(SshdServer.User, fields["CERT_PRINCIPALS"]);
+        Assert.Equal("alice-laptop", fields["CALLER"]);
+        Assert.Equal("MutualTls", fields["AUTH_METHOD"]);
+        Assert.Equal("journal-1", fields["REQUEST_ID"]);
+
+        using var stranger = daemon.Pki.Issue("CN=build-server", server: false);
+        await Assert.ThrowsAsync<RpcException>(async () => await daemon.TlsClient(stranger).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key }));
+        var denied = JournalFields.Parse(buffer.AsSpan(0, journald.Receive(buffer)));
+        Assert.Equal("denied", denied["OUTCOME"]);
+        Assert.Equal("no-role", denied["REASON"]);
+        Assert.False(denied.ContainsKey("CERT_SERIAL"));
+    }
+
+    [Fact]
     public async Task CallersWithoutTheRightCredentialsAreRefusedAndNothingIsRecorded()
     {
         await using var daemon = await DaemonUnderTest.StartAsync(hsm);

@@ -47,7 +47,9 @@ public static class DaemonHost
         var metrics = new CaMetrics();
         metrics.Observe(userCa, hostCa);
         builder.Services.AddSingleton(metrics);
-        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, userCa, hostCa, audit, TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>()));
+        var journalSocket = options.JournalSocket ?? (File.Exists(JournalAuditEvents.DefaultSocket) ? JournalAuditEvents.DefaultSocket : string.Empty);
+        var journal = journalSocket.Length > 0 ? new JournalAuditEvents(journalSocket) : null;
+        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, userCa, hostCa, audit, TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>(), journal));
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 256 * 1024;
@@ -124,6 +126,7 @@ public static class DaemonHost
             userCa.DisposeAsync().AsTask().GetAwaiter().GetResult();
             hostCa.DisposeAsync().AsTask().GetAwaiter().GetResult();
             audit.Dispose();
+            journal?.Dispose();
         });
         return app;
     }

@@ -13,6 +13,9 @@ public sealed class DaemonOptions
     /// <summary>Prometheus metrics on a loopback port; absent: none.</summary>
     public MetricsOptions? Metrics { get; set; }
 
+    /// <summary>journald's native socket for structured audit events; null: the default socket when it exists, "" for none.</summary>
+    public string? JournalSocket { get; set; }
+
     /// <summary>The user CA key.</summary>
     public CaKeyOptions? UserCa { get; set; }
 

@@ -21,7 +21,8 @@ public sealed partial class IssuingPipeline(
     TimeProvider time,
     RandomNumberGenerator random,
     CaMetrics metrics,
-    ILogger<IssuingPipeline> logger)
+    ILogger<IssuingPipeline> logger,
+    JournalAuditEvents? journal = null)
 {
     /// <summary>The user CA key.</summary>
     public ICaKey UserCa => userCa;
@@ -43,6 +44,7 @@ public sealed partial class IssuingPipeline(
         if (decision is Deny deny)
         {
             metrics.Denied.WithLabels(request.TypeName).Inc();
+            journal?.Send(4, $"denied {request.TypeName} certificate to {caller.Name}", Fields(caller, request, "denied", null, null, string.Join("; ", deny.Reasons.Select(r => r.Code))));
             if (logger.IsEnabled(LogLevel.Warning))
             {
                 LogDenied(logger, caller.Name, caller.Method, request.TypeName, string.Join("; ", deny.Reasons));
@@ -106,13 +108,41 @@ public sealed partial class IssuingPipeline(
             // CancellationToken.None: the failure must be recorded even when the caller gave up.
             await audit.CommitFailedAsync(serial, e is HsmException h ? $"{h.Kind}: {h.Message}" : e.GetType().Name + ": " + e.Message, CancellationToken.None).ConfigureAwait(false);
             LogFailed(logger, serial, caller.Name, e.Message);
+            journal?.Send(3, $"serial {serial} for {caller.Name} failed", Fields(caller, request, "failed", serial, template, e is HsmException k ? k.Kind.ToString() : e.GetType().Name));
             throw;
         }
 
         await audit.CommitIssuedAsync(serial, certificate.ToOpenSshLine(), CancellationToken.None).ConfigureAwait(false);
         metrics.Issued.WithLabels(request.TypeName).Inc();
+        journal?.Send(6, $"issued serial {serial} key id {template.KeyId}", Fields(caller, request, "issued", serial, template, null));
         LogIssued(logger, serial, template.KeyId, template.Principals, caller.Name, caller.Method);
         return new IssueOutcome(certificate, null);
+    }
+
+    private static IEnumerable<(string, string)> Fields(CallerIdentity caller, CertificateRequest request, string outcome, ulong? serial, CertificateTemplate? template, string? reason)
+    {
+        yield return ("OUTCOME", outcome);
+        yield return ("CERT_TYPE", request.TypeName);
+        yield return ("CALLER", caller.Name);
+        yield return ("AUTH_METHOD", caller.Method.ToString());
+        yield return ("SUBJECT_KEY", request.PublicKey.GetSha256Fingerprint());
+        yield return ("REQUEST_ID", request.RequestId);
+        if (serial is { } s)
+        {
+            yield return ("CERT_SERIAL", s.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (template is not null)
+        {
+            yield return ("CERT_KEY_ID", template.KeyId);
+            yield return ("CERT_PRINCIPALS", string.Join(',', template.Principals));
+            yield return ("CERT_VALID_BEFORE", template.ValidBefore.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (reason is not null)
+        {
+            yield return ("REASON", reason);
+        }
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "issued serial {Serial} key id {KeyId} principals {Principals} to {Caller} ({Method})")]

@@ -52,7 +52,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         }
         """;
 
-    public static async Task<DaemonUnderTest> StartAsync(SoftHsm hsm, CaKeyType type = CaKeyType.EcdsaP256, string? policy = null)
+    public static async Task<DaemonUnderTest> StartAsync(SoftHsm hsm, CaKeyType type = CaKeyType.EcdsaP256, string? policy = null, string journalSocket = "")
     {
         var dir = new TempDir("sshhsmca-daemon-");
         var token = hsm.CreateToken("daemon");
@@ -74,6 +74,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
             HostCa = new CaKeyOptions { Uri = SoftHsm.Uri(token, "host-ca"), PinFile = pin, PoolSize = 2 },
             PolicyFile = dir.PathOf("policy.json"),
             AuditDatabase = dir.PathOf("audit.db"),
+            JournalSocket = journalSocket,
         };
         var app = DaemonHost.Build(options);
         await app.StartAsync();
