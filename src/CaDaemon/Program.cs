@@ -70,7 +70,7 @@ public static class Program
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         }
-        catch (Exception e) when (e is Hsm.HsmException or Policy.PolicyLoadException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is Hsm.HsmException or Policy.PolicyLoadException or InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
         {
             // Before READY=1: systemd sees the start fail, the operator sees why.
             await Console.Error.WriteLineAsync($"ssh-hsm-cad: not started: {e.Message}").ConfigureAwait(false);
