@@ -17,8 +17,13 @@ public static class Program
     private const string Usage = """
         usage: ssh-hsm-ca [CONNECTION] COMMAND
           ca keys [--known-hosts PATTERN]        print the user CA key and a @cert-authority line
+          ca known-hosts --hosts PATTERN         print only the @cert-authority line
           sign [--host] [-n PRINCIPAL]... [--validity SECONDS] [--request-id ID] KEY.pub
                                                  certify a public key; writes KEY-cert.pub
+          inspect CERT                           what ssh-keygen -L shows, time left, and (with a
+                                                 connection) whether this CA issued it
+          audit list [--principal P] [--caller C] [--limit N]   the audit log (operators)
+          audit show SERIAL                      one audit record (operators)
         CONNECTION (or the environment variable in brackets):
           --socket PATH                          the operator socket [SSH_HSM_CA_SOCKET]
           --server URL --client-cert PEM --client-key PEM --server-ca PEM
@@ -56,8 +61,10 @@ public static class Program
             var command = arguments.Count == 0 ? throw new UsageException("no command") : arguments.Dequeue();
             return command switch
             {
-                "ca" when arguments.TryDequeue(out var sub) && sub == "keys" => await CaKeysAsync(connection, arguments).ConfigureAwait(false),
+                "ca" => await CaAsync(connection, arguments).ConfigureAwait(false),
                 "sign" => await SignAsync(connection, arguments).ConfigureAwait(false),
+                "inspect" => await InspectAsync(connection, arguments).ConfigureAwait(false),
+                "audit" => await AuditAsync(connection, arguments).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }
@@ -83,18 +90,98 @@ public static class Program
         }
     }
 
-    private static async Task<int> CaKeysAsync(Connection connection, Queue<string> arguments)
+    private static async Task<int> CaAsync(Connection connection, Queue<string> arguments)
     {
+        var sub = arguments.TryDequeue(out var s) ? s : throw new UsageException("ca needs keys or known-hosts");
         var pattern = "*";
         while (arguments.TryDequeue(out var argument))
         {
-            pattern = argument == "--known-hosts" ? Value(arguments, argument) : throw new UsageException($"unexpected '{argument}'");
+            pattern = argument is "--known-hosts" or "--hosts" ? Value(arguments, argument) : throw new UsageException($"unexpected '{argument}'");
         }
 
         var keys = await connection.CreateClient().GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = pattern }).ConfigureAwait(false);
-        await Console.Out.WriteLineAsync($"# TrustedUserCAKeys (sshd):\n{keys.UserCaPublicKey}\n# known_hosts:\n{keys.KnownHostsLine}").ConfigureAwait(false);
+        switch (sub)
+        {
+            case "keys":
+                await Console.Out.WriteLineAsync($"# TrustedUserCAKeys (sshd):\n{keys.UserCaPublicKey}\n# known_hosts:\n{keys.KnownHostsLine}").ConfigureAwait(false);
+                return 0;
+            case "known-hosts":
+                await Console.Out.WriteLineAsync(keys.KnownHostsLine).ConfigureAwait(false);
+                return 0;
+            default:
+                throw new UsageException($"unknown ca command '{sub}'");
+        }
+    }
+
+    private static async Task<int> InspectAsync(Connection connection, Queue<string> arguments)
+    {
+        var file = arguments.TryDequeue(out var f) ? f : throw new UsageException("inspect needs a certificate file");
+        var certificate = SshCertificate.ParseLine(await File.ReadAllTextAsync(file).ConfigureAwait(false));
+        await Console.Out.WriteAsync(SshCertificateListing.Format(certificate, file)).ConfigureAwait(false);
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var left = certificate.IsValidAt(now)
+            ? certificate.ValidBefore == ulong.MaxValue ? "forever" : TimeSpan.FromSeconds(certificate.ValidBefore - now).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture)
+            : now < certificate.ValidAfter ? "not yet valid" : "expired";
+        await Console.Out.WriteLineAsync($"        Time left: {left}").ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"        Signature: {certificate.VerifySignature()}").ConfigureAwait(false);
+        if (connection.Socket is not null || connection.Server is not null)
+        {
+            var keys = await connection.CreateClient().GetCaPublicKeysAsync(new GetCaPublicKeysRequest()).ConfigureAwait(false);
+            var ours = certificate.SignatureKey.Equals(SshPublicKey.ParseLine(certificate.Type == SshCertificateType.User ? keys.UserCaPublicKey : keys.HostCaPublicKey));
+            await Console.Out.WriteLineAsync($"        Issued by this CA: {(ours ? "yes" : "no")}").ConfigureAwait(false);
+            return ours ? 0 : 1;
+        }
+
         return 0;
     }
+
+    private static async Task<int> AuditAsync(Connection connection, Queue<string> arguments)
+    {
+        var sub = arguments.TryDequeue(out var s) ? s : throw new UsageException("audit needs list or show");
+        var client = connection.CreateClient();
+        if (sub == "show")
+        {
+            var serial = arguments.TryDequeue(out var text) && ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new UsageException("audit show needs a serial");
+            var record = (await client.GetCertificateAsync(new GetCertificateRequest { Serial = serial }).ConfigureAwait(false)).Record;
+            await Console.Out.WriteLineAsync(Describe(record) + (record.Certificate.Length > 0 ? "\n" + record.Certificate : string.Empty)).ConfigureAwait(false);
+            return 0;
+        }
+
+        if (sub != "list")
+        {
+            throw new UsageException($"unknown audit command '{sub}'");
+        }
+
+        var request = new ListCertificatesRequest { PageSize = 50 };
+        while (arguments.TryDequeue(out var argument))
+        {
+            switch (argument)
+            {
+                case "--principal":
+                    request.Principal = Value(arguments, argument);
+                    break;
+                case "--caller":
+                    request.Caller = Value(arguments, argument);
+                    break;
+                case "--limit":
+                    request.PageSize = uint.TryParse(Value(arguments, argument), NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is > 0 and <= 500 ? limit : throw new UsageException("--limit takes 1..500");
+                    break;
+                default:
+                    throw new UsageException($"unexpected '{argument}'");
+            }
+        }
+
+        var response = await client.ListCertificatesAsync(request).ConfigureAwait(false);
+        foreach (var record in response.Records)
+        {
+            await Console.Out.WriteLineAsync(Describe(record)).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static string Describe(Protos.V1.AuditRecord record) => string.Create(CultureInfo.InvariantCulture,
+        $"{record.Serial}\t{record.Outcome}\t{record.Type}\t{string.Join(",", record.Principals)}\t{SshCertificateListing.FormatValidity(record.ValidAfter, record.ValidBefore)}\t{record.Caller} ({record.AuthMethod})\t\"{record.KeyId}\"{(record.Failure.Length > 0 ? "\t" + record.Failure : string.Empty)}");
 
     private static async Task<int> SignAsync(Connection connection, Queue<string> arguments)
     {
