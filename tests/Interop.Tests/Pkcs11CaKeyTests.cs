@@ -49,7 +49,7 @@ public class Pkcs11CaKeyTests(SoftHsm hsm)
     }
 
     [Fact]
-    public async Task GeneratedPrivateKeysAreSensitiveAndNeverExtractable()
+    public void GeneratedPrivateKeysAreSensitiveAndNeverExtractable()
     {
         var token = hsm.CreateToken("attrs");
         SoftHsm.Generate(token, CaKeyType.EcdsaP256, "ca", 7);
@@ -66,7 +66,6 @@ public class Pkcs11CaKeyTests(SoftHsm hsm)
         var listed = Assert.Single(Pkcs11KeyCeremony.List(t));
         Assert.Equal("ca", listed.Label);
         Assert.NotNull(listed.PublicKey);
-        await Task.CompletedTask;
     }
 
     [Fact]

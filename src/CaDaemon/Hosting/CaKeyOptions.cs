@@ -1,4 +1,3 @@
-#pragma warning disable CA1056 // paths, not URIs
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>A CA key on a PKCS#11 token.</summary>

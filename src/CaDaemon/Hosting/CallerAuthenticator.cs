@@ -16,10 +16,31 @@ public static class CallerAuthenticator
     private const int SolSocket = 1;
     private const int SoPeerCred = 17;
 
-    /// <summary>The caller, or null when the connection carries no identity.</summary>
+    /// <summary>
+    /// The caller, or null when the connection carries no identity. The identity belongs to the
+    /// connection (its certificate or its peer), so it is worked out once per connection, not
+    /// per request: /etc/passwd and /etc/group are not read again for every call on the socket.
+    /// </summary>
     public static CallerIdentity? Authenticate(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
+        if (items?.TryGetValue(typeof(CallerIdentity), out var cached) == true)
+        {
+            return (CallerIdentity)cached!;
+        }
+
+        var caller = Identify(context);
+        if (caller is not null && items is not null)
+        {
+            items[typeof(CallerIdentity)] = caller;
+        }
+
+        return caller;
+    }
+
+    private static CallerIdentity? Identify(HttpContext context)
+    {
         if (context.Connection.ClientCertificate is { } certificate)
         {
             var sans = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames()).ToArray();

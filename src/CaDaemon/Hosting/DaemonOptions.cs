@@ -1,4 +1,3 @@
-#pragma warning disable CA1056 // paths, not URIs
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>The daemon's configuration (<c>/etc/ssh-hsm-ca/config.json</c>). No PIN or key material here.</summary>

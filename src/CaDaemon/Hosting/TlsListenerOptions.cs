@@ -1,4 +1,3 @@
-#pragma warning disable CA1056 // paths, not URIs
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>The TCP listener: TLS 1.2+ with required client certificates.</summary>

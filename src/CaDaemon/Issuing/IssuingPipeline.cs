@@ -40,11 +40,12 @@ public sealed partial class IssuingPipeline(
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
         var now = time.GetUtcNow();
+        var subjectFingerprint = request.PublicKey.GetSha256Fingerprint();
         var decision = policy.Current.Evaluate(caller, request, now);
         if (decision is Deny deny)
         {
             metrics.Denied.WithLabels(request.TypeName).Inc();
-            journal?.Send(4, $"denied {request.TypeName} certificate to {caller.Name}", Fields(caller, request, "denied", null, null, string.Join("; ", deny.Reasons.Select(r => r.Code))));
+            journal?.Send(4, $"denied {request.TypeName} certificate to {caller.Name}", Fields(caller, request, subjectFingerprint, "denied", null, null, string.Join("; ", deny.Reasons.Select(r => r.Code))));
             if (logger.IsEnabled(LogLevel.Warning))
             {
                 LogDenied(logger, caller.Name, caller.Method, request.TypeName, string.Join("; ", deny.Reasons));
@@ -65,7 +66,7 @@ public sealed partial class IssuingPipeline(
             ValidBefore = template.ValidBefore,
             CriticalOptions = [.. template.CriticalOptions.Select(o => o.ToString())],
             Extensions = [.. template.Extensions.Select(o => o.ToString())],
-            SubjectKeyFingerprint = request.PublicKey.GetSha256Fingerprint(),
+            SubjectKeyFingerprint = subjectFingerprint,
             CaKeyFingerprint = ca.PublicKey.GetSha256Fingerprint(),
             Caller = caller.Name,
             AuthMethod = caller.Method.ToString(),
@@ -108,24 +109,24 @@ public sealed partial class IssuingPipeline(
             // CancellationToken.None: the failure must be recorded even when the caller gave up.
             await audit.CommitFailedAsync(serial, e is HsmException h ? $"{h.Kind}: {h.Message}" : e.GetType().Name + ": " + e.Message, CancellationToken.None).ConfigureAwait(false);
             LogFailed(logger, serial, caller.Name, e.Message);
-            journal?.Send(3, $"serial {serial} for {caller.Name} failed", Fields(caller, request, "failed", serial, template, e is HsmException k ? k.Kind.ToString() : e.GetType().Name));
+            journal?.Send(3, $"serial {serial} for {caller.Name} failed", Fields(caller, request, subjectFingerprint, "failed", serial, template, e is HsmException k ? k.Kind.ToString() : e.GetType().Name));
             throw;
         }
 
         await audit.CommitIssuedAsync(serial, certificate.ToOpenSshLine(), CancellationToken.None).ConfigureAwait(false);
         metrics.Issued.WithLabels(request.TypeName).Inc();
-        journal?.Send(6, $"issued serial {serial} key id {template.KeyId}", Fields(caller, request, "issued", serial, template, null));
+        journal?.Send(6, $"issued serial {serial} key id {template.KeyId}", Fields(caller, request, subjectFingerprint, "issued", serial, template, null));
         LogIssued(logger, serial, template.KeyId, template.Principals, caller.Name, caller.Method);
         return new IssueOutcome(certificate, null);
     }
 
-    private static IEnumerable<(string, string)> Fields(CallerIdentity caller, CertificateRequest request, string outcome, ulong? serial, CertificateTemplate? template, string? reason)
+    private static IEnumerable<(string, string)> Fields(CallerIdentity caller, CertificateRequest request, string subjectFingerprint, string outcome, ulong? serial, CertificateTemplate? template, string? reason)
     {
         yield return ("OUTCOME", outcome);
         yield return ("CERT_TYPE", request.TypeName);
         yield return ("CALLER", caller.Name);
         yield return ("AUTH_METHOD", caller.Method.ToString());
-        yield return ("SUBJECT_KEY", request.PublicKey.GetSha256Fingerprint());
+        yield return ("SUBJECT_KEY", subjectFingerprint);
         yield return ("REQUEST_ID", request.RequestId);
         if (serial is { } s)
         {

@@ -160,7 +160,7 @@ public sealed class Pkcs11CaKey : ICaKey
                 // Measured, not left to the timer: a timer can fire late, the clock cannot.
                 throw new HsmException(HsmErrorKind.Timeout, $"{Description}: the device took longer than {_options.SignTimeout.TotalMilliseconds:0.###} ms; the signature is discarded");
             }
-            var signature = Encode(raw);
+            var signature = Encode(generation, raw);
             if (verify)
             {
                 var verdict = SshSignatureVerifier.Verify(PublicKey, toBeSigned.Span, signature);
@@ -227,7 +227,7 @@ public sealed class Pkcs11CaKey : ICaKey
         }
     }
 
-    private SshSignature Encode(byte[] raw)
+    private SshSignature Encode(Pkcs11Generation generation, byte[] raw)
     {
         try
         {
@@ -242,7 +242,7 @@ public sealed class Pkcs11CaKey : ICaKey
         }
         catch (SshFormatException e)
         {
-            Volatile.Read(ref _current)?.MarkBroken();
+            generation.MarkBroken();
             throw new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: the device returned a malformed signature: {e.Message}", e);
         }
     }

@@ -1,7 +1,5 @@
 namespace SshHsmCa.Policy.Configuration;
 
-#pragma warning disable CA2227, MA0016 // plain data bound from JSON
-
 /// <summary>One way of matching a caller; exactly one of its members is set, and all its conditions must hold.</summary>
 public sealed class MatchDocument
 {

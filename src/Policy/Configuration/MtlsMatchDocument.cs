@@ -1,7 +1,5 @@
 namespace SshHsmCa.Policy.Configuration;
 
-#pragma warning disable CA2227, MA0016 // plain data bound from JSON
-
 /// <summary>mTLS conditions (patterns with <c>*</c> wildcards).</summary>
 public sealed class MtlsMatchDocument
 {

@@ -1,7 +1,5 @@
 namespace SshHsmCa.Policy.Configuration;
 
-#pragma warning disable CA2227, MA0016 // plain data bound from JSON
-
 /// <summary>The policy file.</summary>
 public sealed class PolicyDocument
 {

@@ -1,7 +1,5 @@
 namespace SshHsmCa.Policy.Configuration;
 
-#pragma warning disable CA2227, MA0016 // plain data bound from JSON
-
 /// <summary>A role: who it matches and what it grants.</summary>
 public sealed class RoleDocument
 {

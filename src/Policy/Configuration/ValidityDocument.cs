@@ -1,7 +1,5 @@
 namespace SshHsmCa.Policy.Configuration;
 
-#pragma warning disable CA2227, MA0016 // plain data bound from JSON
-
 /// <summary>Durations as <c>90s</c>, <c>15m</c>, <c>8h</c>, <c>30d</c>.</summary>
 public sealed class ValidityDocument
 {

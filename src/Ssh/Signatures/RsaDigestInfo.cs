@@ -48,7 +48,12 @@ public static class RsaDigestInfo
     {
         var hash = HashFor(signatureAlgorithm);
         var prefix = GetPrefix(hash);
-        var hashLength = hash == HashAlgorithmName.SHA512 ? 64 : hash == HashAlgorithmName.SHA256 ? 32 : 20;
+        if (hash == HashAlgorithmName.SHA1)
+        {
+            throw new ArgumentException("ssh-rsa (SHA-1) signatures are never made", nameof(signatureAlgorithm));
+        }
+
+        var hashLength = hash == HashAlgorithmName.SHA512 ? 64 : 32;
         var result = new byte[prefix.Length + hashLength];
         prefix.CopyTo(result);
         var digest = result.AsSpan(prefix.Length);
@@ -56,15 +61,9 @@ public static class RsaDigestInfo
         {
             SHA512.HashData(data, digest);
         }
-        else if (hash == HashAlgorithmName.SHA256)
-        {
-            SHA256.HashData(data, digest);
-        }
         else
         {
-#pragma warning disable CA5350 // SHA-1 only to build what a legacy verifier expects; never offered for signing.
-            SHA1.HashData(data, digest);
-#pragma warning restore CA5350
+            SHA256.HashData(data, digest);
         }
 
         return result;
