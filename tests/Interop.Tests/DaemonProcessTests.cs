@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Grpc.Core;
 using SshHsmCa.Interop.Tests.Support;
+using SshHsmCa.Protos.V1;
 using SshHsmCa.Tests.Shared;
 
 namespace SshHsmCa.Interop.Tests;
@@ -38,6 +40,10 @@ public sealed class DaemonProcessTests : IDisposable
         await File.WriteAllTextAsync(policyPath, "{ \"roles\": [ { \"name\": \"x\" ");
         Signal("HUP", daemon);
         await WaitForAsync(() => Output(daemon).Contains("refused, the previous policy stays in force", StringComparison.Ordinal), daemon);
+
+        // Under journald (JOURNAL_STREAM set) each event is one line with its syslog priority: error is <3>.
+        var refusedLine = Output(daemon).Split('\n').Single(l => l.Contains("refused, the previous policy stays in force", StringComparison.Ordinal));
+        Assert.StartsWith("<3>SshHsmCa.CaDaemon.Hosting.PolicyReloadService: policy ", refusedLine, StringComparison.Ordinal);
         Assert.False(daemon.HasExited);
         var stillSigning = Sign(ca, port, key, Environment.UserName);
         Assert.True(stillSigning.ExitCode == 0, stillSigning.Output + Output(daemon));
@@ -53,6 +59,76 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.Equal("STOPPING=1", await ReceiveAsync(notify, "STOPPING=1", TimeSpan.FromSeconds(30), null));
         Assert.True(daemon.WaitForExit(30_000));
         Assert.Equal(0, daemon.ExitCode);
+    }
+
+    [Fact]
+    public async Task SigtermDrainsInFlightSignaturesAndLosesNoAuditRecord()
+    {
+        using var notify = NotifySocket(out var notifyPath);
+        var port = Repository.FreePort();
+        var ca = _dir.PathOf("ca");
+        var daemon = Start(["--dev", ca, "--dev-port", port.ToString(CultureInfo.InvariantCulture)], notifyPath);
+        Assert.Equal("READY=1", await ReceiveAsync(notify, "READY=1", TimeSpan.FromSeconds(90), daemon));
+
+        var key = Path.Combine(ca, "id_drain");
+        Assert.Equal(0, ProcessRunner.Run(Tools.SshKeygen, ["-q", "-t", "ed25519", "-N", "", "-f", key]).ExitCode);
+        var publicKey = (await File.ReadAllTextAsync(key + ".pub")).Trim();
+        using var channel = DaemonUnderTest.SocketChannel(Path.Combine(ca, "ca.sock"));
+        var client = new CertificateAuthorityService.CertificateAuthorityServiceClient(channel);
+
+        // 16 workers sign in a loop; SIGTERM lands while signatures are in flight.
+        var issued = new System.Collections.Concurrent.ConcurrentBag<ulong>();
+        var refused = new System.Collections.Concurrent.ConcurrentBag<StatusCode>();
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 500 && !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    var reply = await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = publicKey, Principals = { Environment.UserName } }, deadline: DateTime.UtcNow.AddSeconds(30));
+                    issued.Add(reply.Certificate.Serial);
+                }
+                catch (RpcException e)
+                {
+                    refused.Add(e.StatusCode);
+                    return;
+                }
+            }
+        })).ToArray();
+
+        for (var i = 0; i < 300 && issued.Count < 100; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(issued.Count >= 100, $"only {issued.Count} issued before SIGTERM: {Output(daemon)}");
+        Signal("TERM", daemon);
+        Assert.Equal("STOPPING=1", await ReceiveAsync(notify, "STOPPING=1", TimeSpan.FromSeconds(30), null));
+        Assert.True(daemon.WaitForExit(30_000));
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        Assert.Equal(0, daemon.ExitCode);
+
+        // The refusals after SIGTERM are "unavailable" (the connection is closing), never an internal error.
+        Assert.All(refused, code => Assert.True(code is StatusCode.Unavailable or StatusCode.Cancelled, code.ToString()));
+
+        // Every certificate a client received has its committed record; no attempt is left pending.
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(ca, "audit.db")};Mode=ReadOnly");
+        db.Open();
+        using var command = db.CreateCommand();
+        command.CommandText = "SELECT serial, outcome FROM certificates";
+        var outcomes = new Dictionary<ulong, string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                outcomes[unchecked((ulong)reader.GetInt64(0))] = reader.GetString(1);
+            }
+        }
+
+        Assert.All(issued, serial => Assert.Equal("issued", outcomes.GetValueOrDefault(serial)));
+        Assert.DoesNotContain("pending", outcomes.Values);
     }
 
     [Fact]
@@ -96,6 +172,7 @@ public sealed class DaemonProcessTests : IDisposable
         {
             start.Environment["NOTIFY_SOCKET"] = notifyPath;
             start.Environment["WATCHDOG_USEC"] = "400000";
+            start.Environment["JOURNAL_STREAM"] = "8:12345";
         }
 
         var process = Process.Start(start)!;

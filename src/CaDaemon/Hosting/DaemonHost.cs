@@ -10,6 +10,7 @@ using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Hsm;
 using SshHsmCa.Hsm.Pkcs11;
 using Prometheus;
+using Serilog;
 using SshHsmCa.Policy;
 
 namespace SshHsmCa.CaDaemon.Hosting;
@@ -34,7 +35,8 @@ public static class DaemonHost
 
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         builder.Host.UseSystemd();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(Logging.DaemonLogging.Create(Logging.DaemonLogging.UnderJournald), dispose: true);
         logging?.Invoke(builder.Logging);
         var policy = new PolicyHolder(SshPolicy.Load(File.ReadAllText(options.PolicyFile!)));
         var userCa = OpenKey(options.UserCa!);

@@ -107,9 +107,11 @@ public sealed class DaemonUnderTest : IAsyncDisposable
     public CertificateAuthorityService.CertificateAuthorityServiceClient SocketClient() => new(SocketChannel());
 
     /// <summary>A channel on the operator socket, for the health and reflection services.</summary>
-    public GrpcChannel SocketChannel()
+    public GrpcChannel SocketChannel() => SocketChannel(SocketPath);
+
+    /// <summary>A channel on any daemon's Unix socket.</summary>
+    public static GrpcChannel SocketChannel(string path)
     {
-        var path = SocketPath;
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (_, cancellationToken) =>
