@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using SshHsmCa.Protos.V1;
 
@@ -9,7 +10,23 @@ namespace SshHsmCa.Cli;
 /// <summary>How the CLI reaches the CA: the operator socket, or mTLS with a client certificate.</summary>
 internal sealed record Connection(string? Socket, string? Server, string? ClientCertificate, string? ClientKey, string? ServerCa)
 {
-    public CertificateAuthorityService.CertificateAuthorityServiceClient CreateClient()
+    /// <summary>True when a CA was named (socket or server).</summary>
+    public bool IsConfigured => Socket is not null || Server is not null;
+
+    /// <summary>A client; <paramref name="authorization"/> ("Bearer …", "Bootstrap …") goes in every call's header.</summary>
+    public CertificateAuthorityService.CertificateAuthorityServiceClient CreateClient(string? authorization = null)
+    {
+        var client = CreateChannel();
+        return authorization is null
+            ? new CertificateAuthorityService.CertificateAuthorityServiceClient(client)
+            : new CertificateAuthorityService.CertificateAuthorityServiceClient(client.Intercept(metadata =>
+            {
+                metadata.Add("authorization", authorization);
+                return metadata;
+            }));
+    }
+
+    private Grpc.Core.CallInvoker CreateChannel()
     {
         if (Socket is not null)
         {
@@ -23,23 +40,28 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
                     return new NetworkStream(socket, ownsSocket: true);
                 },
             };
-            return new CertificateAuthorityService.CertificateAuthorityServiceClient(GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler }));
+            return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler }).CreateCallInvoker();
         }
 
-        if (Server is null || ClientCertificate is null || ClientKey is null || ServerCa is null)
+        if (Server is null || ServerCa is null || (ClientCertificate is null) != (ClientKey is null))
         {
-            throw new UsageException("give --socket PATH, or --server URL with --client-cert, --client-key and --server-ca");
+            throw new UsageException("give --socket PATH, or --server URL with --server-ca (and --client-cert with --client-key for mTLS)");
         }
 
-        using var pem = X509Certificate2.CreateFromPemFile(ClientCertificate, ClientKey);
-        var client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        X509Certificate2Collection clientCertificates = [];
+        if (ClientCertificate is not null)
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(ClientCertificate, ClientKey);
+            clientCertificates.Add(X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null));
+        }
+
         var roots = new X509Certificate2Collection();
         roots.ImportFromPemFile(ServerCa);
         var tls = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                ClientCertificates = [client],
+                ClientCertificates = clientCertificates,
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                 {
                     if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != SslPolicyErrors.None)
@@ -55,6 +77,6 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
                 },
             },
         };
-        return new CertificateAuthorityService.CertificateAuthorityServiceClient(GrpcChannel.ForAddress(Server, new GrpcChannelOptions { HttpHandler = tls }));
+        return GrpcChannel.ForAddress(Server, new GrpcChannelOptions { HttpHandler = tls }).CreateCallInvoker();
     }
 }

@@ -9,13 +9,24 @@ using SshHsmCa.Ssh.Keys;
 namespace SshHsmCa.Cli;
 
 /// <summary>
-/// <c>ssh-hsm-ca</c>: the first commands of the client (issue 6 brings login, host bootstrap and
-/// renewal, revocation and audit). Exit codes: 0 done, 1 refused by the CA, 2 usage, 3 CA unavailable.
+/// <c>ssh-hsm-ca</c>: the client for users, hosts and operators. Exit codes: 0 done, 1 refused by the CA, 2 usage, 3 CA unavailable.
 /// </summary>
 public static class Program
 {
     private const string Usage = """
         usage: ssh-hsm-ca [CONNECTION] COMMAND
+          login [--device | --id-token-file FILE] [-n PRINCIPAL]... [--force] [--write-files DIR] [--json]
+                                                 SSO login: a fresh Ed25519 key and a user certificate
+                                                 in ssh-agent until the certificate expires
+          logout                                 remove what login added to ssh-agent
+          host token NAME... [--validity 1h] [--json]
+                                                 a one-time bootstrap token for these host names (operators)
+          host bootstrap --token-file FILE [--ssh-dir /etc/ssh] [--sshd-config-dir DIR]
+                         [-n NAME]... [--revoked-keys KRL] [--json]
+                                                 certify every ssh_host_*_key.pub, write the certificates,
+                                                 the user CA file and the sshd drop-in ssh-hsm-ca.conf
+          host renew [--ssh-dir /etc/ssh] [--if-expires-within 7d] [--json]
+                                                 renew host certificates by proving possession of the keys
           ca keys [--known-hosts PATTERN]        print the user CA key and a @cert-authority line
           ca known-hosts --hosts PATTERN         print only the @cert-authority line
           sign [--host] [-n PRINCIPAL]... [--validity SECONDS] [--request-id ID] KEY.pub
@@ -26,8 +37,10 @@ public static class Program
           audit show SERIAL                      one audit record (operators)
         CONNECTION (or the environment variable in brackets):
           --socket PATH                          the operator socket [SSH_HSM_CA_SOCKET]
-          --server URL --client-cert PEM --client-key PEM --server-ca PEM
-                                                 mTLS [SSH_HSM_CA_SERVER, _CLIENT_CERT, _CLIENT_KEY, _SERVER_CA]
+          --server URL --server-ca PEM [--client-cert PEM --client-key PEM]
+                                                 TLS, with a client certificate for mTLS
+                                                 [SSH_HSM_CA_SERVER, _SERVER_CA, _CLIENT_CERT, _CLIENT_KEY]
+        Exit codes: 0 done, 1 refused or failed, 2 usage, 3 CA unavailable.
         """;
 
     /// <summary>Entry point.</summary>
@@ -65,6 +78,9 @@ public static class Program
                 "sign" => await SignAsync(connection, arguments).ConfigureAwait(false),
                 "inspect" => await InspectAsync(connection, arguments).ConfigureAwait(false),
                 "audit" => await AuditAsync(connection, arguments).ConfigureAwait(false),
+                "login" => await LoginCommands.LoginAsync(connection, arguments).ConfigureAwait(false),
+                "logout" => await LoginCommands.LogoutAsync(arguments).ConfigureAwait(false),
+                "host" => await HostCommands.RunAsync(connection, arguments).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }
@@ -241,7 +257,7 @@ public static class Program
         return 0;
     }
 
-    private static string Value(Queue<string> arguments, string option) =>
+    internal static string Value(Queue<string> arguments, string option) =>
         arguments.TryDequeue(out var value) ? value : throw new UsageException($"{option} needs a value");
 
     private static string Describe(RpcException e)

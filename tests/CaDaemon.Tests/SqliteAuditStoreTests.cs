@@ -99,7 +99,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA user_version;";
-            Assert.Equal(1L, command.ExecuteScalar());
+            Assert.Equal(2L, command.ExecuteScalar());
             command.CommandText = "PRAGMA journal_mode;";
             Assert.Equal("wal", command.ExecuteScalar());
             command.CommandText = "PRAGMA user_version = 99;";

@@ -21,4 +21,19 @@ public interface IAuditStore
 
     /// <summary>Records newest first, optionally for one principal or caller, before a serial (paging).</summary>
     Task<IReadOnlyList<AuditRecord>> ListAsync(string? principal, string? caller, ulong? beforeSerial, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Stores a new bootstrap token (its hash only) and records who made it.</summary>
+    Task CreateBootstrapTokenAsync(BootstrapTokenRecord token, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Uses a bootstrap token once: atomically marks it used when the secret matches, it is unused
+    /// and unexpired; every attempt, good or not, is recorded as an authentication event.
+    /// </summary>
+    Task<BootstrapRedemption> RedeemBootstrapTokenAsync(string id, ReadOnlyMemory<byte> secretSha256, ulong now, string sourceAddress, CancellationToken cancellationToken);
+
+    /// <summary>Records an authentication event (renewal proofs, refused tokens).</summary>
+    Task RecordAuthEventAsync(AuthEvent authEvent, CancellationToken cancellationToken);
+
+    /// <summary>Authentication events, newest first.</summary>
+    Task<IReadOnlyList<AuthEvent>> ListAuthEventsAsync(int limit, CancellationToken cancellationToken);
 }

@@ -10,7 +10,7 @@ namespace SshHsmCa.CaDaemon.Audit;
 /// before the reply leaves. One connection, one writer at a time; schema versions in
 /// <c>PRAGMA user_version</c>, applied in order at open.
 /// </summary>
-public sealed class SqliteAuditStore : IAuditStore, IDisposable
+public sealed partial class SqliteAuditStore : IAuditStore, IDisposable
 {
     private static readonly string[] Migrations =
     [
@@ -41,6 +41,28 @@ public sealed class SqliteAuditStore : IAuditStore, IDisposable
         );
         CREATE INDEX certificate_principals_by_principal ON certificate_principals(principal, serial);
         CREATE INDEX certificates_by_caller ON certificates(caller, serial);
+        """,
+        """
+        CREATE TABLE bootstrap_tokens (
+            id TEXT PRIMARY KEY,
+            secret_sha256 BLOB NOT NULL,
+            host_names TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER,
+            used_from TEXT
+        );
+        CREATE TABLE auth_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            time INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            caller TEXT NOT NULL,
+            source_address TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
         """,
     ];
 

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using SshHsmCa.CaDaemon.Audit;
+using SshHsmCa.CaDaemon.Auth;
 using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Hsm;
@@ -10,15 +11,20 @@ using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
-public sealed class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, TimeProvider time) : CertificateAuthorityService.CertificateAuthorityServiceBase
+public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, TimeProvider time, RequestAuthenticator authenticator, RenewalChallenges challenges, DaemonOptions options, System.Security.Cryptography.RandomNumberGenerator random) : CertificateAuthorityService.CertificateAuthorityServiceBase
 {
     /// <inheritdoc />
     public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
-        new() { Certificate = await IssueAsync(RequestParser.ParseUser(request), context).ConfigureAwait(false) };
+        new() { Certificate = await IssueAsync(await authenticator.AuthenticateAsync(context, allowBootstrap: false).ConfigureAwait(false), RequestParser.ParseUser(request), context).ConfigureAwait(false) };
 
     /// <inheritdoc />
-    public override async Task<SignHostCertificateResponse> SignHostCertificate(SignHostCertificateRequest request, ServerCallContext context) =>
-        new() { Certificate = await IssueAsync(RequestParser.ParseHost(request), context).ConfigureAwait(false) };
+    public override async Task<SignHostCertificateResponse> SignHostCertificate(SignHostCertificateRequest request, ServerCallContext context)
+    {
+        // Parse before authenticating: a malformed request must not burn a one-time token.
+        var parsed = RequestParser.ParseHost(request);
+        var caller = await authenticator.AuthenticateAsync(context, allowBootstrap: true).ConfigureAwait(false);
+        return new() { Certificate = await IssueAsync(caller, parsed, context).ConfigureAwait(false) };
+    }
 
     /// <inheritdoc />
     public override Task<GetCaPublicKeysResponse> GetCaPublicKeys(GetCaPublicKeysRequest request, ServerCallContext context)
@@ -38,9 +44,9 @@ public sealed class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, T
     }
 
     /// <inheritdoc />
-    public override Task<ExplainPolicyResponse> ExplainPolicy(ExplainPolicyRequest request, ServerCallContext context)
+    public override async Task<ExplainPolicyResponse> ExplainPolicy(ExplainPolicyRequest request, ServerCallContext context)
     {
-        var caller = Caller(context);
+        var caller = await authenticator.AuthenticateAsync(context, allowBootstrap: false).ConfigureAwait(false);
         var parsed = request.RequestCase == ExplainPolicyRequest.RequestOneofCase.Host ? RequestParser.ParseHost(request.Host) : RequestParser.ParseUser(request.User ?? new SignUserCertificateRequest());
         var explanation = pipeline.Policy.Current.Explain(caller, parsed, time.GetUtcNow());
         var response = new ExplainPolicyResponse { Allowed = explanation.Decision.IsAllowed };
@@ -56,13 +62,13 @@ public sealed class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, T
         }
 
         response.Roles.AddRange(explanation.Roles.Select(r => new Protos.V1.RoleExplanation { Role = r.Role, Matched = r.Matched, Applied = r.Applied, Detail = r.Why }));
-        return Task.FromResult(response);
+        return response;
     }
 
     /// <inheritdoc />
     public override async Task<GetCertificateResponse> GetCertificate(GetCertificateRequest request, ServerCallContext context)
     {
-        RequireOperator(context);
+        await authenticator.RequireOperatorAsync(context, "the audit log").ConfigureAwait(false);
         var record = await audit.GetAsync(request.Serial, context.CancellationToken).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"no certificate with serial {request.Serial}"));
         return new GetCertificateResponse { Record = ToProto(record) };
@@ -71,7 +77,7 @@ public sealed class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, T
     /// <inheritdoc />
     public override async Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
     {
-        RequireOperator(context);
+        await authenticator.RequireOperatorAsync(context, "the audit log").ConfigureAwait(false);
         var size = request.PageSize == 0 ? 50 : (int)Math.Min(request.PageSize, 500);
         ulong? before = null;
         if (request.PageToken.Length > 0)
@@ -85,9 +91,8 @@ public sealed class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, T
         return response;
     }
 
-    private async Task<IssuedCertificate> IssueAsync(CertificateRequest request, ServerCallContext context)
+    private async Task<IssuedCertificate> IssueAsync(CallerIdentity caller, CertificateRequest request, ServerCallContext context)
     {
-        var caller = Caller(context);
         IssueOutcome outcome;
         try
         {
@@ -114,18 +119,6 @@ public sealed class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, T
         };
         response.Principals.AddRange(certificate.Principals);
         return response;
-    }
-
-    private static CallerIdentity Caller(ServerCallContext context) =>
-        CallerAuthenticator.Authenticate(context.GetHttpContext())
-        ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "no client certificate and not the operator socket"));
-
-    private static void RequireOperator(ServerCallContext context)
-    {
-        if (Caller(context).Method != AuthMethod.UnixSocket)
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, "the audit log is for operators on the Unix socket"));
-        }
     }
 
     private static ProtoAuditRecord ToProto(Audit.AuditRecord record)

@@ -52,6 +52,9 @@ public static class DaemonHost
         var journalSocket = options.JournalSocket ?? (File.Exists(JournalAuditEvents.DefaultSocket) ? JournalAuditEvents.DefaultSocket : string.Empty);
         var journal = journalSocket.Length > 0 ? new JournalAuditEvents(journalSocket) : null;
         builder.Services.AddSingleton(sp => new IssuingPipeline(policy, userCa, hostCa, audit, TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>(), journal));
+        var oidc = options.Oidc is null ? null : new Auth.OidcTokenValidator(options.Oidc);
+        builder.Services.AddSingleton(sp => new Auth.RequestAuthenticator(audit, TimeProvider.System, sp.GetRequiredService<ILogger<Auth.RequestAuthenticator>>(), oidc));
+        builder.Services.AddSingleton(sp => new Auth.RenewalChallenges(TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>()));
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 256 * 1024;
@@ -85,7 +88,8 @@ public static class DaemonHost
                     {
                         https.ServerCertificate = serverCertificate;
                         https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                        https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                        // Without a required certificate, a caller must bring an ID or bootstrap token (RequestAuthenticator).
+                        https.ClientCertificateMode = tls.RequireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate;
                         https.ClientCertificateValidation = (certificate, _, _) => ChainsTo(certificate, clientCas);
                     });
                 });

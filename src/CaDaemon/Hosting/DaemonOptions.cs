@@ -15,6 +15,9 @@ public sealed class DaemonOptions
     /// <summary>journald's native socket for structured audit events; null: the default socket when it exists, "" for none.</summary>
     public string? JournalSocket { get; set; }
 
+    /// <summary>SSO users with OpenID Connect ID tokens; absent: none.</summary>
+    public OidcOptions? Oidc { get; set; }
+
     /// <summary>The user CA key.</summary>
     public CaKeyOptions? UserCa { get; set; }
 

@@ -13,6 +13,11 @@ public static class DaemonOptionsValidator
             errors.Add("$: configure tls, unixSocket or both: otherwise nobody can reach the CA");
         }
 
+        if (options.Oidc is { } oidc)
+        {
+            CheckOidc(oidc, errors);
+        }
+
         if (options.Tls is { } tls)
         {
             if (string.IsNullOrEmpty(tls.CertificateFile) || !File.Exists(tls.CertificateFile))
@@ -80,6 +85,43 @@ public static class DaemonOptionsValidator
         }
 
         return errors;
+    }
+
+    private static void CheckOidc(OidcOptions oidc, List<string> errors)
+    {
+        if (!Uri.TryCreate(oidc.Issuer, UriKind.Absolute, out var issuer))
+        {
+            errors.Add("$.oidc.issuer: an absolute URL is required");
+        }
+        else if (issuer.Scheme != Uri.UriSchemeHttps && !(oidc.AllowLoopbackHttp && issuer.Scheme == Uri.UriSchemeHttp && issuer.IsLoopback))
+        {
+            errors.Add($"$.oidc.issuer: '{oidc.Issuer}' must be https (http only on loopback with allowLoopbackHttp, for development)");
+        }
+
+        if (string.IsNullOrWhiteSpace(oidc.ClientId))
+        {
+            errors.Add("$.oidc.clientId: required (the audience of the ID tokens)");
+        }
+
+        if (oidc.Algorithms.Count == 0 || oidc.Algorithms.Any(a => a is not ("RS256" or "RS384" or "RS512" or "PS256" or "PS384" or "PS512" or "ES256" or "ES384" or "ES512")))
+        {
+            errors.Add("$.oidc.algorithms: a non-empty list of RS256/384/512, PS256/384/512, ES256/384/512 (no 'none', no HMAC)");
+        }
+
+        if (oidc.ClockSkewSeconds is < 0 or > 300)
+        {
+            errors.Add($"$.oidc.clockSkewSeconds: {oidc.ClockSkewSeconds} is outside 0..300");
+        }
+
+        if (oidc.JwksFile is not null && !File.Exists(oidc.JwksFile))
+        {
+            errors.Add($"$.oidc.jwksFile: '{oidc.JwksFile}' does not exist");
+        }
+
+        if (!oidc.Scopes.Contains("openid", StringComparer.Ordinal))
+        {
+            errors.Add("$.oidc.scopes: must include 'openid'");
+        }
     }
 
     /// <summary>Parses an octal mode such as 0660.</summary>

@@ -17,4 +17,10 @@ public sealed class TlsListenerOptions
 
     /// <summary>CA bundle (PEM) that client certificates must chain to; the system store is never used.</summary>
     public string? ClientCaFile { get; set; }
+
+    /// <summary>
+    /// True (default): the TLS handshake requires a client certificate. False: callers without one
+    /// may connect but must present an ID token or a bootstrap token (SSO users, hosts at boot).
+    /// </summary>
+    public bool RequireClientCertificate { get; set; } = true;
 }

@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace SshHsmCa.CaDaemon.Audit;
+
+/// <summary>Bootstrap tokens and authentication events, written through the same group commit.</summary>
+public sealed partial class SqliteAuditStore
+{
+    /// <inheritdoc />
+    public Task CreateBootstrapTokenAsync(BootstrapTokenRecord token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return EnqueueAsync(transaction =>
+        {
+            using var insert = _connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO bootstrap_tokens (id, secret_sha256, host_names, created_by, created_at, expires_at)
+                VALUES ($id, $hash, $hosts, $by, $created, $expires);
+                """;
+            insert.Parameters.AddWithValue("$id", token.Id);
+            insert.Parameters.AddWithValue("$hash", token.SecretSha256.ToArray());
+            insert.Parameters.AddWithValue("$hosts", JsonSerializer.Serialize(token.HostNames));
+            insert.Parameters.AddWithValue("$by", token.CreatedBy);
+            insert.Parameters.AddWithValue("$created", (long)token.CreatedAt);
+            insert.Parameters.AddWithValue("$expires", (long)token.ExpiresAt);
+            insert.ExecuteNonQuery();
+            InsertEvent(transaction, new AuthEvent(token.CreatedAt, "bootstrap-token-created", token.Id, token.CreatedBy, "unix", "created", string.Join(',', token.HostNames)));
+            return 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<BootstrapRedemption> RedeemBootstrapTokenAsync(string id, ReadOnlyMemory<byte> secretSha256, ulong now, string sourceAddress, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string>? hosts = null;
+        string? refusal = null;
+        await EnqueueAsync(transaction =>
+        {
+            hosts = null;
+            refusal = null;
+            using (var select = _connection.CreateCommand())
+            {
+                select.Transaction = transaction;
+                select.CommandText = "SELECT secret_sha256, host_names, expires_at, used_at FROM bootstrap_tokens WHERE id = $id;";
+                select.Parameters.AddWithValue("$id", id);
+                using var reader = select.ExecuteReader();
+                if (!reader.Read())
+                {
+                    refusal = "unknown token";
+                }
+                else if (!CryptographicOperations.FixedTimeEquals((byte[])reader[0], secretSha256.Span))
+                {
+                    refusal = "wrong secret";
+                }
+                else if (!reader.IsDBNull(3))
+                {
+                    refusal = "already used";
+                }
+                else if ((ulong)reader.GetInt64(2) <= now)
+                {
+                    refusal = "expired";
+                }
+                else
+                {
+                    hosts = JsonSerializer.Deserialize<string[]>(reader.GetString(1));
+                }
+            }
+
+            if (hosts is not null)
+            {
+                using var use = _connection.CreateCommand();
+                use.Transaction = transaction;
+                use.CommandText = "UPDATE bootstrap_tokens SET used_at = $now, used_from = $from WHERE id = $id AND used_at IS NULL;";
+                use.Parameters.AddWithValue("$id", id);
+                use.Parameters.AddWithValue("$now", (long)now);
+                use.Parameters.AddWithValue("$from", sourceAddress);
+                if (use.ExecuteNonQuery() != 1)
+                {
+                    hosts = null;
+                    refusal = "already used";
+                }
+            }
+
+            InsertEvent(transaction, new AuthEvent(now, "bootstrap-token-used", id, "bootstrap:" + id, sourceAddress, hosts is null ? "refused" : "accepted", refusal ?? string.Join(',', hosts!)));
+            return 1;
+        }, cancellationToken).ConfigureAwait(false);
+        return new BootstrapRedemption(hosts, refusal);
+    }
+
+    /// <inheritdoc />
+    public Task RecordAuthEventAsync(AuthEvent authEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(authEvent);
+        return EnqueueAsync(transaction =>
+        {
+            InsertEvent(transaction, authEvent);
+            return 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AuthEvent>> ListAuthEventsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _reader.CreateCommand();
+            command.CommandText = "SELECT time, kind, subject, caller, source_address, outcome, detail FROM auth_events ORDER BY id DESC LIMIT $limit;";
+            command.Parameters.AddWithValue("$limit", Math.Clamp(limit, 1, 1000));
+            using var reader = command.ExecuteReader();
+            var events = new List<AuthEvent>();
+            while (reader.Read())
+            {
+                events.Add(new AuthEvent((ulong)reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6)));
+            }
+
+            return events;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private void InsertEvent(SqliteTransaction transaction, AuthEvent e)
+    {
+        using var insert = _connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO auth_events (time, kind, subject, caller, source_address, outcome, detail)
+            VALUES ($time, $kind, $subject, $caller, $source, $outcome, $detail);
+            """;
+        insert.Parameters.AddWithValue("$time", (long)e.Time);
+        insert.Parameters.AddWithValue("$kind", e.Kind);
+        insert.Parameters.AddWithValue("$subject", e.Subject);
+        insert.Parameters.AddWithValue("$caller", e.Caller);
+        insert.Parameters.AddWithValue("$source", e.SourceAddress);
+        insert.Parameters.AddWithValue("$outcome", e.Outcome);
+        insert.Parameters.AddWithValue("$detail", e.Detail);
+        insert.ExecuteNonQuery();
+    }
+}
