@@ -13,6 +13,7 @@ public static class Program
         var check = false;
         string? dev = null;
         var devPort = 18443;
+        string? devIssuer = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -30,8 +31,11 @@ public static class Program
                     devPort = p;
                     i++;
                     break;
+                case "--dev-oidc-issuer" when i + 1 < args.Length:
+                    devIssuer = args[++i];
+                    break;
                 case "--help" or "-h":
-                    await Console.Out.WriteLineAsync("usage: ssh-hsm-cad [--config PATH] [--check-config] | --dev DIR [--dev-port N]\n  --config PATH    configuration file (default /etc/ssh-hsm-ca/config.json)\n  --check-config   print every configuration problem and exit (0: valid)\n  --dev DIR        development CA in DIR: a SoftHSM2 token, keys and TLS made on first run (never for production)\n  --dev-port N     the development TLS port (default 18443)").ConfigureAwait(false);
+                    await Console.Out.WriteLineAsync("usage: ssh-hsm-cad [--config PATH] [--check-config] | --dev DIR [--dev-port N] [--dev-oidc-issuer URL]\n  --config PATH    configuration file (default /etc/ssh-hsm-ca/config.json)\n  --check-config   print every configuration problem and exit (0: valid)\n  --dev DIR        development CA in DIR: a SoftHSM2 token, keys and TLS made on first run (never for production)\n  --dev-port N     the development TLS port (default 18443)\n  --dev-oidc-issuer URL  SSO login with a loopback development identity provider (ssh-hsm-ca-dev-idp)").ConfigureAwait(false);
                     return 0;
                 default:
                     await Console.Error.WriteLineAsync($"ssh-hsm-cad: unknown argument '{args[i]}' (try --help)").ConfigureAwait(false);
@@ -43,7 +47,7 @@ public static class Program
         {
             try
             {
-                path = DevEnvironment.Prepare(dev, devPort);
+                path = DevEnvironment.Prepare(dev, devPort, devIssuer);
             }
             catch (Exception e) when (e is Hsm.HsmException or IOException or InvalidOperationException)
             {

@@ -51,7 +51,7 @@ public sealed class DaemonProcessTests : IDisposable
         // A good one takes effect without a restart.
         await File.WriteAllTextAsync(policyPath, original.Replace($"\"principals\": [\"{Environment.UserName}\"], \"validity\"", $"\"principals\": [\"{Environment.UserName}\", \"reloaded\"], \"validity\"", StringComparison.Ordinal));
         Signal("HUP", daemon);
-        await WaitForAsync(() => Output(daemon).Contains("reloaded: 2 roles", StringComparison.Ordinal), daemon);
+        await WaitForAsync(() => Output(daemon).Contains("reloaded: 3 roles", StringComparison.Ordinal), daemon);
         var signed = Sign(ca, port, key, "reloaded");
         Assert.True(signed.ExitCode == 0, signed.Output);
 

@@ -33,10 +33,10 @@ internal static class Repository
     }
 
     /// <summary>A program built from src/ in the same configuration as the tests.</summary>
-    public static string Binary(string project, string dll)
+    public static string Binary(string project, string dll, string folder = "src")
     {
         var configuration = AppContext.BaseDirectory.Contains("/bin/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var path = Path.Combine(Root, "src", project, "bin", configuration, "net10.0", dll);
+        var path = Path.Combine(Root, folder, project, "bin", configuration, "net10.0", dll);
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built (dotnet build SshHsmCa.sln)", path);
     }
 

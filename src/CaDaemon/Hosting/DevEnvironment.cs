@@ -22,7 +22,7 @@ internal static partial class DevEnvironment
     private static readonly JsonSerializerOptions ConfigJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>Creates DIR's environment if needed and returns the path of its config.json.</summary>
-    public static string Prepare(string directory, int port)
+    public static string Prepare(string directory, int port, string? oidcIssuer = null)
     {
         directory = Path.GetFullPath(directory);
         Directory.CreateDirectory(directory);
@@ -43,6 +43,7 @@ internal static partial class DevEnvironment
 
         if (File.Exists(config))
         {
+            WriteSso(directory, oidcIssuer);
             return config;
         }
 
@@ -58,18 +59,6 @@ internal static partial class DevEnvironment
         }
 
         WritePki(directory);
-        var user = Environment.UserName;
-        File.WriteAllText(Path.Combine(directory, "policy.json"), $$"""
-            {
-              "roles": [
-                { "name": "dev-clients", "match": [ { "mtls": { "subjects": ["CN=dev-client"] } } ],
-                  "user": { "principals": ["{{user}}"], "validity": { "default": "8h", "max": "12h", "backdate": "1m" } } },
-                { "name": "operators", "match": [ { "unix": { "users": ["{{user}}"] } } ],
-                  "user": { "principals": ["{{user}}"] },
-                  "host": { "names": ["localhost", "*.ssh-hsm-ca.test"], "validity": { "default": "30d", "max": "90d", "backdate": "5m" } } }
-              ]
-            }
-            """);
         var options = new DaemonOptions
         {
             Tls = new TlsListenerOptions { Address = "127.0.0.1", Port = port, CertificateFile = Path.Combine(directory, "server.pem"), KeyFile = Path.Combine(directory, "server.key"), ClientCaFile = Path.Combine(directory, "tls-ca.pem") },
@@ -80,7 +69,51 @@ internal static partial class DevEnvironment
             AuditDatabase = Path.Combine(directory, "audit.db"),
         };
         File.WriteAllText(config, JsonSerializer.Serialize(options, ConfigJson));
+        WriteSso(directory, oidcIssuer);
         return config;
+    }
+
+    /// <summary>
+    /// Written on every start, so that one development directory can run with or without SSO: the
+    /// policy, and <c>conf.d/oidc.json</c> when an issuer is given (a loopback development identity
+    /// provider; the TLS listener then also admits callers with an ID or bootstrap token instead
+    /// of a client certificate).
+    /// </summary>
+    private static void WriteSso(string directory, string? oidcIssuer)
+    {
+        var user = Environment.UserName;
+        var sso = oidcIssuer is null ? string.Empty : $$"""
+                { "name": "sso-users", "match": [ { "oidc": { "issuer": "{{oidcIssuer}}" } } ],
+                  "user": { "principals": ["{claim:preferred_username}"], "validity": { "default": "8h", "max": "12h", "backdate": "1m" } } },
+            """;
+        File.WriteAllText(Path.Combine(directory, "policy.json"), $$"""
+            {
+              "roles": [
+            {{sso}}    { "name": "dev-clients", "match": [ { "mtls": { "subjects": ["CN=dev-client"] } } ],
+                  "user": { "principals": ["{{user}}"], "validity": { "default": "8h", "max": "12h", "backdate": "1m" } } },
+                { "name": "operators", "match": [ { "unix": { "users": ["{{user}}"] } } ],
+                  "user": { "principals": ["{{user}}"] },
+                  "host": { "names": ["localhost", "*.ssh-hsm-ca.test"], "validity": { "default": "30d", "max": "90d", "backdate": "5m" } } },
+                { "name": "new-hosts", "match": [ { "bootstrap": true }, { "hostRenewal": true } ],
+                  "host": { "names": ["localhost", "*.ssh-hsm-ca.test"], "validity": { "default": "30d", "max": "90d", "backdate": "5m" } } }
+              ]
+            }
+            """);
+        var confD = Path.Combine(directory, "conf.d");
+        var oidcFile = Path.Combine(confD, "oidc.json");
+        if (oidcIssuer is null)
+        {
+            File.Delete(oidcFile);
+            return;
+        }
+
+        Directory.CreateDirectory(confD);
+        File.WriteAllText(oidcFile, $$"""
+            {
+              "oidc": { "issuer": "{{oidcIssuer}}", "clientId": "ssh-hsm-ca", "allowLoopbackHttp": true },
+              "tls": { "requireClientCertificate": false }
+            }
+            """);
     }
 
     internal static void WritePki(string directory)

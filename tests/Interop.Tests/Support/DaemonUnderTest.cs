@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.Hsm.Pkcs11;
 using SshHsmCa.Protos.V1;
@@ -52,7 +53,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         }
         """;
 
-    public static async Task<DaemonUnderTest> StartAsync(SoftHsm hsm, CaKeyType type = CaKeyType.EcdsaP256, string? policy = null, string journalSocket = "")
+    public static async Task<DaemonUnderTest> StartAsync(SoftHsm hsm, CaKeyType type = CaKeyType.EcdsaP256, string? policy = null, string journalSocket = "", Action<DaemonOptions>? configure = null)
     {
         var dir = new TempDir("sshhsmca-daemon-");
         var token = hsm.CreateToken("daemon");
@@ -76,10 +77,17 @@ public sealed class DaemonUnderTest : IAsyncDisposable
             AuditDatabase = dir.PathOf("audit.db"),
             JournalSocket = journalSocket,
         };
+        configure?.Invoke(options);
         var app = DaemonHost.Build(options);
         await app.StartAsync();
         return new DaemonUnderTest(dir, app, pki, port, options, token);
     }
+
+    /// <summary>Swaps the policy, as SIGHUP does for the process.</summary>
+    public void ReplacePolicy(string json) => _app.Services.GetRequiredService<SshHsmCa.CaDaemon.Issuing.PolicyHolder>().Reload(json);
+
+    /// <summary>The PEM file of the CA that signed the server's TLS certificate.</summary>
+    public string ServerCaFile => Options.Tls!.ClientCaFile!;
 
     /// <summary>A client over mTLS presenting <paramref name="clientCertificate"/> (or none).</summary>
     public CertificateAuthorityService.CertificateAuthorityServiceClient TlsClient(X509Certificate2? clientCertificate)

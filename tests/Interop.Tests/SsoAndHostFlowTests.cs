@@ -1,0 +1,350 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Grpc.Core;
+using SshHsmCa.Interop.Tests.Support;
+using SshHsmCa.Protos.V1;
+using SshHsmCa.Tests.Shared;
+
+namespace SshHsmCa.Interop.Tests;
+
+/// <summary>
+/// Issue 6 end to end, as a host and a user live it: a real OpenID Connect provider (OpenIddict)
+/// on loopback, the daemon with keys on SoftHSM2, the CLI as a process, Debian's ssh-agent, sshd
+/// and ssh. The host is bootstrapped with a one-time token and renews by proving possession of its
+/// key; the user logs in through the device flow and reaches sshd with only the agent.
+/// </summary>
+[Collection(SoftHsmGroup.Name)]
+public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
+{
+    private const string HostName = SshdServer.HostAlias;
+    private readonly TempDir _dir = new("sshhsmca-sso-");
+
+    private static string Policy(string issuer, string ssoExtra = "", string validity = "\"default\": \"1h\", \"max\": \"8h\"") => $$"""
+        {
+          "roles": [
+            { "name": "engineers", "match": [ { "oidc": { "issuer": "{{issuer}}", "groups": ["ssh-users"] } } ],
+              "user": { "principals": ["{claim:preferred_username}"], "validity": { {{validity}} } {{ssoExtra}} } },
+            { "name": "operators", "match": [ { "unix": { "users": ["{{SshdServer.User}}"] } } ],
+              "user": { "principals": ["{{SshdServer.User}}"] } },
+            { "name": "hosts", "match": [ { "bootstrap": true }, { "hostRenewal": true } ],
+              "host": { "names": ["{{HostName}}"], "validity": { "default": "30d", "max": "90d" } } }
+          ]
+        }
+        """;
+
+    [Fact]
+    public async Task BootstrapLoginSshRebootstrapRenewAndLogout()
+    {
+        using var idp = await DevIdentityProvider.StartAsync(SshdServer.User);
+        await using var daemon = await StartDaemonAsync(idp, Policy(idp.Issuer));
+        using var agent = await SshAgent.StartAsync(_dir);
+
+        // 1. The host: a one-time token from an operator, then bootstrap over TLS with no client certificate.
+        var etc = Directory.CreateDirectory(_dir.PathOf("etc-ssh")).FullName;
+        var dropIns = Path.Combine(etc, "sshd_config.d");
+        NewHostKeys(etc);
+        Bootstrap(daemon, etc, dropIns);
+        var dropIn = await File.ReadAllTextAsync(Path.Combine(dropIns, "ssh-hsm-ca.conf"));
+        Assert.Contains($"HostCertificate {etc}/ssh_host_ed25519_key-cert.pub", dropIn, StringComparison.Ordinal);
+        Assert.Contains($"TrustedUserCAKeys {etc}/ssh-hsm-ca-user-ca.pub", dropIn, StringComparison.Ordinal);
+        var port = Repository.FreePort();
+        using var sshd = StartSshd(etc, dropIns, port);
+
+        // The same token is spent.
+        var token = File.ReadAllText(_dir.PathOf("token"));
+        var again = Cli(daemon, null, ["host", "bootstrap", "--token-file", _dir.PathOf("token"), "--ssh-dir", etc, "--sshd-config-dir", dropIns]);
+        Assert.True(again.ExitCode == 1 && again.Stderr.Contains("already used", StringComparison.Ordinal), again.Output);
+        Assert.DoesNotContain(token.Trim()[^43..], again.Output, StringComparison.Ordinal);
+
+        // 2. The user: device flow, then ssh with only the agent and a known_hosts of one @cert-authority line.
+        var login = await LoginWithDeviceFlowAsync(daemon, agent, []);
+        Assert.True(login.ExitCode == 0, login.Output);
+        Assert.Contains($"principals: {SshdServer.User}", login.Stdout, StringComparison.Ordinal);
+        var identities = agent.List();
+        Assert.Equal(2, identities.Count);
+        Assert.Contains(identities, l => l.EndsWith("(ED25519-CERT)", StringComparison.Ordinal));
+        var knownHosts = _dir.Write("known_hosts", $"@cert-authority *.internal {daemon.SocketClient().GetCaPublicKeys(new GetCaPublicKeysRequest()).HostCaPublicKey}\n");
+        var ssh = Ssh(agent, port, knownHosts);
+        Assert.True(ssh.ExitCode == 0 && ssh.Stdout.Contains("login-ok", StringComparison.Ordinal), ssh.Output + sshd.Log);
+        Assert.DoesNotContain("WARNING", ssh.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_dir.Path, "id_*"));
+
+        // A second login with a valid certificate in the agent does nothing.
+        var second = Cli(daemon, agent, ["login", "--id-token-file", "/nonexistent"]);
+        Assert.True(second.ExitCode == 0 && second.Stdout.Contains("Already logged in", StringComparison.Ordinal), second.Output);
+
+        // 3. The host key is replaced and bootstrapped again under the same name: no warning, no prompt.
+        NewHostKeys(etc);
+        Bootstrap(daemon, etc, dropIns);
+        sshd.Reload();
+        var afterRekey = Ssh(agent, port, knownHosts);
+        Assert.True(afterRekey.ExitCode == 0 && afterRekey.Stdout.Contains("login-ok", StringComparison.Ordinal), afterRekey.Output + sshd.Log);
+        Assert.DoesNotContain("WARNING", afterRekey.Stderr, StringComparison.Ordinal);
+
+        // 4. Renewal: a timer run that is not due changes nothing; a due one proves possession and gets a new serial.
+        var certificatePath = Path.Combine(etc, "ssh_host_ed25519_key-cert.pub");
+        var before = await File.ReadAllTextAsync(certificatePath);
+        var notDue = Cli(daemon, null, ["host", "renew", "--ssh-dir", etc, "--if-expires-within", "1d"]);
+        Assert.True(notDue.ExitCode == 0 && notDue.Stdout.Contains("not renewed", StringComparison.Ordinal), notDue.Output);
+        Assert.Equal(before, await File.ReadAllTextAsync(certificatePath));
+        var renewed = Cli(daemon, null, ["host", "renew", "--ssh-dir", etc, "--if-expires-within", "60d", "--json"]);
+        Assert.True(renewed.ExitCode == 0 && renewed.Stdout.Contains("\"renewed\":true", StringComparison.Ordinal), renewed.Output);
+        Assert.NotEqual(before, await File.ReadAllTextAsync(certificatePath));
+        sshd.Reload();
+        Assert.Equal(0, Ssh(agent, port, knownHosts).ExitCode);
+
+        // A proof by another key over a real challenge is refused and recorded.
+        var client = daemon.TlsClient(null);
+        var challenge = await client.BeginHostRenewalAsync(new BeginHostRenewalRequest { Certificate = await File.ReadAllTextAsync(certificatePath) });
+        var other = _dir.PathOf("other_key");
+        Assert.Equal(0, ProcessRunner.Run(Tools.SshKeygen, ["-q", "-t", "ed25519", "-N", "", "-f", other]).ExitCode);
+        await File.WriteAllBytesAsync(_dir.PathOf("challenge"), challenge.Message.ToByteArray());
+        Assert.Equal(0, ProcessRunner.Run(Tools.SshKeygen, ["-q", "-Y", "sign", "-n", challenge.Namespace, "-f", other, _dir.PathOf("challenge")]).ExitCode);
+        var forged = await Assert.ThrowsAsync<RpcException>(async () => await client.RenewHostCertificateAsync(new RenewHostCertificateRequest { ChallengeId = challenge.ChallengeId, Signature = await File.ReadAllTextAsync(_dir.PathOf("challenge.sig")) }));
+        Assert.Equal(StatusCode.Unauthenticated, forged.StatusCode);
+        var replay = await Assert.ThrowsAsync<RpcException>(async () => await client.RenewHostCertificateAsync(new RenewHostCertificateRequest { ChallengeId = challenge.ChallengeId, Signature = await File.ReadAllTextAsync(_dir.PathOf("challenge.sig")) }));
+        Assert.Contains("unknown, used or expired challenge", replay.Status.Detail, StringComparison.Ordinal);
+
+        // 5. logout removes what login added.
+        var logout = Cli(daemon, agent, ["logout"]);
+        Assert.True(logout.ExitCode == 0, logout.Output);
+        Assert.Empty(agent.List());
+        Assert.NotEqual(0, Ssh(agent, port, knownHosts).ExitCode);
+    }
+
+    [Fact]
+    public async Task PolicyDecidesPrincipalsForcedOptionsAndTheAgentLifetime()
+    {
+        using var idp = await DevIdentityProvider.StartAsync(SshdServer.User);
+        var forced = ", \"forceCommand\": { \"allowed\": [\"echo forced-command-ran\"], \"forced\": \"echo forced-command-ran\" }, \"sourceAddress\": { \"allowed\": [\"0.0.0.0/0\"], \"default\": \"127.0.0.1/32\" }";
+        await using var daemon = await StartDaemonAsync(idp, Policy(idp.Issuer, forced));
+        using var agent = await SshAgent.StartAsync(_dir);
+        var etc = Directory.CreateDirectory(_dir.PathOf("etc-ssh")).FullName;
+        var dropIns = Path.Combine(etc, "sshd_config.d");
+        NewHostKeys(etc);
+        Bootstrap(daemon, etc, dropIns);
+        var port = Repository.FreePort();
+        using var sshd = StartSshd(etc, dropIns, port);
+        var knownHosts = _dir.Write("known_hosts", $"@cert-authority *.internal {daemon.SocketClient().GetCaPublicKeys(new GetCaPublicKeysRequest()).HostCaPublicKey}\n");
+
+        // A principal outside policy: a clear reason, nothing in the agent.
+        var outside = await LoginWithDeviceFlowAsync(daemon, agent, ["-n", "someone-else"]);
+        Assert.True(outside.ExitCode == 1, outside.Output);
+        Assert.Contains("principal-not-allowed", outside.Stderr, StringComparison.Ordinal);
+        Assert.Contains("someone-else", outside.Stderr, StringComparison.Ordinal);
+        Assert.Empty(agent.List());
+
+        // The forced command replaces what the client asks to run; source-address 127.0.0.1 is allowed.
+        var login = await LoginWithDeviceFlowAsync(daemon, agent, []);
+        Assert.True(login.ExitCode == 0, login.Output);
+        var ssh = Ssh(agent, port, knownHosts);
+        Assert.True(ssh.ExitCode == 0 && ssh.Stdout.Contains("forced-command-ran", StringComparison.Ordinal) && !ssh.Stdout.Contains("login-ok", StringComparison.Ordinal), ssh.Output + sshd.Log);
+
+        // A source-address that excludes this client: sshd refuses the certificate.
+        Cli(daemon, agent, ["logout"]);
+        daemon.ReplacePolicy(Policy(idp.Issuer, forced.Replace("127.0.0.1/32", "192.0.2.7/32", StringComparison.Ordinal)));
+        Assert.Equal(0, (await LoginWithDeviceFlowAsync(daemon, agent, [])).ExitCode);
+        var wrongSource = Ssh(agent, port, knownHosts);
+        Assert.NotEqual(0, wrongSource.ExitCode);
+        Assert.Contains("with valid certificate but not from a permitted source address (127.0.0.1)", sshd.Log, StringComparison.Ordinal);
+
+        // The agent drops key and certificate when the certificate's validity ends.
+        Cli(daemon, agent, ["logout"]);
+        daemon.ReplacePolicy(Policy(idp.Issuer, validity: "\"default\": \"5s\", \"max\": \"5s\""));
+        var brief = await LoginWithDeviceFlowAsync(daemon, agent, []);
+        Assert.True(brief.ExitCode == 0, brief.Output);
+        Assert.Equal(2, agent.List().Count);
+        for (var i = 0; i < 100 && agent.List().Count > 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Empty(agent.List());
+    }
+
+    private async Task<DaemonUnderTest> StartDaemonAsync(DevIdentityProvider idp, string policy) =>
+        await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.Ed25519, policy, configure: options =>
+        {
+            options.Oidc = new CaDaemon.Hosting.OidcOptions { Issuer = idp.Issuer, ClientId = "ssh-hsm-ca", AllowLoopbackHttp = true };
+            options.Tls!.RequireClientCertificate = false;
+        });
+
+    private static void NewHostKeys(string etc)
+    {
+        foreach (var type in new[] { "ed25519", "ecdsa" })
+        {
+            var path = Path.Combine(etc, $"ssh_host_{type}_key");
+            File.Delete(path);
+            File.Delete(path + ".pub");
+            Assert.Equal(0, ProcessRunner.Run(Tools.SshKeygen, ["-q", "-t", type, "-N", "", "-f", path]).ExitCode);
+        }
+    }
+
+    private void Bootstrap(DaemonUnderTest daemon, string etc, string dropIns)
+    {
+        var token = Cli(daemon, null, ["--socket", daemon.SocketPath, "host", "token", HostName, "--validity", "10m"], socketOnly: true);
+        Assert.True(token.ExitCode == 0 && token.Stdout.StartsWith("shcbt_", StringComparison.Ordinal), token.Output);
+        _dir.Write("token", token.Stdout.Split('\n')[0] + "\n");
+        var bootstrap = Cli(daemon, null, ["host", "bootstrap", "--token-file", _dir.PathOf("token"), "--ssh-dir", etc, "--sshd-config-dir", dropIns]);
+        Assert.True(bootstrap.ExitCode == 0, bootstrap.Output);
+        Assert.Contains($"Certified 2 host key(s) as {HostName}", bootstrap.Stdout, StringComparison.Ordinal);
+    }
+
+    private ProcessRunner.Result Cli(DaemonUnderTest daemon, SshAgent? agent, string[] arguments, bool socketOnly = false)
+    {
+        string[] connection = socketOnly ? [] : ["--server", $"https://127.0.0.1:{daemon.Port}", "--server-ca", daemon.ServerCaFile];
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["SSH_AUTH_SOCK"] = agent?.Socket ?? _dir.PathOf("no-agent") };
+        return ProcessRunner.Run("/usr/bin/dotnet", [Repository.Binary("Cli", "ssh-hsm-ca.dll"), .. connection, .. arguments], environment, 120_000);
+    }
+
+    /// <summary>Runs <c>login --device</c> and plays the user's browser: opens the printed verification URL.</summary>
+    private static async Task<ProcessRunner.Result> LoginWithDeviceFlowAsync(DaemonUnderTest daemon, SshAgent agent, string[] extra)
+    {
+        var start = new ProcessStartInfo("/usr/bin/dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])[Repository.Binary("Cli", "ssh-hsm-ca.dll"), "--server", $"https://127.0.0.1:{daemon.Port}", "--server-ca", daemon.ServerCaFile, "login", "--device", .. extra])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["SSH_AUTH_SOCK"] = agent.Socket;
+        using var process = Process.Start(start)!;
+        var stdout = new StringBuilder();
+        var stderrTask = process.StandardError.ReadToEndAsync();
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            stdout.AppendLine(line);
+            if (line.StartsWith("To log in, open ", StringComparison.Ordinal))
+            {
+                var url = line["To log in, open ".Length..].Split(' ')[0];
+                using var approval = await http.GetAsync(new Uri(url), timeout.Token);
+                Assert.True((int)approval.StatusCode is 200 or 302, $"verification page answered {approval.StatusCode}");
+            }
+        }
+
+        await process.WaitForExitAsync(timeout.Token);
+        return new ProcessRunner.Result(process.ExitCode, stdout.ToString(), await stderrTask);
+    }
+
+    private static ProcessRunner.Result Ssh(SshAgent agent, int port, string knownHosts) =>
+        ProcessRunner.Run(Tools.Ssh,
+        [
+            "-F", "/dev/null",
+            "-o", $"UserKnownHostsFile={knownHosts}",
+            "-o", "GlobalKnownHostsFile=/dev/null",
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", $"HostKeyAlias={HostName}",
+            "-o", "BatchMode=yes",
+            "-o", $"IdentityAgent={agent.Socket}",
+            "-o", "IdentityFile=none",
+            "-o", "PasswordAuthentication=no",
+            "-o", "ConnectTimeout=10",
+            "-p", port.ToString(CultureInfo.InvariantCulture),
+            $"{SshdServer.User}@127.0.0.1",
+            "echo", "login-ok",
+        ], timeoutMs: 30_000);
+
+    private BootstrappedSshd StartSshd(string etc, string dropIns, int port)
+    {
+        Directory.CreateDirectory("/run/sshd");
+        var config = _dir.Write("sshd_config", $"""
+            Include {dropIns}/*.conf
+            Port {port}
+            ListenAddress 127.0.0.1
+            HostKey {etc}/ssh_host_ed25519_key
+            HostKey {etc}/ssh_host_ecdsa_key
+            AuthorizedKeysFile none
+            PubkeyAuthentication yes
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            UsePAM no
+            StrictModes no
+            PermitRootLogin prohibit-password
+            PidFile {_dir.PathOf("sshd.pid")}
+            LogLevel DEBUG1
+            """);
+        var check = ProcessRunner.Run(Tools.Sshd, ["-t", "-f", config]);
+        Assert.True(check.ExitCode == 0, check.Output);
+        return BootstrappedSshd.Start(config, port);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>sshd on the bootstrapped configuration; SIGHUP re-reads the drop-in and certificates.</summary>
+    private sealed class BootstrappedSshd : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _log = new();
+        private readonly int _port;
+
+        private BootstrappedSshd(Process process, int port)
+        {
+            _process = process;
+            _port = port;
+        }
+
+        public string Log
+        {
+            get
+            {
+                lock (_log)
+                {
+                    return _log.ToString();
+                }
+            }
+        }
+
+        public static BootstrappedSshd Start(string config, int port)
+        {
+            var start = new ProcessStartInfo(Tools.Sshd) { ArgumentList = { "-D", "-e", "-f", config }, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            var sshd = new BootstrappedSshd(Process.Start(start)!, port);
+            sshd._process.ErrorDataReceived += (_, e) => { lock (sshd._log) { sshd._log.AppendLine(e.Data); } };
+            sshd._process.OutputDataReceived += (_, e) => { lock (sshd._log) { sshd._log.AppendLine(e.Data); } };
+            sshd._process.BeginErrorReadLine();
+            sshd._process.BeginOutputReadLine();
+            sshd.WaitListening();
+            return sshd;
+        }
+
+        /// <summary>What <c>systemctl reload ssh</c> does: SIGHUP; sshd re-executes and listens again.</summary>
+        public void Reload()
+        {
+            Assert.Equal(0, ProcessRunner.Run("/bin/kill", ["-HUP", _process.Id.ToString(CultureInfo.InvariantCulture)]).ExitCode);
+            Thread.Sleep(300);
+            WaitListening();
+        }
+
+        private void WaitListening()
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                Assert.False(_process.HasExited, Log);
+                try
+                {
+                    using var client = new System.Net.Sockets.TcpClient();
+                    client.Connect(System.Net.IPAddress.Loopback, _port);
+                    return;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    Thread.Sleep(100);
+                }
+            }
+
+            throw new TimeoutException(Log);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(5_000);
+            }
+
+            _process.Dispose();
+        }
+    }
+}

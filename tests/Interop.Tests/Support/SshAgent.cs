@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using SshHsmCa.Tests.Shared;
+
+namespace SshHsmCa.Interop.Tests.Support;
+
+/// <summary>Debian's ssh-agent in the foreground on a socket of its own.</summary>
+public sealed class SshAgent : IDisposable
+{
+    private readonly Process _process;
+
+    private SshAgent(Process process, string socket)
+    {
+        _process = process;
+        Socket = socket;
+    }
+
+    public string Socket { get; }
+
+    public static async Task<SshAgent> StartAsync(TempDir dir)
+    {
+        var socket = dir.PathOf($"agent-{Guid.NewGuid():N}"[..20]);
+        var start = new ProcessStartInfo("/usr/bin/ssh-agent") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-D");
+        start.ArgumentList.Add("-a");
+        start.ArgumentList.Add(socket);
+        var agent = new SshAgent(Process.Start(start)!, socket);
+        for (var i = 0; i < 100 && !File.Exists(socket); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        return File.Exists(socket) ? agent : throw new TimeoutException("ssh-agent did not create its socket");
+    }
+
+    /// <summary><c>ssh-add -l</c> lines (empty when the agent holds nothing).</summary>
+    public IReadOnlyList<string> List()
+    {
+        var result = ProcessRunner.Run("/usr/bin/ssh-add", ["-l"], new Dictionary<string, string>(StringComparer.Ordinal) { ["SSH_AUTH_SOCK"] = Socket });
+        return result.ExitCode == 1 ? [] : result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit(5_000);
+        }
+
+        _process.Dispose();
+    }
+}
