@@ -2,7 +2,7 @@
 # Installs the Debian packages the test suites need. Idempotent: does nothing when all are present.
 set -euo pipefail
 
-packages=(openssh-client openssh-server softhsm2)
+packages=(openssh-client openssh-server softhsm2 curl)
 
 missing=()
 for p in "${packages[@]}"; do

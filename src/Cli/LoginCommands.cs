@@ -21,6 +21,7 @@ internal static class LoginCommands
         var json = false;
         string? writeFiles = null;
         var principals = new List<string>();
+        var redirectPort = 0;
         while (arguments.TryDequeue(out var argument))
         {
             switch (argument)
@@ -30,6 +31,9 @@ internal static class LoginCommands
                     break;
                 case "--id-token-file":
                     idTokenFile = Program.Value(arguments, argument);
+                    break;
+                case "--redirect-port":
+                    redirectPort = int.TryParse(Program.Value(arguments, argument), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536 ? port : throw new UsageException("--redirect-port takes a port number");
                     break;
                 case "--force":
                     force = true;
@@ -82,7 +86,7 @@ internal static class LoginCommands
             using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(15));
             idToken = device
                 ? await OidcSignIn.DeviceAsync(settings.Issuer, settings.ClientId, settings.Scopes, status, cancel.Token).ConfigureAwait(false)
-                : await OidcSignIn.BrowserAsync(settings.Issuer, settings.ClientId, settings.Scopes, status, cancel.Token).ConfigureAwait(false);
+                : await OidcSignIn.BrowserAsync(settings.Issuer, settings.ClientId, settings.Scopes, redirectPort, status, cancel.Token).ConfigureAwait(false);
         }
 
         var signedIn = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -15,9 +15,9 @@ namespace SshHsmCa.Cli;
 internal static class OidcSignIn
 {
     /// <summary>The browser flow: opens the system browser (or <c>$BROWSER</c>) and waits on 127.0.0.1 for the redirect.</summary>
-    public static async Task<string> BrowserAsync(string issuer, string clientId, IEnumerable<string> scopes, TextWriter status, CancellationToken cancellationToken)
+    public static async Task<string> BrowserAsync(string issuer, string clientId, IEnumerable<string> scopes, int redirectPort, TextWriter status, CancellationToken cancellationToken)
     {
-        using var browser = new LoopbackBrowser(status);
+        using var browser = new LoopbackBrowser(status, redirectPort);
         var options = new OidcClientOptions
         {
             Authority = issuer,
@@ -107,12 +107,14 @@ internal static class OidcSignIn
     /// <summary>RFC 8252 §7.3: a one-shot HTTP listener on 127.0.0.1 and an ephemeral port.</summary>
     private sealed class LoopbackBrowser : IBrowser, IDisposable
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly TcpListener _listener;
         private readonly TextWriter _status;
 
-        public LoopbackBrowser(TextWriter status)
+        /// <summary>Port 0: any free port (RFC 8252 §7.3); a fixed one for providers that register the exact redirect URI.</summary>
+        public LoopbackBrowser(TextWriter status, int port)
         {
             _status = status;
+            _listener = new TcpListener(IPAddress.Loopback, port);
             _listener.Start();
             RedirectUri = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/callback";
         }

@@ -16,8 +16,9 @@ public static class Program
     private const string Usage = """
         usage: ssh-hsm-ca [CONNECTION] COMMAND
           login [--device | --id-token-file FILE] [-n PRINCIPAL]... [--force] [--write-files DIR] [--json]
-                                                 SSO login: a fresh Ed25519 key and a user certificate
-                                                 in ssh-agent until the certificate expires
+                [--redirect-port N]              SSO login (browser with PKCE, or --device for headless):
+                                                 a fresh Ed25519 key and a user certificate in ssh-agent
+                                                 until the certificate expires
           logout                                 remove what login added to ssh-agent
           host token NAME... [--validity 1h] [--json]
                                                  a one-time bootstrap token for these host names (operators)

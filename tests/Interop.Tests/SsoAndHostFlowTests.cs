@@ -163,6 +163,25 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         Assert.Empty(agent.List());
     }
 
+    [Fact]
+    public async Task LoginThroughTheBrowserWithPkceAndALoopbackRedirect()
+    {
+        using var idp = await DevIdentityProvider.StartAsync(SshdServer.User);
+        await using var daemon = await StartDaemonAsync(idp, Policy(idp.Issuer));
+        using var agent = await SshAgent.StartAsync(_dir);
+
+        // The "browser" follows the provider's redirect back to the CLI's listener on 127.0.0.1, as a user's would.
+        var browser = _dir.Write("browser", "#!/bin/sh\nexec curl -sS -L -o /dev/null \"$1\"\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["SSH_AUTH_SOCK"] = agent.Socket, ["BROWSER"] = browser };
+        var login = ProcessRunner.Run("/usr/bin/dotnet",
+            [Repository.Binary("Cli", "ssh-hsm-ca.dll"), "--server", $"https://127.0.0.1:{daemon.Port}", "--server-ca", daemon.ServerCaFile, "login", "--redirect-port", idp.RedirectPort.ToString(CultureInfo.InvariantCulture), "--json"],
+            environment, 120_000);
+        Assert.True(login.ExitCode == 0, login.Output + idp.Output);
+        Assert.Contains("\"status\":\"logged-in\"", login.Stdout, StringComparison.Ordinal);
+        Assert.Contains("code_challenge=", login.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, agent.List().Count);
+    }
+
     private async Task<DaemonUnderTest> StartDaemonAsync(DevIdentityProvider idp, string policy) =>
         await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.Ed25519, policy, configure: options =>
         {

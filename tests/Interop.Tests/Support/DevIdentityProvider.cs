@@ -31,16 +31,20 @@ public sealed class DevIdentityProvider : IDisposable
         }
     }
 
+    /// <summary>The one redirect URI port the provider accepts for the browser flow.</summary>
+    public int RedirectPort { get; private init; }
+
     public static async Task<DevIdentityProvider> StartAsync(string user)
     {
         var port = Repository.FreePort();
+        var redirectPort = Repository.FreePort();
         var start = new ProcessStartInfo("/usr/bin/dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { Repository.Binary("DevIdentityProvider", "ssh-hsm-ca-dev-idp.dll", "tools"), "--port", port.ToString(CultureInfo.InvariantCulture), "--user", user })
+        foreach (var argument in new[] { Repository.Binary("DevIdentityProvider", "ssh-hsm-ca-dev-idp.dll", "tools"), "--port", port.ToString(CultureInfo.InvariantCulture), "--user", user, "--redirect-port", redirectPort.ToString(CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
         }
 
-        var idp = new DevIdentityProvider(Process.Start(start)!, $"http://127.0.0.1:{port}/");
+        var idp = new DevIdentityProvider(Process.Start(start)!, $"http://127.0.0.1:{port}/") { RedirectPort = redirectPort };
         idp._process.OutputDataReceived += (_, e) => { lock (idp._output) { idp._output.AppendLine(e.Data); } };
         idp._process.ErrorDataReceived += (_, e) => { lock (idp._output) { idp._output.AppendLine(e.Data); } };
         idp._process.BeginOutputReadLine();
