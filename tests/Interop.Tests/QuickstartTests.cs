@@ -16,11 +16,15 @@ public class QuickstartTests
             {
                 ["SSH_HSM_CA_DEV_DIR"] = dir.PathOf("ca"),
                 ["SSH_HSM_CA_DEV_PORT"] = Repository.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["SSH_HSM_CA_DEV_IDP_PORT"] = Repository.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["SSH_HSM_CA_DEV_REDIRECT_PORT"] = Repository.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
             timeoutMs: 300_000);
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("logged in as ", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("with a certificate signed inside the HSM", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("with a certificate signed inside the HSM, from ssh-agent, no key file", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Certified 2 host key(s) as localhost", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Logged in as ", result.Stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(dir.PathOf("ca/audit.db")));
     }
 
