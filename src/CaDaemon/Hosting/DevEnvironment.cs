@@ -103,7 +103,11 @@ internal static partial class DevEnvironment
         var oidcFile = Path.Combine(confD, "oidc.json");
         if (oidcIssuer is null)
         {
-            File.Delete(oidcFile);
+            if (File.Exists(oidcFile))
+            {
+                File.Delete(oidcFile);
+            }
+
             return;
         }
 
