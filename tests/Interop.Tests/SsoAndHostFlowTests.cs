@@ -180,6 +180,50 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         Assert.Contains("\"status\":\"logged-in\"", login.Stdout, StringComparison.Ordinal);
         Assert.Contains("code_challenge=", login.Stderr, StringComparison.Ordinal);
         Assert.Equal(2, agent.List().Count);
+
+        // Automation: an ID token from a file, and --write-files for tools that need a key on disk (0600).
+        var idToken = _dir.Write("id-token", await FetchIdTokenAsync(idp) + "\n");
+        var files = _dir.PathOf("keys");
+        var automated = ProcessRunner.Run("/usr/bin/dotnet",
+            [Repository.Binary("Cli", "ssh-hsm-ca.dll"), "--server", $"https://127.0.0.1:{daemon.Port}", "--server-ca", daemon.ServerCaFile, "login", "--force", "--id-token-file", idToken, "--write-files", files],
+            environment, 120_000);
+        Assert.True(automated.ExitCode == 0, automated.Output);
+        var key = Path.Combine(files, "id_ed25519_ssh-hsm-ca");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        var check = ProcessRunner.Run(Tools.SshKeygen, ["-y", "-f", key]);
+        Assert.True(check.ExitCode == 0, check.Output);
+        Assert.StartsWith((await File.ReadAllTextAsync(key + ".pub"))[..80], check.Stdout, StringComparison.Ordinal);
+        var listing = ProcessRunner.Run(Tools.SshKeygen, ["-L", "-f", key + "-cert.pub"]);
+        Assert.True(listing.ExitCode == 0 && listing.Stdout.Contains(SshdServer.User, StringComparison.Ordinal), listing.Output);
+        Assert.Equal(4, agent.List().Count);
+
+        // A token that is not an ID token for this CA: refused, nothing added.
+        var bad = _dir.Write("bad-token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.\n");
+        var refused = ProcessRunner.Run("/usr/bin/dotnet",
+            [Repository.Binary("Cli", "ssh-hsm-ca.dll"), "--server", $"https://127.0.0.1:{daemon.Port}", "--server-ca", daemon.ServerCaFile, "login", "--force", "--id-token-file", bad],
+            environment, 120_000);
+        Assert.True(refused.ExitCode == 1 && refused.Stderr.Contains("Unauthenticated", StringComparison.Ordinal), refused.Output);
+        Assert.Equal(4, agent.List().Count);
+    }
+
+    /// <summary>An ID token by the device flow over plain HTTP, as an automation pipeline would get one.</summary>
+    private static async Task<string> FetchIdTokenAsync(DevIdentityProvider idp)
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var deviceResponse = await http.PostAsync(new Uri(idp.Issuer + "connect/device"), new FormUrlEncodedContent(new Dictionary<string, string>(StringComparer.Ordinal) { ["client_id"] = "ssh-hsm-ca", ["scope"] = "openid profile email" }));
+        using var device = System.Text.Json.JsonDocument.Parse(await deviceResponse.Content.ReadAsStringAsync());
+        using (await http.GetAsync(new Uri(device.RootElement.GetProperty("verification_uri_complete").GetString()!)))
+        {
+        }
+
+        using var tokenResponse = await http.PostAsync(new Uri(idp.Issuer + "connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["client_id"] = "ssh-hsm-ca",
+            ["grant_type"] = "urn:ietf:params:oauth:grant-type:device_code",
+            ["device_code"] = device.RootElement.GetProperty("device_code").GetString()!,
+        }));
+        using var token = System.Text.Json.JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync());
+        return token.RootElement.GetProperty("id_token").GetString()!;
     }
 
     private async Task<DaemonUnderTest> StartDaemonAsync(DevIdentityProvider idp, string policy) =>
