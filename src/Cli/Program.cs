@@ -141,7 +141,7 @@ public static class Program
             : now < certificate.ValidAfter ? "not yet valid" : "expired";
         await Console.Out.WriteLineAsync($"        Time left: {left}").ConfigureAwait(false);
         await Console.Out.WriteLineAsync($"        Signature: {certificate.VerifySignature()}").ConfigureAwait(false);
-        if (connection.Socket is not null || connection.Server is not null)
+        if (connection.IsConfigured)
         {
             var keys = await connection.CreateClient().GetCaPublicKeysAsync(new GetCaPublicKeysRequest()).ConfigureAwait(false);
             var ours = certificate.SignatureKey.Equals(SshPublicKey.ParseLine(certificate.Type == SshCertificateType.User ? keys.UserCaPublicKey : keys.HostCaPublicKey));

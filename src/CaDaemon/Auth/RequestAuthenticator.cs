@@ -12,9 +12,6 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// </summary>
 public sealed partial class RequestAuthenticator(IAuditStore audit, TimeProvider time, ILogger<RequestAuthenticator> logger, OidcTokenValidator? oidc = null)
 {
-    /// <summary>True when SSO users can log in here.</summary>
-    public bool OidcEnabled => oidc is not null;
-
     /// <summary>The caller; throws UNAUTHENTICATED with a reason (never the credential) when there is none.</summary>
     public async Task<CallerIdentity> AuthenticateAsync(ServerCallContext context, bool allowBootstrap)
     {
