@@ -1,4 +1,5 @@
 using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.Tests.Shared;
 
 namespace SshHsmCa.CaDaemon.Tests;
 
@@ -17,7 +18,7 @@ public sealed class ConfigurationLoaderTests : IDisposable
     [Fact]
     public void ConfDFilesMergeInNameOrderOverTheMainFile()
     {
-        var policy = Write("policy.json", "{}");
+        var policy = Write("policy.json", """{ "roles": [ { "name": "ops", "match": [ { "unix": { "uids": [0] } } ], "user": { "principals": ["admin"] } } ] }""");
         var config = Write("config.json", $$"""
             {
               // comments are allowed
@@ -58,6 +59,36 @@ public sealed class ConfigurationLoaderTests : IDisposable
         var malformed = ConfigurationLoader.Load(Write("config.json", "{ \"tls\": "));
         Assert.Null(malformed.Options);
         Assert.Single(malformed.Errors);
+    }
+
+    [Fact]
+    public void AnInvalidPolicyFileIsReportedWithItsOwnPaths()
+    {
+        var policy = Write("policy.json", """{ "roles": [ { "name": "x", "match": [ { "unix": { "uids": ["root"] } } ] } ] }""");
+        var (_, errors) = ConfigurationLoader.Load(Write("config.json", $$"""
+            {
+              "unixSocket": { "path": "/run/ssh-hsm-ca/ca.sock" },
+              "userCa": { "uri": "pkcs11:token=a;object=u", "pinFile": "/etc/ssh-hsm-ca/pin" },
+              "hostCa": { "uri": "pkcs11:token=a;object=h", "pinFile": "/etc/ssh-hsm-ca/pin" },
+              "policyFile": "{{policy}}"
+            }
+            """));
+        var error = Assert.Single(errors);
+        Assert.StartsWith($"$.policyFile: {policy}: $.roles[0]", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ThePackagedExampleConfigurationAndPolicyAreValid()
+    {
+        var packaging = Path.Combine(Repository.Root, "packaging", "deb");
+        var policy = Path.Combine(_dir, "policy.json");
+        File.Copy(Path.Combine(packaging, "policy.json"), policy);
+        var config = File.ReadAllText(Path.Combine(packaging, "config.json"))
+            .Replace("/etc/ssh-hsm-ca/policy.json", policy, StringComparison.Ordinal);
+        var (options, errors) = ConfigurationLoader.Load(Write("config.json", config));
+        Assert.Empty(errors);
+        Assert.Equal("token-pin", options!.UserCa!.PinCredential);
+        Assert.Equal("/run/ssh-hsm-ca/ca.sock", options.UnixSocket!.Path);
     }
 
     [Fact]

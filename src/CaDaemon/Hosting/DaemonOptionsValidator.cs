@@ -78,6 +78,10 @@ public static class DaemonOptionsValidator
         {
             errors.Add($"$.policyFile: '{options.PolicyFile}' does not exist");
         }
+        else
+        {
+            CheckPolicy(options.PolicyFile, errors);
+        }
 
         if (string.IsNullOrEmpty(options.AuditDatabase) || !Path.IsPathRooted(options.AuditDatabase))
         {
@@ -85,6 +89,22 @@ public static class DaemonOptionsValidator
         }
 
         return errors;
+    }
+
+    private static void CheckPolicy(string file, List<string> errors)
+    {
+        try
+        {
+            _ = Policy.SshPolicy.Load(File.ReadAllText(file));
+        }
+        catch (Policy.PolicyLoadException e)
+        {
+            errors.AddRange(e.Errors.Select(error => $"$.policyFile: {file}: {error}"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"$.policyFile: {file}: {e.Message}");
+        }
     }
 
     private static void CheckOidc(OidcOptions oidc, List<string> errors)
