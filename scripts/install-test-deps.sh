@@ -3,6 +3,8 @@
 set -euo pipefail
 
 packages=(openssh-client openssh-server softhsm2 curl)
+# The package install test (packaging/deb/test-install.sh): a Debian root, lintian, the notify harness.
+packages+=(debootstrap lintian python3 systemd-container)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -33,6 +35,6 @@ if [ ! -x "$root/tools/buf/node_modules/.bin/buf" ]; then
   (cd "$root/tools/buf" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-for tool in ssh-keygen ssh /usr/sbin/sshd softhsm2-util "$root/tools/buf/node_modules/.bin/buf"; do
+for tool in ssh-keygen ssh /usr/sbin/sshd softhsm2-util debootstrap systemd-nspawn lintian /usr/bin/python3 "$root/tools/buf/node_modules/.bin/buf"; do
   command -v "$tool" >/dev/null || { echo "required tool $tool is missing after install" >&2; exit 1; }
 done

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test project in SshHsmCa.sln, then prints one line "N passed, N failed" summed over
-# all TRX results. Exit status is non-zero when a test failed or nothing ran.
+# Runs every test project in SshHsmCa.sln, then the package install test (builds the .deb and
+# installs it into a fresh debootstrap root: packaging/deb/test-install.sh; needs root), then
+# prints one line "N passed, N failed" summed over all TRX results and the install test's checks.
+# Exit status is non-zero when a test failed or nothing ran.
+#   scripts/test.sh [--no-package] [dotnet test arguments...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh || exit 1
+
+package_test=1
+if [ "${1:-}" = "--no-package" ]; then package_test=0; shift; fi
 
 results=TestResults
 rm -rf "$results"
@@ -27,6 +33,18 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
+
+if [ "$package_test" = 1 ]; then
+  mkdir -p "$results"
+  packaging/deb/test-install.sh 2>&1 | tee "$results/install-test.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  summary=$(sed -n 's/^install test: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$results/install-test.log")
+  if [ -n "$summary" ]; then
+    read -r p f <<<"$summary"
+    passed=$((passed + p))
+    failed=$((failed + f))
+  fi
+fi
 
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
   echo "no test results found in $results" >&2
