@@ -32,4 +32,7 @@ public enum HsmErrorKind
 
     /// <summary>The configuration is wrong (URI, PIN source, module path).</summary>
     Configuration,
+
+    /// <summary>The key needs a touch and none came before the deadline.</summary>
+    TouchTimeout,
 }

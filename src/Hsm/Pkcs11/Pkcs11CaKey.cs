@@ -343,19 +343,14 @@ public sealed class Pkcs11CaKey : ICaKey
 
     private void CheckExpected()
     {
-        var expected = _options.ExpectedPublicKey?.Trim();
-        if (string.IsNullOrEmpty(expected))
+        try
         {
-            return;
+            ExpectedKey.Check(Description, PublicKey, _options.ExpectedPublicKey);
         }
-
-        var expectedFingerprint = expected.StartsWith("SHA256:", StringComparison.Ordinal)
-            ? expected
-            : SshPublicKey.ParseLine(expected).GetSha256Fingerprint();
-        if (expectedFingerprint != PublicKey.GetSha256Fingerprint())
+        catch (HsmException)
         {
             _current?.Dispose();
-            throw new HsmException(HsmErrorKind.KeyMismatch, $"{Description}: the token's key is {PublicKey.GetSha256Fingerprint()}, the configuration expects {expectedFingerprint}");
+            throw;
         }
     }
 

@@ -1,0 +1,402 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SshHsmCa.Ssh;
+using SshHsmCa.Ssh.Keys;
+using SshHsmCa.Ssh.Signatures;
+
+namespace SshHsmCa.Hsm.Piv;
+
+/// <summary>
+/// A CA key in a YubiKey PIV slot, spoken to over PC/SC (spec/hardware.md §4). Every card
+/// operation is serialised and runs inside a PC/SC transaction; each signature is verified in
+/// software before it is returned. When the slot needs a touch and the card has not answered
+/// after <see cref="PivCaKeyOptions.TouchPromptDelay"/>, the key announces it
+/// (<see cref="TouchRequired"/> and <see cref="TouchPrompts"/>); a deadline turns a missing touch
+/// into <see cref="HsmErrorKind.TouchTimeout"/>. A pulled card fails the signature in flight with
+/// <see cref="HsmErrorKind.DeviceUnavailable"/>; the next signature reconnects and checks that the
+/// card carries the same key.
+/// </summary>
+public sealed class PivCaKey : ICaKey
+{
+    private readonly PivCaKeyOptions _options;
+    private readonly byte[] _pin;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private PcscCard? _card;
+    private volatile bool _broken;
+    private volatile bool _pinRefused;
+    private bool _disposed;
+
+    private PivCaKey(PivCaKeyOptions options, byte[] pin, ILogger logger)
+    {
+        _options = options;
+        _pin = pin;
+        _logger = logger;
+        Description = "piv";
+        PublicKey = null!;
+        Metadata = null!;
+    }
+
+    /// <inheritdoc />
+    public SshPublicKey PublicKey { get; private set; }
+
+    /// <inheritdoc />
+    public string Description { get; private set; }
+
+    /// <inheritdoc />
+    public bool IsAvailable => !_broken && !_disposed;
+
+    /// <summary>The slot's metadata at start (algorithm, PIN and touch policy, origin).</summary>
+    public PivSlotMetadata Metadata { get; private set; }
+
+    /// <summary>The YubiKey's serial number.</summary>
+    public uint Serial { get; private set; }
+
+    /// <summary>The firmware version.</summary>
+    public Version? Firmware { get; private set; }
+
+    /// <summary>The slot's attestation certificate (DER), when the key was generated on the device.</summary>
+    public byte[]? Attestation { get; private set; }
+
+    /// <summary>The device's F9 attestation certificate (DER), which signs <see cref="Attestation"/>.</summary>
+    public byte[]? AttestationIntermediate { get; private set; }
+
+    /// <summary>Times the card was reconnected after it went away.</summary>
+    public int Reconnects { get; private set; }
+
+    /// <summary>Called (on a timer thread) when a signature waits for a touch: the daemon's log event and metric.</summary>
+    public Action<string>? TouchRequired { get; set; }
+
+    /// <summary>
+    /// Finds the card, reads the slot, checks the key against the expected one and its origin,
+    /// and verifies the PIN once so that a wrong PIN stops the daemon before READY.
+    /// </summary>
+    public static PivCaKey Open(PivCaKeyOptions options, ReadOnlySpan<byte> pin, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var key = new PivCaKey(options, pin.ToArray(), logger ?? NullLogger.Instance);
+        try
+        {
+            key.Connect(first: true);
+        }
+        catch
+        {
+            key._card?.Dispose();
+            throw;
+        }
+
+        return key;
+    }
+
+    /// <summary>Finds the reader: by name, by serial among all readers, or the only one.</summary>
+    internal static PcscCard FindCard(PivCaKeyOptions options)
+    {
+        if (options.Reader is not null)
+        {
+            return PcscCard.Connect(options.Reader);
+        }
+
+        var readers = PcscCard.ListReaders();
+        if (readers.Count == 0)
+        {
+            throw new HsmException(HsmErrorKind.TokenNotFound, "no PC/SC reader is present (is the YubiKey plugged in and pcscd running?)");
+        }
+
+        if (options.Serial is null)
+        {
+            return readers.Count == 1
+                ? PcscCard.Connect(readers[0])
+                : throw new HsmException(HsmErrorKind.Configuration, $"{readers.Count} readers present ({string.Join(", ", readers)}): name the YubiKey with serial= or reader=");
+        }
+
+        var seen = new List<string>();
+        foreach (var reader in readers)
+        {
+            PcscCard? card = null;
+            try
+            {
+                card = PcscCard.Connect(reader);
+                var session = new PivSession(card);
+                using (card.BeginTransaction())
+                {
+                    session.Select();
+                    var serial = session.GetSerial();
+                    if (serial == options.Serial)
+                    {
+                        var found = card;
+                        card = null;
+                        return found;
+                    }
+
+                    seen.Add($"{reader}: {serial}");
+                }
+            }
+            catch (HsmException)
+            {
+                seen.Add($"{reader}: no PIV card");
+            }
+            finally
+            {
+                card?.Dispose();
+            }
+        }
+
+        throw new HsmException(HsmErrorKind.TokenNotFound, $"no YubiKey with serial {options.Serial} (seen: {string.Join("; ", seen)})");
+    }
+
+    private void Connect(bool first)
+    {
+        var card = FindCard(_options);
+        try
+        {
+            var session = new PivSession(card);
+            using (card.BeginTransaction())
+            {
+                session.Select();
+                var firmware = session.GetVersion();
+                var serial = firmware.Major >= 5 ? session.GetSerial() : 0;
+                var metadata = session.GetMetadata(_options.Slot);
+                var description = $"piv serial={serial} slot={_options.Slot:x2} ({card.Reader})";
+                if (first)
+                {
+                    Description = description;
+                    ExpectedKey.Check(description, metadata.PublicKey, _options.ExpectedPublicKey);
+                    if (_options.RequireGeneratedOnDevice)
+                    {
+                        if (metadata.Origin != PivKeyOrigin.Generated)
+                        {
+                            throw new HsmException(HsmErrorKind.KeyMismatch, $"{description}: the key was {metadata.Origin.ToString().ToLowerInvariant()}, not generated on the device (requireGeneratedOnDevice)");
+                        }
+
+                        Attestation = session.Attest(_options.Slot)
+                            ?? throw new HsmException(HsmErrorKind.KeyMismatch, $"{description}: the device gives no attestation for the slot");
+                        AttestationIntermediate = session.GetCertificate(PivSession.CertificateObject(0xF9));
+                    }
+
+                    PublicKey = metadata.PublicKey;
+                    Metadata = metadata;
+                    Serial = serial;
+                    Firmware = firmware;
+                    if (metadata.PinPolicy != PivPinPolicy.Never)
+                    {
+                        session.VerifyPin(_pin);
+                    }
+                }
+                else if (!metadata.PublicKey.Equals(PublicKey))
+                {
+                    throw new HsmException(HsmErrorKind.KeyMismatch, $"{description}: the card that came back holds another key ({metadata.PublicKey.GetSha256Fingerprint()}, expected {PublicKey.GetSha256Fingerprint()})");
+                }
+            }
+
+            _card = card;
+            _broken = false;
+        }
+        catch
+        {
+            card.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<SshSignature> SignAsync(ReadOnlyMemory<byte> toBeSigned, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var started = Stopwatch.GetTimestamp();
+        var observer = TouchPrompts.Capture();
+        if (!await _gate.WaitAsync(_options.SignTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            throw new HsmException(HsmErrorKind.Timeout, $"{Description}: the card stayed busy for {_options.SignTimeout.TotalSeconds:0} s");
+        }
+
+        Task<byte[]> work;
+        try
+        {
+            // The card call blocks its thread until the card answers (after a touch, perhaps): it
+            // runs on its own thread, and the gate is released only when it returns, so a call that
+            // outlives its deadline still keeps every other call off the card.
+            work = Task.Factory.StartNew(() => SignOnCard(toBeSigned), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        catch
+        {
+            _gate.Release();
+            throw;
+        }
+
+        _ = work.ContinueWith(_ => _gate.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var touch = Metadata.TouchPolicy is PivTouchPolicy.Always or PivTouchPolicy.Cached;
+        if (touch)
+        {
+            var delay = _options.TouchPromptDelay - Stopwatch.GetElapsedTime(started);
+            if (await Task.WhenAny(work, Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, cancellationToken)).ConfigureAwait(false) != work)
+            {
+                var message = $"touch the YubiKey (serial {Serial}, slot {_options.Slot:x2})";
+                PivLog.TouchRequired(_logger, Description);
+                TouchRequired?.Invoke(message);
+                observer?.Invoke(message);
+            }
+        }
+
+        var remaining = _options.SignTimeout - Stopwatch.GetElapsedTime(started);
+        if (await Task.WhenAny(work, Task.Delay(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken)).ConfigureAwait(false) != work)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw touch
+                ? new HsmException(HsmErrorKind.TouchTimeout, $"{Description}: no touch within {_options.SignTimeout.TotalSeconds:0.#} s")
+                : new HsmException(HsmErrorKind.Timeout, $"{Description}: no signature within {_options.SignTimeout.TotalSeconds:0.#} s");
+        }
+
+        var raw = await work.ConfigureAwait(false);
+        var signature = Encode(raw);
+        var verdict = SshSignatureVerifier.Verify(PublicKey, toBeSigned.Span, signature);
+        if (verdict != SignatureVerification.Valid)
+        {
+            PivLog.BadSignature(_logger, Description, verdict);
+            throw new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: the card returned a signature that does not verify ({verdict}); it was not released");
+        }
+
+        return signature;
+    }
+
+    private byte[] SignOnCard(ReadOnlyMemory<byte> toBeSigned)
+    {
+        if (_pinRefused)
+        {
+            throw new HsmException(HsmErrorKind.PinIncorrect, $"{Description}: the PIN was refused earlier; not trying it again (that would block the card): fix the PIN and restart");
+        }
+
+        if (_card is null || _broken)
+        {
+            Reconnect();
+        }
+
+        var card = _card!;
+        try
+        {
+            var session = new PivSession(card);
+            using (card.BeginTransaction())
+            {
+                session.Select();
+                if (Metadata.PinPolicy == PivPinPolicy.Always || (Metadata.PinPolicy != PivPinPolicy.Never && session.PinTriesLeft() is not null))
+                {
+                    try
+                    {
+                        session.VerifyPin(_pin);
+                    }
+                    catch (HsmException e) when (e.Kind is HsmErrorKind.PinIncorrect or HsmErrorKind.PinLocked)
+                    {
+                        _pinRefused = true;
+                        throw;
+                    }
+                }
+
+                var algorithm = Metadata.Algorithm;
+                var input = Input(algorithm, toBeSigned.Span);
+                var response = session.Sign(_options.Slot, algorithm, input);
+                if (response.StatusWord == 0x6982)
+                {
+                    throw Metadata.TouchPolicy is PivTouchPolicy.Always or PivTouchPolicy.Cached
+                        ? new HsmException(HsmErrorKind.TouchTimeout, $"{Description}: the card timed out waiting for a touch")
+                        : new HsmException(HsmErrorKind.PinIncorrect, $"{Description}: the card wants the PIN again (security status not satisfied)");
+                }
+
+                if (!response.IsSuccess)
+                {
+                    throw new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: GENERAL AUTHENTICATE failed with status {response.StatusWord:X4} ({PivSession.Describe(response.StatusWord)})");
+                }
+
+                return PivSession.SignatureFrom(response);
+            }
+        }
+        catch (HsmException e) when (e.InnerException is CardGoneException)
+        {
+            PivLog.CardGone(_logger, Description, e.Message);
+            _broken = true;
+            _card = null;
+            card.Dispose();
+            throw new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: the card went away during the signature ({e.InnerException.Message}); it reconnects when the card is back", e);
+        }
+    }
+
+    private void Reconnect()
+    {
+        _card?.Dispose();
+        _card = null;
+        _broken = true;
+        try
+        {
+            Connect(first: false);
+        }
+        catch (HsmException e)
+        {
+            throw new HsmException(e.Kind == HsmErrorKind.KeyMismatch ? HsmErrorKind.KeyMismatch : HsmErrorKind.DeviceUnavailable, $"{Description}: the card is not back: {e.Message}", e);
+        }
+
+        Reconnects++;
+        PivLog.Reconnected(_logger, Description);
+    }
+
+    private byte[] Input(PivAlgorithm algorithm, ReadOnlySpan<byte> data) => algorithm switch
+    {
+        PivAlgorithm.EccP256 => SHA256.HashData(data),
+        PivAlgorithm.EccP384 => SHA384.HashData(data),
+        PivAlgorithm.Ed25519 => data.Length <= 3072 ? data.ToArray() : throw new HsmException(HsmErrorKind.UnsupportedKey, $"{Description}: Ed25519 on the card signs at most 3072 bytes, got {data.Length}"),
+        PivAlgorithm.Rsa1024 or PivAlgorithm.Rsa2048 or PivAlgorithm.Rsa3072 or PivAlgorithm.Rsa4096 => Pkcs1Block(((RsaPublicKey)PublicKey).ModulusLength, RsaDigestInfo.Create(_options.RsaSignatureAlgorithm, data)),
+        _ => throw new HsmException(HsmErrorKind.UnsupportedKey, $"{Description}: {algorithm} cannot sign SSH certificates"),
+    };
+
+    /// <summary>The PKCS#1 v1.5 signature block <c>00 01 FF… 00 DigestInfo‖H</c>, built on the host (the card does raw RSA).</summary>
+    internal static byte[] Pkcs1Block(int modulusLength, ReadOnlySpan<byte> digestInfo)
+    {
+        if (digestInfo.Length + 11 > modulusLength)
+        {
+            throw new HsmException(HsmErrorKind.UnsupportedKey, $"a {modulusLength * 8}-bit RSA key cannot hold a {digestInfo.Length}-byte DigestInfo");
+        }
+
+        var block = new byte[modulusLength];
+        block[1] = 0x01;
+        block.AsSpan(2, modulusLength - digestInfo.Length - 3).Fill(0xFF);
+        digestInfo.CopyTo(block.AsSpan(modulusLength - digestInfo.Length));
+        return block;
+    }
+
+    private SshSignature Encode(byte[] raw)
+    {
+        try
+        {
+            return PublicKey switch
+            {
+                Ed25519PublicKey => SshSignatureEncoder.FromEd25519(raw),
+                EcdsaPublicKey ec => SshSignatureEncoder.FromEcdsaDer(ec.Curve, raw),
+                RsaPublicKey rsa => SshSignatureEncoder.FromRsaPkcs1(_options.RsaSignatureAlgorithm, raw, rsa.ModulusLength),
+                _ => throw new HsmException(HsmErrorKind.UnsupportedKey, $"{Description}: {PublicKey.KeyType} cannot sign here"),
+            };
+        }
+        catch (SshFormatException e)
+        {
+            throw new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: the card returned a malformed signature: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        // Waits for a card call in flight (bounded by the card's own touch timeout).
+        if (await _gate.WaitAsync(_options.SignTimeout).ConfigureAwait(false))
+        {
+            _card?.Dispose();
+            _card = null;
+            _gate.Release();
+        }
+
+        CryptographicOperations.ZeroMemory(_pin);
+    }
+}
