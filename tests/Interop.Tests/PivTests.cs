@@ -20,6 +20,7 @@ public sealed class PivTests(VirtualCard card)
     [InlineData(PivAlgorithm.Rsa2048, 0x9A)]
     public async Task AKeyGeneratedInASlotSignsAndTheSignatureVerifies(PivAlgorithm algorithm, byte slot)
     {
+        card.Factory();
         var made = PivKeyCeremony.Generate(At(slot), algorithm, PivPinPolicy.Once, PivTouchPolicy.Never, PivManagementKey.DefaultKey);
         Assert.Equal(VirtualCard.Serial, made.Serial);
         Assert.NotEmpty(made.Attestation);

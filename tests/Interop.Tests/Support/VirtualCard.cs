@@ -22,6 +22,22 @@ public sealed class VirtualCard : IDisposable
 
     public VirtualYubiKey Key { get; }
 
+    /// <summary>
+    /// Back to a factory-fresh 5.7 card's credentials (PIN 123456, PUK 12345678, the default
+    /// AES-192 management key) and an immediate touch; each test starts from here.
+    /// </summary>
+    public void Factory()
+    {
+        Key.Personalise("123456", "12345678", Hsm.Piv.PivManagementKey.DefaultKey.ToArray(), 0x0A);
+        Key.TouchMode = TouchMode.Auto;
+        Key.TouchDelay = TimeSpan.Zero;
+        Key.TouchTimeout = TimeSpan.FromSeconds(15);
+        if (!Key.Inserted)
+        {
+            Insert();
+        }
+    }
+
     /// <summary>Pulls the card and waits until pcscd has seen it go.</summary>
     public void Remove()
     {
