@@ -25,7 +25,7 @@ public sealed partial class VirtualYubiKey
     private byte[]? _witness;
     private readonly List<byte> _chain = [];
     private byte[] _pending = [];
-    private long _lastTouch = long.MinValue;
+    private long? _lastTouch;
     private int _touchWaits;
     private int _signatures;
 
@@ -52,6 +52,7 @@ public sealed partial class VirtualYubiKey
 
     private void ResetSecurityState()
     {
+        _lastTouch = null;
         _pinVerified = false;
         _managementAuthenticated = false;
         _witness = null;
@@ -310,11 +311,11 @@ public sealed partial class VirtualYubiKey
             return ([], 0x6982);
         }
 
+        var cached = _lastTouch is { } last && Stopwatch.GetElapsedTime(last) < TouchCacheWindow;
         var touched = key.TouchPolicy switch
         {
             2 => WaitForTouch(),
-            3 when Stopwatch.GetElapsedTime(_lastTouch) < TouchCacheWindow => true,
-            3 => WaitForTouch(),
+            3 => cached || WaitForTouch(),
             _ => true,
         };
         if (!touched)
@@ -322,7 +323,7 @@ public sealed partial class VirtualYubiKey
             return ([], 0x6982);
         }
 
-        if (key.TouchPolicy is 2 or 3 && Stopwatch.GetElapsedTime(_lastTouch) >= TouchCacheWindow || key.TouchPolicy == 2)
+        if (key.TouchPolicy == 2 || (key.TouchPolicy == 3 && !cached))
         {
             _lastTouch = Stopwatch.GetTimestamp();
         }

@@ -105,6 +105,9 @@ public sealed partial class VirtualYubiKey : IDisposable
         ResetSecurityState();
     }
 
+    /// <summary>Ends a "cached" touch's window now (as a power cycle does).</summary>
+    public void ForgetTouch() => _lastTouch = null;
+
     /// <summary>Touches the card once (for <see cref="TouchMode.Manual"/>, or early in the other modes).</summary>
     public void Touch() => _touches.Release();
 

@@ -178,7 +178,8 @@ public sealed class PcscCard : IDisposable
 
         if (length < 2)
         {
-            throw new HsmException(HsmErrorKind.DeviceUnavailable, $"'{Reader}': a response without a status word");
+            // What vpcd hands back when the card goes away in the middle of a command.
+            throw new HsmException(HsmErrorKind.DeviceUnavailable, $"'{Reader}': a response without a status word (card removed?)", new CardGoneException(PcscError.CommDataLost));
         }
 
         var n = (int)length;

@@ -133,9 +133,9 @@ public sealed class PivCaKey : ICaKey
                     seen.Add($"{reader}: {serial}");
                 }
             }
-            catch (HsmException)
+            catch (HsmException e)
             {
-                seen.Add($"{reader}: no PIV card");
+                seen.Add($"{reader}: {e.Message}");
             }
             finally
             {
@@ -327,7 +327,16 @@ public sealed class PivCaKey : ICaKey
         _broken = true;
         try
         {
-            Connect(first: false);
+            try
+            {
+                Connect(first: false);
+            }
+            catch (HsmException e) when (e.Kind != HsmErrorKind.KeyMismatch)
+            {
+                // A card just inserted may answer its first command with a reset warning.
+                Thread.Sleep(200);
+                Connect(first: false);
+            }
         }
         catch (HsmException e)
         {

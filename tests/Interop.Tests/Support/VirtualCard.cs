@@ -36,6 +36,8 @@ public sealed class VirtualCard : IDisposable
         {
             Insert();
         }
+
+        Key.ForgetTouch();
     }
 
     /// <summary>Pulls the card and waits until pcscd has seen it go.</summary>
@@ -60,6 +62,7 @@ public sealed class VirtualCard : IDisposable
             try
             {
                 using var card = Hsm.Piv.PcscCard.Connect(Pcscd.ReaderName);
+                new Hsm.Piv.PivSession(card).Select();
                 if (present)
                 {
                     return;
