@@ -14,12 +14,13 @@ internal static class HostCommands
 
     public static Task<int> RunAsync(Connection connection, Queue<string> arguments)
     {
-        var sub = arguments.TryDequeue(out var s) ? s : throw new UsageException("host needs token, bootstrap or renew");
+        var sub = arguments.TryDequeue(out var s) ? s : throw new UsageException("host needs token, bootstrap, renew or sign-batch");
         return sub switch
         {
             "token" => TokenAsync(connection, arguments),
             "bootstrap" => BootstrapAsync(connection, arguments),
             "renew" => RenewAsync(connection, arguments),
+            "sign-batch" => HostBatchCommand.RunAsync(connection, arguments),
             _ => throw new UsageException($"unknown host command '{sub}'"),
         };
     }

@@ -28,6 +28,10 @@ public static class Program
                                                  the user CA file and the sshd drop-in ssh-hsm-ca.conf
           host renew [--ssh-dir /etc/ssh] [--if-expires-within 7d] [--json]
                                                  renew host certificates by proving possession of the keys
+          host sign-batch FILE|DIR [--out DIR] [--validity 30d] [--json]
+                                                 certify many host keys in one pass (operators): FILE has
+                                                 "NAME[,NAME...] KEYTYPE BASE64" lines, DIR has NAME.pub files;
+                                                 progress and touch prompts on stderr, a summary at the end
           ca keys [--known-hosts PATTERN]        print the user CA key and a @cert-authority line
           ca known-hosts --hosts PATTERN         print only the @cert-authority line
           sign [--host] [-n PRINCIPAL]... [--validity SECONDS] [--request-id ID] KEY.pub

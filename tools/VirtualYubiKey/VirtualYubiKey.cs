@@ -105,8 +105,14 @@ public sealed partial class VirtualYubiKey : IDisposable
         ResetSecurityState();
     }
 
-    /// <summary>Ends a "cached" touch's window now (as a power cycle does).</summary>
-    public void ForgetTouch() => _lastTouch = null;
+    /// <summary>Ends a "cached" touch's window now (as a power cycle does) and drops touches nobody waited for.</summary>
+    public void ForgetTouch()
+    {
+        _lastTouch = null;
+        while (_touches.Wait(0))
+        {
+        }
+    }
 
     /// <summary>Touches the card once (for <see cref="TouchMode.Manual"/>, or early in the other modes).</summary>
     public void Touch() => _touches.Release();

@@ -108,7 +108,11 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
             throw RequestParser.Denied(deny);
         }
 
-        var certificate = outcome.Certificate!;
+        return ToProto(outcome.Certificate!);
+    }
+
+    private static IssuedCertificate ToProto(Ssh.Certificates.SshCertificate certificate)
+    {
         var response = new IssuedCertificate
         {
             Certificate = certificate.ToOpenSshLine(),

@@ -17,4 +17,10 @@ public sealed class CaKeyOptions
 
     /// <summary>Concurrent signatures.</summary>
     public int PoolSize { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>PIV keys: how long a signature may wait for the YubiKey's touch, in seconds (default 30).</summary>
+    public int TouchTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>PIV keys: refuse a key that was imported rather than generated on the device (default true).</summary>
+    public bool RequireGeneratedOnDevice { get; set; } = true;
 }

@@ -9,6 +9,7 @@ using SshHsmCa.CaDaemon.Grpc;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Hsm;
 using SshHsmCa.Hsm.Pkcs11;
+using SshHsmCa.Hsm.Piv;
 using Prometheus;
 using Serilog;
 using SshHsmCa.Policy;
@@ -36,17 +37,30 @@ public static class DaemonHost
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         builder.Host.UseSystemd();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(Logging.DaemonLogging.Create(Logging.DaemonLogging.UnderJournald), dispose: true);
+        var serilog = Logging.DaemonLogging.Create(Logging.DaemonLogging.UnderJournald);
+        builder.Logging.AddSerilog(serilog, dispose: true);
+        // The CA keys are opened before the host is built: they log through the same Serilog logger.
+        var keyLoggers = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog, dispose: false);
         logging?.Invoke(builder.Logging);
         var policy = new PolicyHolder(SshPolicy.Load(File.ReadAllText(options.PolicyFile!)));
-        var userCa = OpenKey(options.UserCa!);
-        var hostCa = OpenKey(options.HostCa!);
+        var metrics = new CaMetrics();
+        var userCa = OpenKey(options.UserCa!, "user", metrics, keyLoggers);
+        ICaKey hostCa;
+        try
+        {
+            hostCa = OpenKey(options.HostCa!, "host", metrics, keyLoggers);
+        }
+        catch
+        {
+            userCa.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
         var audit = SqliteAuditStore.Open(options.AuditDatabase);
         builder.Services.AddSingleton(policy);
         builder.Services.AddSingleton<IAuditStore>(audit);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(RandomNumberGenerator.Create());
-        var metrics = new CaMetrics();
         metrics.Observe(userCa, hostCa);
         builder.Services.AddSingleton(metrics);
         var journalSocket = options.JournalSocket ?? (File.Exists(JournalAuditEvents.DefaultSocket) ? JournalAuditEvents.DefaultSocket : string.Empty);
@@ -148,12 +162,31 @@ public static class DaemonHost
         return chain.Build(certificate);
     }
 
-    private static Pkcs11CaKey OpenKey(CaKeyOptions key)
+    private static ICaKey OpenKey(CaKeyOptions key, string name, CaMetrics metrics, Microsoft.Extensions.Logging.ILoggerFactory loggers)
     {
         var pin = key.PinCredential is not null ? PinSource.ReadCredential(key.PinCredential) : PinSource.ReadFile(key.PinFile!);
         try
         {
-            return Pkcs11CaKey.Open(new Pkcs11CaKeyOptions { Uri = key.Uri!, ExpectedPublicKey = key.ExpectedPublicKey, PoolSize = key.PoolSize }, pin);
+            if (key.Uri!.StartsWith("piv:", StringComparison.Ordinal))
+            {
+                var where = PivCaKeyOptions.Parse(key.Uri, key.ExpectedPublicKey);
+                var piv = PivCaKey.Open(
+                    new PivCaKeyOptions
+                    {
+                        Reader = where.Reader,
+                        Serial = where.Serial,
+                        Slot = where.Slot,
+                        ExpectedPublicKey = key.ExpectedPublicKey,
+                        RequireGeneratedOnDevice = key.RequireGeneratedOnDevice,
+                        SignTimeout = TimeSpan.FromSeconds(key.TouchTimeoutSeconds),
+                    },
+                    pin,
+                    loggers.CreateLogger<PivCaKey>());
+                piv.TouchRequired = _ => metrics.TouchPrompts.WithLabels(name).Inc();
+                return piv;
+            }
+
+            return Pkcs11CaKey.Open(new Pkcs11CaKeyOptions { Uri = key.Uri!, ExpectedPublicKey = key.ExpectedPublicKey, PoolSize = key.PoolSize }, pin, loggers.CreateLogger<Pkcs11CaKey>());
         }
         finally
         {

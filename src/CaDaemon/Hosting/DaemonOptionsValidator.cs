@@ -156,9 +156,25 @@ public static class DaemonOptionsValidator
             return;
         }
 
-        if (string.IsNullOrEmpty(key.Uri) || !key.Uri.StartsWith("pkcs11:", StringComparison.Ordinal))
+        if (key.Uri?.StartsWith("piv:", StringComparison.Ordinal) == true)
         {
-            errors.Add($"{path}.uri: a pkcs11: URI is required");
+            try
+            {
+                _ = Hsm.Piv.PivCaKeyOptions.Parse(key.Uri);
+            }
+            catch (Hsm.HsmException e)
+            {
+                errors.Add($"{path}.uri: {e.Message}");
+            }
+
+            if (key.TouchTimeoutSeconds is < 1 or > 300)
+            {
+                errors.Add($"{path}.touchTimeoutSeconds: {key.TouchTimeoutSeconds} is outside 1..300");
+            }
+        }
+        else if (string.IsNullOrEmpty(key.Uri) || !key.Uri.StartsWith("pkcs11:", StringComparison.Ordinal))
+        {
+            errors.Add($"{path}.uri: a pkcs11: or piv: URI is required");
         }
         else if (key.Uri.Contains("pin-value", StringComparison.OrdinalIgnoreCase))
         {

@@ -27,6 +27,7 @@ public sealed class CaMetrics
         _poolIdle = factory.CreateGauge("sshhsmca_hsm_sessions_idle", "Idle sessions in a CA key's pool.", "ca");
         _poolSize = factory.CreateGauge("sshhsmca_hsm_sessions", "Sessions in a CA key's pool (0 while unavailable).", "ca");
         _available = factory.CreateGauge("sshhsmca_ca_key_available", "1 while a CA key's device is usable.", "ca");
+        TouchPrompts = factory.CreateCounter("sshhsmca_touch_prompts_total", "Signatures that waited for a touch of the CA key's YubiKey.", "ca");
     }
 
     /// <summary>The registry to expose.</summary>
@@ -43,6 +44,9 @@ public sealed class CaMetrics
 
     /// <summary>Time spent in the hardware signature (including software verification).</summary>
     public Histogram SignatureSeconds { get; }
+
+    /// <summary>Touch prompts, by CA.</summary>
+    public Counter TouchPrompts { get; }
 
     /// <summary>Reads the CA keys' pool state at every scrape.</summary>
     public void Observe(ICaKey userCa, ICaKey hostCa)

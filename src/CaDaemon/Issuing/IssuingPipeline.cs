@@ -35,15 +35,22 @@ public sealed partial class IssuingPipeline(
 
     /// <summary>Runs one request through the pipeline.</summary>
     /// <exception cref="HsmException">The CA key's device failed (the attempt is recorded as failed).</exception>
-    public async Task<IssueOutcome> IssueAsync(CallerIdentity caller, string sourceAddress, CertificateRequest request, CancellationToken cancellationToken)
+    public Task<IssueOutcome> IssueAsync(CallerIdentity caller, string sourceAddress, CertificateRequest request, CancellationToken cancellationToken) =>
+        Decide(caller, request) switch
+        {
+            Deny deny => Task.FromResult(new IssueOutcome(null, deny)),
+            var allow => IssueAllowedAsync(caller, sourceAddress, request, (Allow)allow, cancellationToken),
+        };
+
+    /// <summary>Policy for one request (a denial is counted, logged and sent to the journal here).</summary>
+    public PolicyDecision Decide(CallerIdentity caller, CertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
-        var now = time.GetUtcNow();
-        var subjectFingerprint = request.PublicKey.GetSha256Fingerprint();
-        var decision = policy.Current.Evaluate(caller, request, now);
+        var decision = policy.Current.Evaluate(caller, request, time.GetUtcNow());
         if (decision is Deny deny)
         {
+            var subjectFingerprint = request.PublicKey.GetSha256Fingerprint();
             metrics.Denied.WithLabels(request.TypeName).Inc();
             journal?.Send(4, $"denied {request.TypeName} certificate to {caller.Name}", Fields(caller, request, subjectFingerprint, "denied", null, null, string.Join("; ", deny.Reasons.Select(r => r.Code))));
             if (logger.IsEnabled(LogLevel.Warning))
@@ -51,10 +58,24 @@ public sealed partial class IssuingPipeline(
                 LogDenied(logger, caller.Name, caller.Method, request.TypeName, string.Join("; ", deny.Reasons));
             }
 
-            return new IssueOutcome(null, deny);
         }
 
-        var template = ((Allow)decision).Template;
+        return decision;
+    }
+
+    /// <summary>
+    /// Reserves the serial and writes the audit intent, signs once, verifies, commits: a request
+    /// that policy allowed (<see cref="Decide"/>).
+    /// </summary>
+    /// <exception cref="HsmException">The CA key's device failed (the attempt is recorded as failed).</exception>
+    public async Task<IssueOutcome> IssueAllowedAsync(CallerIdentity caller, string sourceAddress, CertificateRequest request, Allow allow, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(allow);
+        var now = time.GetUtcNow();
+        var subjectFingerprint = request.PublicKey.GetSha256Fingerprint();
+        var template = allow.Template;
         var ca = request.Type == SshCertificateType.User ? userCa : hostCa;
         var serial = await audit.ReserveAsync(new AuditRecord
         {

@@ -227,16 +227,33 @@ public sealed class PivCaKey : ICaKey
 
         _ = work.ContinueWith(_ => _gate.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var touch = Metadata.TouchPolicy is PivTouchPolicy.Always or PivTouchPolicy.Cached;
+        Task prompted = Task.CompletedTask;
         if (touch)
         {
+            // The prompt timer runs on a thread of its own: a busy thread pool must not make a
+            // waiting touch go unannounced.
             var delay = _options.TouchPromptDelay - Stopwatch.GetElapsedTime(started);
-            if (await Task.WhenAny(work, Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, cancellationToken)).ConfigureAwait(false) != work)
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            prompted = done.Task;
+            var timer = new Thread(() =>
             {
-                var message = $"touch the YubiKey (serial {Serial}, slot {_options.Slot:x2})";
-                PivLog.TouchRequired(_logger, Description);
-                TouchRequired?.Invoke(message);
-                observer?.Invoke(message);
-            }
+                try
+                {
+                    if (!((IAsyncResult)work).AsyncWaitHandle.WaitOne(delay > TimeSpan.Zero ? delay : TimeSpan.Zero))
+                    {
+                        var message = $"touch the YubiKey (serial {Serial}, slot {_options.Slot:x2})";
+                        PivLog.TouchRequired(_logger, Description);
+                        TouchRequired?.Invoke(message);
+                        observer?.Invoke(message);
+                    }
+                }
+                finally
+                {
+                    done.SetResult();
+                }
+            })
+            { IsBackground = true, Name = "piv-touch-prompt" };
+            timer.Start();
         }
 
         var remaining = _options.SignTimeout - Stopwatch.GetElapsedTime(started);
@@ -248,6 +265,8 @@ public sealed class PivCaKey : ICaKey
                 : new HsmException(HsmErrorKind.Timeout, $"{Description}: no signature within {_options.SignTimeout.TotalSeconds:0.#} s");
         }
 
+        // A prompt decided just before the card answered is delivered before the result.
+        await prompted.ConfigureAwait(false);
         var raw = await work.ConfigureAwait(false);
         var signature = Encode(raw);
         var verdict = SshSignatureVerifier.Verify(PublicKey, toBeSigned.Span, signature);

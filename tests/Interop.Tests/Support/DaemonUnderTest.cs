@@ -53,13 +53,21 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         }
         """;
 
-    public static async Task<DaemonUnderTest> StartAsync(SoftHsm hsm, CaKeyType type = CaKeyType.EcdsaP256, string? policy = null, string journalSocket = "", Action<DaemonOptions>? configure = null)
+    public static Task<DaemonUnderTest> StartAsync(SoftHsm hsm, CaKeyType type = CaKeyType.EcdsaP256, string? policy = null, string journalSocket = "", Action<DaemonOptions>? configure = null)
     {
-        var dir = new TempDir("sshhsmca-daemon-");
         var token = hsm.CreateToken("daemon");
         SoftHsm.Generate(token, type, "user-ca", 1);
         SoftHsm.Generate(token, type, "host-ca", 2);
-        var pin = dir.Write("pin", SoftHsm.UserPin + "\n");
+        return StartAsync(SoftHsm.UserPin, pin => (new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin, PoolSize = 2 }, new CaKeyOptions { Uri = SoftHsm.Uri(token, "host-ca"), PinFile = pin, PoolSize = 2 }), token, policy, journalSocket, configure);
+    }
+
+    /// <summary>The daemon with CA keys elsewhere (a PIV card): <paramref name="keys"/> gets the PIN file's path.</summary>
+    public static async Task<DaemonUnderTest> StartAsync(string userPin, Func<string, (CaKeyOptions User, CaKeyOptions Host)> keys, string token, string? policy = null, string journalSocket = "", Action<DaemonOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var dir = new TempDir("sshhsmca-daemon-");
+        var pin = dir.Write("pin", userPin + "\n");
+        var (userCa, hostCa) = keys(pin);
         var pki = new TestPki("daemon");
         using var server = pki.Issue("CN=127.0.0.1", server: true);
         TestPki.WritePem(server, dir.PathOf("server.pem"), dir.PathOf("server.key"));
@@ -71,8 +79,8 @@ public sealed class DaemonUnderTest : IAsyncDisposable
             Metrics = new MetricsOptions { Address = "127.0.0.1", Port = Repository.FreePort() },
             Tls = new TlsListenerOptions { Address = "127.0.0.1", Port = port, CertificateFile = dir.PathOf("server.pem"), KeyFile = dir.PathOf("server.key"), ClientCaFile = dir.PathOf("client-ca.pem") },
             UnixSocket = new UnixSocketOptions { Path = dir.PathOf("ca.sock"), Mode = "0600" },
-            UserCa = new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin, PoolSize = 2 },
-            HostCa = new CaKeyOptions { Uri = SoftHsm.Uri(token, "host-ca"), PinFile = pin, PoolSize = 2 },
+            UserCa = userCa,
+            HostCa = hostCa,
             PolicyFile = dir.PathOf("policy.json"),
             AuditDatabase = dir.PathOf("audit.db"),
             JournalSocket = journalSocket,

@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Text.Json;
+using Grpc.Core;
+using SshHsmCa.Protos.V1;
+using SshHsmCa.Ssh.Certificates;
+using SshHsmCa.Ssh.Keys;
+
+namespace SshHsmCa.Cli;
+
+/// <summary>
+/// <c>host sign-batch FILE|DIR</c>: certifies many host keys in one streamed call. FILE has one host
+/// per line, <c>NAME[,NAME…] KEYTYPE BASE64 [comment]</c> (<c>#</c> comments and blank lines allowed);
+/// DIR holds <c>NAME.pub</c> files. Shows progress and touch prompts on stderr, writes each
+/// certificate as it comes, and ends with a summary.
+/// </summary>
+internal static class HostBatchCommand
+{
+    private const UnixFileMode PublicMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    private const int MaxHosts = 1000;
+
+    private sealed record Host(string[] Names, SshPublicKey Key, string Output);
+
+    public static async Task<int> RunAsync(Connection connection, Queue<string> arguments)
+    {
+        string? input = null;
+        string? outDir = null;
+        ulong validity = 0;
+        var json = false;
+        while (arguments.TryDequeue(out var argument))
+        {
+            switch (argument)
+            {
+                case "--out":
+                    outDir = Program.Value(arguments, argument);
+                    break;
+                case "--validity":
+                    validity = HostCommands.ParseDuration(Program.Value(arguments, argument), argument);
+                    break;
+                case "--json":
+                    json = true;
+                    break;
+                default:
+                    if (argument.StartsWith('-') || input is not null)
+                    {
+                        throw new UsageException($"host sign-batch: unexpected '{argument}'");
+                    }
+
+                    input = argument;
+                    break;
+            }
+        }
+
+        if (input is null)
+        {
+            throw new UsageException("host sign-batch needs a hosts file or a folder of NAME.pub files");
+        }
+
+        var hosts = Directory.Exists(input) ? FromFolder(input, outDir) : await FromFileAsync(input, outDir).ConfigureAwait(false);
+        var request = new SignHostCertificateBatchRequest();
+        foreach (var host in hosts)
+        {
+            var single = new SignHostCertificateRequest { PublicKey = host.Key.ToOpenSshLine(), ValiditySeconds = validity, RequestId = "batch:" + host.Names[0] };
+            single.Principals.AddRange(host.Names);
+            request.Hosts.Add(single);
+        }
+
+        var results = new BatchHostResult?[hosts.Count];
+        BatchSummary? summary = null;
+        var done = 0;
+        using var call = connection.CreateClient().SignHostCertificateBatch(request);
+        await foreach (var e in call.ResponseStream.ReadAllAsync().ConfigureAwait(false))
+        {
+            switch (e.EventCase)
+            {
+                case SignHostCertificateBatchResponse.EventOneofCase.TouchPrompt:
+                    await Console.Error.WriteLineAsync($"[{done}/{hosts.Count}] {hosts[(int)e.TouchPrompt.Index].Names[0]}: waiting for touch — {e.TouchPrompt.Message}").ConfigureAwait(false);
+                    break;
+                case SignHostCertificateBatchResponse.EventOneofCase.Result:
+                    var result = e.Result;
+                    var host = hosts[(int)result.Index];
+                    results[result.Index] = result;
+                    done++;
+                    if (result.Certificate is { } issued)
+                    {
+                        FileOutput.WriteAtomically(host.Output, SshCertificate.ParseLine(issued.Certificate).ToOpenSshLine() + "\n", PublicMode);
+                        await Console.Error.WriteLineAsync($"[{done}/{hosts.Count}] {host.Names[0]}: serial {issued.Serial} until {LoginCommands.Format(issued.ValidBefore)} UTC -> {host.Output}").ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await Console.Error.WriteLineAsync($"[{done}/{hosts.Count}] {host.Names[0]}: {result.Error.Code}: {result.Error.Message}").ConfigureAwait(false);
+                    }
+
+                    break;
+                case SignHostCertificateBatchResponse.EventOneofCase.Summary:
+                    summary = e.Summary;
+                    break;
+            }
+        }
+
+        summary ??= new BatchSummary();
+        var failures = results.Select((r, i) => (r, i)).Where(x => x.r?.Certificate is null).ToList();
+        if (json)
+        {
+            await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new
+            {
+                issued = summary.Issued,
+                denied = summary.Denied,
+                invalid = summary.Invalid,
+                failed = summary.Failed,
+                touchPrompts = summary.TouchPrompts,
+                hosts = results.Select((r, i) => new
+                {
+                    name = hosts[i].Names[0],
+                    serial = r?.Certificate?.Serial,
+                    file = r?.Certificate is null ? null : hosts[i].Output,
+                    error = r?.Error?.Code,
+                    reason = r?.Error?.Message,
+                }),
+            })).ConfigureAwait(false);
+        }
+        else
+        {
+            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Issued {summary.Issued} of {hosts.Count} host certificates; denied {summary.Denied}, invalid {summary.Invalid}, failed {summary.Failed}; touch prompts {summary.TouchPrompts}.")).ConfigureAwait(false);
+            foreach (var (r, i) in failures)
+            {
+                await Console.Out.WriteLineAsync($"  {hosts[i].Names[0]}: {r?.Error?.Code ?? "NO RESULT"}: {r?.Error?.Message ?? "the CA sent nothing for this host"}").ConfigureAwait(false);
+            }
+        }
+
+        return failures.Count == 0 ? 0 : 1;
+    }
+
+    private static List<Host> FromFolder(string folder, string? outDir)
+    {
+        var files = Directory.GetFiles(folder, "*.pub").Where(f => !f.EndsWith("-cert.pub", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        if (files.Count is 0 or > MaxHosts)
+        {
+            throw new UsageException($"{folder}: between 1 and {MaxHosts} NAME.pub files are needed, found {files.Count}");
+        }
+
+        return [.. files.Select(file =>
+        {
+            var name = Path.GetFileName(file)[..^".pub".Length];
+            var key = ParseKey(File.ReadAllText(file), file);
+            return new Host([name], key, Path.Combine(outDir ?? folder, name + "-cert.pub"));
+        })];
+    }
+
+    private static async Task<List<Host>> FromFileAsync(string file, string? outDir)
+    {
+        var hosts = new List<Host>();
+        var lines = await File.ReadAllLinesAsync(file).ConfigureAwait(false);
+        for (var n = 0; n < lines.Length; n++)
+        {
+            var line = lines[n].Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space <= 0)
+            {
+                throw new UsageException($"{file}:{n + 1}: expected 'NAME[,NAME...] KEYTYPE BASE64 [comment]'");
+            }
+
+            var names = line[..space].Split(',', StringSplitOptions.RemoveEmptyEntries);
+            var key = ParseKey(line[(space + 1)..], $"{file}:{n + 1}");
+            hosts.Add(new Host(names, key, Path.Combine(outDir ?? ".", names[0] + "-cert.pub")));
+            if (hosts.Count > MaxHosts)
+            {
+                throw new UsageException($"{file}: more than {MaxHosts} hosts");
+            }
+        }
+
+        return hosts.Count > 0 ? hosts : throw new UsageException($"{file}: no hosts");
+    }
+
+    private static SshPublicKey ParseKey(string line, string where)
+    {
+        try
+        {
+            return SshPublicKey.ParseLine(line.Trim());
+        }
+        catch (Ssh.SshFormatException e)
+        {
+            throw new UsageException($"{where}: not an OpenSSH public key: {e.Message}");
+        }
+    }
+}

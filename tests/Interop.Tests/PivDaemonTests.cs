@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Grpc.Core;
+using Xunit.Abstractions;
+using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.Hsm.Piv;
+using SshHsmCa.Interop.Tests.Support;
+using SshHsmCa.Protos.V1;
+using SshHsmCa.Ssh.Certificates;
+using SshHsmCa.Ssh.Keys;
+using SshHsmCa.Tests.Shared;
+
+namespace SshHsmCa.Interop.Tests;
+
+/// <summary>
+/// The daemon with its CA keys in the virtual YubiKey (through the real pcscd): logins with the
+/// certificates it issues, host batches with touch prompts, a pulled card, a mismatched slot.
+/// </summary>
+[Collection("pcsc")]
+public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
+{
+    private const string Pin = "123456";
+    private static readonly string Policy = $$"""
+        {
+          "roles": [
+            { "name": "operators", "match": [ { "unix": { "users": ["{{SshdServer.User}}"] } } ],
+              "user": { "principals": ["{{SshdServer.User}}"] },
+              "host": { "names": ["{{SshdServer.HostAlias}}", "*.batch.test"], "validity": { "default": "30d", "max": "90d", "backdate": "5m" } } }
+          ]
+        }
+        """;
+
+    private static ProcessRunner.Result Cli(params string[] arguments) =>
+        ProcessRunner.Run("/usr/bin/dotnet", [Repository.Binary("Cli", "ssh-hsm-ca.dll"), .. arguments], timeoutMs: 180_000);
+
+    private Task<DaemonUnderTest> StartAsync(PivAlgorithm userAlgorithm, PivAlgorithm hostAlgorithm, PivTouchPolicy hostTouch)
+    {
+        card.Factory();
+        var user = PivKeyCeremony.Generate(new PivCaKeyOptions { Serial = VirtualCard.Serial, Slot = 0x9A }, userAlgorithm, PivPinPolicy.Once, PivTouchPolicy.Never, PivManagementKey.DefaultKey);
+        var host = PivKeyCeremony.Generate(new PivCaKeyOptions { Serial = VirtualCard.Serial, Slot = 0x9C }, hostAlgorithm, PivPinPolicy.Once, hostTouch, PivManagementKey.DefaultKey);
+        return DaemonUnderTest.StartAsync(
+            Pin,
+            pin => (
+                new CaKeyOptions { Uri = $"piv:serial={VirtualCard.Serial};slot=9a", PinFile = pin, ExpectedPublicKey = user.PublicKey.GetSha256Fingerprint() },
+                new CaKeyOptions { Uri = $"piv:serial={VirtualCard.Serial};slot=9c", PinFile = pin, ExpectedPublicKey = host.PublicKey.ToOpenSshLine(), TouchTimeoutSeconds = 20 }),
+            token: "piv",
+            policy: Policy);
+    }
+
+    [Fact]
+    public async Task CertificatesSignedThroughTheVirtualYubiKeyLogInToSshd()
+    {
+        await using var daemon = await StartAsync(PivAlgorithm.EccP256, PivAlgorithm.Ed25519, PivTouchPolicy.Cached);
+        var client = daemon.SocketClient();
+        var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest());
+        var userCa = SshPublicKey.ParseLine(keys.UserCaPublicKey);
+        var hostCa = SshPublicKey.ParseLine(keys.HostCaPublicKey);
+        Assert.Equal("ecdsa-sha2-nistp256", userCa.KeyType);
+        Assert.Equal("ssh-ed25519", hostCa.KeyType);
+
+        await using var sshd = await SshdServer.StartAsync(userCa, async hostKey =>
+        {
+            var request = new SignHostCertificateRequest { PublicKey = hostKey.ToOpenSshLine() };
+            request.Principals.Add(SshdServer.HostAlias);
+            return SshCertificate.ParseLine((await client.SignHostCertificateAsync(request)).Certificate.Certificate);
+        });
+        var key = sshd.NewUserKey("id_piv");
+        var user = await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = File.ReadAllText(key + ".pub") });
+        var certificate = SshCertificate.ParseLine(user.Certificate.Certificate);
+        Assert.Equal(userCa, certificate.SignatureKey);
+        var login = sshd.Login(key, sshd.WriteCertificate("piv-cert.pub", certificate), hostCa);
+        Assert.True(login.ExitCode == 0, $"login failed: {login.Output}\nsshd: {sshd.Log}");
+        Assert.Contains($"Accepted certificate ID \"{certificate.KeyId}\" (serial {certificate.Serial})", sshd.Log, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(PivTouchPolicy.Always, 50)]
+    [InlineData(PivTouchPolicy.Cached, 1)]
+    public async Task AHostBatchThroughTheCliShowsTouchPromptsAndWritesEveryCertificate(PivTouchPolicy touch, int expectedPrompts)
+    {
+        await using var daemon = await StartAsync(PivAlgorithm.EccP256, PivAlgorithm.EccP256, touch);
+        using var dir = new TempDir("sshhsmca-batch-");
+        var lines = new List<string> { "# 50 hosts and one the policy refuses" };
+        for (var i = 1; i <= 50; i++)
+        {
+            var keygen = Tools.Run(Tools.SshKeygen, ["-q", "-t", "ed25519", "-N", "", "-C", $"h{i}", "-f", dir.PathOf($"key{i}")]);
+            Assert.True(keygen.ExitCode == 0, keygen.Output);
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"host-{i:00}.batch.test {File.ReadAllText(dir.PathOf($"key{i}.pub")).Trim()}"));
+        }
+
+        lines.Add($"evil.example {File.ReadAllText(dir.PathOf("key1.pub")).Trim()}");
+        File.WriteAllLines(dir.PathOf("hosts.txt"), lines);
+        Directory.CreateDirectory(dir.PathOf("out"));
+
+        // The touch comes 500 ms after the card starts waiting: well past the daemon's 200 ms.
+        card.Key.TouchDelay = TimeSpan.FromMilliseconds(500);
+        var waits = card.Key.TouchWaits;
+        var started = Stopwatch.StartNew();
+        var result = Cli("--socket", daemon.SocketPath, "host", "sign-batch", dir.PathOf("hosts.txt"), "--out", dir.PathOf("out"), "--json");
+        var elapsed = started.Elapsed;
+        output.WriteLine($"touch {touch}: 50 host certificates in {elapsed.TotalSeconds:0.00} s ({50 / elapsed.TotalSeconds:0.0}/s) through the CLI, pcscd and the virtual card");
+        Assert.True(result.ExitCode == 1, result.Output); // one host refused
+        using var json = JsonDocument.Parse(result.Stdout);
+        var root = json.RootElement;
+        Assert.Equal(expectedPrompts, card.Key.TouchWaits - waits);
+        Assert.Equal(50, root.GetProperty("issued").GetInt32());
+        Assert.Equal(1, root.GetProperty("denied").GetInt32());
+        Assert.Equal(0, root.GetProperty("failed").GetInt32());
+        Assert.Equal(expectedPrompts, root.GetProperty("touchPrompts").GetInt32());
+        Assert.Equal(expectedPrompts, card.Key.TouchWaits - waits);
+        Assert.Equal(expectedPrompts, result.Stderr.Split('\n').Count(l => l.Contains("waiting for touch", StringComparison.Ordinal)));
+        Assert.Contains("evil.example: PERMISSION_DENIED", result.Stderr, StringComparison.Ordinal);
+
+        var hostCa = SshPublicKey.ParseLine((await daemon.SocketClient().GetCaPublicKeysAsync(new GetCaPublicKeysRequest())).HostCaPublicKey);
+        for (var i = 1; i <= 50; i++)
+        {
+            var file = dir.PathOf($"out/host-{i:00}.batch.test-cert.pub");
+            var certificate = SshCertificate.ParseLine(File.ReadAllText(file));
+            Assert.Equal(hostCa, certificate.SignatureKey);
+            Assert.Equal([$"host-{i:00}.batch.test"], certificate.Principals);
+            Assert.Equal(SshPublicKey.ParseLine(File.ReadAllText(dir.PathOf($"key{i}.pub"))), certificate.PublicKey);
+        }
+
+        var check = Tools.Run(Tools.SshKeygen, ["-L", "-f", dir.PathOf("out/host-50.batch.test-cert.pub")]);
+        Assert.True(check.ExitCode == 0 && check.Stdout.Contains("host certificate", StringComparison.Ordinal), check.Output);
+
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{daemon.Options.Metrics!.Port}/metrics"));
+        Assert.Contains($"sshhsmca_touch_prompts_total{{ca=\"host\"}} {expectedPrompts}", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACardPulledMidBatchFailsThatHostAndTheBatchRecovers()
+    {
+        await using var daemon = await StartAsync(PivAlgorithm.EccP256, PivAlgorithm.EccP256, PivTouchPolicy.Always);
+        var request = new SignHostCertificateBatchRequest();
+        for (var i = 1; i <= 12; i++)
+        {
+            var host = new SignHostCertificateRequest { PublicKey = TestKeys.Ed25519Line() };
+            host.Principals.Add($"pulled-{i:00}.batch.test");
+            request.Hosts.Add(host);
+        }
+
+        // The fifth signature: the card is pulled while it waits for the touch, and put back.
+        var waits = 0;
+        card.Key.TouchMode = VirtualCards.TouchMode.Manual;
+        card.Key.WaitingForTouch = () =>
+        {
+            if (Interlocked.Increment(ref waits) == 5)
+            {
+                ThreadPool.QueueUserWorkItem(_ =>
+                {
+                    card.Remove();
+                    card.Insert();
+                });
+            }
+            else
+            {
+                card.Key.Touch();
+            }
+        };
+
+        var results = new List<BatchHostResult>();
+        BatchSummary? summary = null;
+        try
+        {
+            using var call = daemon.SocketClient().SignHostCertificateBatch(request);
+            await foreach (var e in call.ResponseStream.ReadAllAsync())
+            {
+                if (e.Result is { } r)
+                {
+                    results.Add(r);
+                }
+
+                summary ??= e.Summary;
+            }
+        }
+        finally
+        {
+            card.Key.WaitingForTouch = null;
+        }
+
+        Assert.NotNull(summary);
+        Assert.Equal(12, results.Count);
+        var failed = results.Where(r => r.Certificate is null).ToList();
+        Assert.NotEmpty(failed);
+        Assert.All(failed, f => Assert.Equal("UNAVAILABLE", f.Error.Code));
+        Assert.Equal(4u, failed[0].Index); // the host whose signature was in flight
+        Assert.NotNull(results[^1].Certificate); // and the batch recovered: the last host was signed
+        Assert.Equal((uint)(12 - failed.Count), summary.Issued);
+        output.WriteLine($"pulled mid-batch: {failed.Count} host(s) failed ({string.Join(", ", failed.Select(f => f.Index))}), {summary.Issued} issued");
+    }
+
+    [Fact]
+    public void ASlotWhoseKeyIsNotTheConfiguredOneKeepsTheDaemonFromStarting()
+    {
+        const string pin = "847261";
+        card.Factory();
+        card.Key.Personalise(pin, "12345678", PivManagementKey.DefaultKey.ToArray(), 0x0A);
+        var other = SshPublicKey.ParseLine(TestKeys.Ed25519Line());
+        PivKeyCeremony.Generate(new PivCaKeyOptions { Serial = VirtualCard.Serial, Slot = 0x9A }, PivAlgorithm.EccP256, PivPinPolicy.Once, PivTouchPolicy.Never, PivManagementKey.DefaultKey);
+        PivKeyCeremony.Generate(new PivCaKeyOptions { Serial = VirtualCard.Serial, Slot = 0x9C }, PivAlgorithm.EccP256, PivPinPolicy.Once, PivTouchPolicy.Never, PivManagementKey.DefaultKey);
+        using var dir = new TempDir("sshhsmca-pivconfig-");
+        var pinFile = dir.Write("pin", pin + "\n");
+        dir.Write("policy.json", Policy);
+        var config = dir.Write("config.json", $$"""
+            {
+              "unixSocket": { "path": "{{dir.PathOf("ca.sock")}}" },
+              "userCa": { "uri": "piv:serial={{VirtualCard.Serial}};slot=9a", "pinFile": "{{pinFile}}" },
+              "hostCa": { "uri": "piv:serial={{VirtualCard.Serial}};slot=9c", "pinFile": "{{pinFile}}", "expectedPublicKey": "{{other.GetSha256Fingerprint()}}" },
+              "policyFile": "{{dir.PathOf("policy.json")}}",
+              "auditDatabase": "{{dir.PathOf("audit.db")}}",
+              "journalSocket": ""
+            }
+            """);
+        var result = ProcessRunner.Run("/usr/bin/dotnet", [Repository.Binary("CaDaemon", "ssh-hsm-cad.dll"), "--config", config], timeoutMs: 60_000);
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains("not started", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"expects {other.GetSha256Fingerprint()}", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.PathOf("ca.sock")));
+        Assert.DoesNotContain(pin, result.Output, StringComparison.Ordinal);
+    }
+}
