@@ -51,6 +51,7 @@ install -D -m 644 "$repo/systemd/ssh-hsm-ca-renew.service" "$root/lib/systemd/sy
 install -D -m 644 "$repo/systemd/ssh-hsm-ca-renew.timer" "$root/lib/systemd/system/ssh-hsm-ca-renew.timer"
 install -D -m 644 "$here/sysusers.conf" "$root/usr/lib/sysusers.d/ssh-hsm-ca.conf"
 install -D -m 644 "$here/tmpfiles.conf" "$root/usr/lib/tmpfiles.d/ssh-hsm-ca.conf"
+install -D -m 644 "$here/polkit.rules" "$root/usr/share/polkit-1/rules.d/50-ssh-hsm-ca.rules"
 install -D -m 644 "$here/config.json" "$root/etc/ssh-hsm-ca/config.json"
 install -D -m 644 "$here/policy.json" "$root/etc/ssh-hsm-ca/policy.json"
 install -d -m 755 "$root/etc/ssh-hsm-ca/conf.d"

@@ -32,6 +32,10 @@ public static class Program
                                                  certify many host keys in one pass (operators): FILE has
                                                  "NAME[,NAME...] KEYTYPE BASE64" lines, DIR has NAME.pub files;
                                                  progress and touch prompts on stderr, a summary at the end
+          piv generate URI [--algorithm p256] [--pin-policy once] [--touch-policy cached] [--json]
+                                                 the YubiKey key ceremony, run by the daemon (operators):
+                                                 a key in the slot, its attestation checked; URI is
+                                                 piv:serial=N;slot=9c
           ca keys [--known-hosts PATTERN]        print the user CA key and a @cert-authority line
           ca known-hosts --hosts PATTERN         print only the @cert-authority line
           sign [--host] [-n PRINCIPAL]... [--validity SECONDS] [--request-id ID] KEY.pub
@@ -86,6 +90,7 @@ public static class Program
                 "login" => await LoginCommands.LoginAsync(connection, arguments).ConfigureAwait(false),
                 "logout" => await LoginCommands.LogoutAsync(arguments).ConfigureAwait(false),
                 "host" => await HostCommands.RunAsync(connection, arguments).ConfigureAwait(false),
+                "piv" => await PivCommands.RunAsync(connection, arguments).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }

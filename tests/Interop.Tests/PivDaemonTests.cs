@@ -34,7 +34,7 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
     private static ProcessRunner.Result Cli(params string[] arguments) =>
         ProcessRunner.Run("/usr/bin/dotnet", [Repository.Binary("Cli", "ssh-hsm-ca.dll"), .. arguments], timeoutMs: 180_000);
 
-    private Task<DaemonUnderTest> StartAsync(PivAlgorithm userAlgorithm, PivAlgorithm hostAlgorithm, PivTouchPolicy hostTouch)
+    private Task<DaemonUnderTest> StartAsync(PivAlgorithm userAlgorithm, PivAlgorithm hostAlgorithm, PivTouchPolicy hostTouch, Action<DaemonOptions>? configure = null)
     {
         card.Factory();
         var user = PivKeyCeremony.Generate(new PivCaKeyOptions { Serial = VirtualCard.Serial, Slot = 0x9A }, userAlgorithm, PivPinPolicy.Once, PivTouchPolicy.Never, PivManagementKey.DefaultKey);
@@ -45,7 +45,8 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
                 new CaKeyOptions { Uri = $"piv:serial={VirtualCard.Serial};slot=9a", PinFile = pin, ExpectedPublicKey = user.PublicKey.GetSha256Fingerprint() },
                 new CaKeyOptions { Uri = $"piv:serial={VirtualCard.Serial};slot=9c", PinFile = pin, ExpectedPublicKey = host.PublicKey.ToOpenSshLine(), TouchTimeoutSeconds = 20 }),
             token: "piv",
-            policy: Policy);
+            policy: Policy,
+            configure: configure);
     }
 
     [Fact]
@@ -220,5 +221,51 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
         Assert.Contains($"expects {other.GetSha256Fingerprint()}", result.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(dir.PathOf("ca.sock")));
         Assert.DoesNotContain(pin, result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheKeyCeremonyRunsInTheDaemonAndTheCaKeysAttestationsArePublished()
+    {
+        using var dir = new TempDir("sshhsmca-ceremony-");
+        var managementKey = dir.Write("management-key", Convert.ToHexString(PivManagementKey.DefaultKey) + "\n");
+        var roots = dir.Write("roots.pem", card.Authority.Root.ExportCertificatePem(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        await using var daemon = await StartAsync(PivAlgorithm.EccP256, PivAlgorithm.EccP384, PivTouchPolicy.Never, o => o.Piv = new PivOptions { ManagementKeyFile = managementKey, AttestationRootsFile = roots });
+
+        var result = Cli("--socket", daemon.SocketPath, "piv", "generate", $"piv:serial={VirtualCard.Serial};slot=9d", "--algorithm", "p256", "--pin-policy", "once", "--touch-policy", "cached", "--json");
+        Assert.True(result.ExitCode == 0, result.Output);
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.True(json.RootElement.GetProperty("attestationVerified").GetBoolean(), result.Stdout);
+        Assert.Equal(card.Authority.Root.Subject, json.RootElement.GetProperty("attestationRoot").GetString());
+        var generated = SshPublicKey.ParseLine(json.RootElement.GetProperty("publicKey").GetString()!);
+        using (var pcsc = PcscCard.Connect(Pcscd.ReaderName))
+        {
+            var session = new PivSession(pcsc);
+            session.Select();
+            var metadata = session.GetMetadata(0x9D);
+            Assert.Equal(generated, metadata.PublicKey);
+            Assert.Equal(PivTouchPolicy.Cached, metadata.TouchPolicy);
+        }
+
+        // A slot that holds this daemon's CA key is not overwritten.
+        var refused = Cli("--socket", daemon.SocketPath, "piv", "generate", $"piv:serial={VirtualCard.Serial};slot=9c");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("holds this daemon's host CA key", refused.Stderr, StringComparison.Ordinal);
+        var bad = Cli("--socket", daemon.SocketPath, "piv", "generate", $"piv:serial={VirtualCard.Serial};slot=9d", "--algorithm", "dsa");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("algorithm", bad.Stderr, StringComparison.Ordinal);
+
+        // Clients can check that the CA keys were born on the device.
+        var keys = await daemon.SocketClient().GetCaPublicKeysAsync(new GetCaPublicKeysRequest());
+        foreach (var (pem, line) in new[] { (keys.UserCaAttestationPem, keys.UserCaPublicKey), (keys.HostCaAttestationPem, keys.HostCaPublicKey) })
+        {
+            var chain = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            chain.ImportFromPem(pem);
+            Assert.Equal(2, chain.Count);
+            var statement = PivAttestation.Verify(chain[0].RawData, chain[1].RawData, [card.Authority.Root]);
+            Assert.Equal(VirtualCard.Serial, statement.Serial);
+            var ec = (EcdsaPublicKey)SshPublicKey.ParseLine(line);
+            using var expected = System.Security.Cryptography.ECDsa.Create(ec.ToParameters());
+            Assert.Equal(expected.ExportSubjectPublicKeyInfo(), statement.SubjectPublicKeyInfo);
+        }
     }
 }

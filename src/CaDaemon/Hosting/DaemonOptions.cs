@@ -24,6 +24,9 @@ public sealed class DaemonOptions
     /// <summary>The host CA key.</summary>
     public CaKeyOptions? HostCa { get; set; }
 
+    /// <summary>YubiKey PIV key ceremony settings (management key, extra attestation roots).</summary>
+    public PivOptions? Piv { get; set; }
+
     /// <summary>The policy file.</summary>
     public string? PolicyFile { get; set; }
 

@@ -72,6 +72,19 @@ public static class DaemonOptionsValidator
             }
         }
 
+        if (options.Piv is { } piv)
+        {
+            if (piv.ManagementKeyFile is not null && piv.ManagementKeyCredential is not null)
+            {
+                errors.Add("$.piv: at most one of managementKeyFile and managementKeyCredential");
+            }
+
+            if (piv.AttestationRootsFile is not null && !File.Exists(piv.AttestationRootsFile))
+            {
+                errors.Add($"$.piv.attestationRootsFile: '{piv.AttestationRootsFile}' does not exist");
+            }
+        }
+
         Check(options.UserCa, "$.userCa", errors);
         Check(options.HostCa, "$.hostCa", errors);
         if (string.IsNullOrEmpty(options.PolicyFile) || !File.Exists(options.PolicyFile))
