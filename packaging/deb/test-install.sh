@@ -73,14 +73,15 @@ echo "test-install.sh: apt-get install ./$name"
 check "apt-get install resolves the dependencies from the archive" apt_in_root install "/tmp/$name"
 check "no .NET runtime was installed: the programs are self-contained" \
   bash -c "! chroot '$root' dpkg -l 'dotnet*' 'aspnetcore*' 2>/dev/null | grep -q '^ii'"
-check "dependencies installed: libssl3, systemd, softhsm2 and openssh-client (recommended)" \
-  in_root dpkg -s libssl3 systemd softhsm2 openssh-client
+check "dependencies installed: libssl3, libpcsclite1, systemd, softhsm2 and openssh-client (recommended)" \
+  in_root dpkg -s libssl3 libpcsclite1 systemd softhsm2 openssh-client
 check "programs on PATH: ssh-hsm-cad --help and ssh-hsm-ca --help" \
   bash -c "chroot '$root' /usr/sbin/ssh-hsm-cad --help | grep -q usage && chroot '$root' /usr/bin/ssh-hsm-ca --help | grep -q usage"
-check "unit, sysusers.d, tmpfiles.d, man pages, example configuration, copyright" \
+check "unit, sysusers.d, tmpfiles.d, man pages, example configuration, copyright, pcscd polkit rule" \
   bash -c "cd '$root' && test -f lib/systemd/system/ssh-hsm-ca.service -a -f usr/lib/sysusers.d/ssh-hsm-ca.conf \
     -a -f usr/lib/tmpfiles.d/ssh-hsm-ca.conf -a -f usr/share/man/man8/ssh-hsm-cad.8.gz -a -f usr/share/man/man1/ssh-hsm-ca.1.gz \
-    -a -f etc/ssh-hsm-ca/config.json -a -f etc/ssh-hsm-ca/policy.json -a -f usr/share/doc/ssh-hsm-ca/copyright"
+    -a -f etc/ssh-hsm-ca/config.json -a -f etc/ssh-hsm-ca/policy.json -a -f usr/share/doc/ssh-hsm-ca/copyright \
+    -a -f usr/share/polkit-1/rules.d/50-ssh-hsm-ca.rules"
 check "system user ssh-hsm-ca (nologin) in group softhsm" \
   bash -c "chroot '$root' getent passwd ssh-hsm-ca | grep -q ':/usr/sbin/nologin\$' && chroot '$root' id -nG ssh-hsm-ca | grep -qw softhsm"
 check "state directory /var/lib/ssh-hsm-ca 0750 owned by ssh-hsm-ca" \

@@ -1,0 +1,2 @@
+// pcscd, vpcd and network namespaces: Linux only.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
