@@ -94,11 +94,24 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
         File.WriteAllLines(dir.PathOf("hosts.txt"), lines);
         Directory.CreateDirectory(dir.PathOf("out"));
 
+        // The other input form: a folder of NAME.pub files (for "cached").
+        var input = dir.PathOf("hosts.txt");
+        if (touch == PivTouchPolicy.Cached)
+        {
+            input = dir.PathOf("keys");
+            Directory.CreateDirectory(input);
+            foreach (var line in lines.Skip(1))
+            {
+                var space = line.IndexOf(' ', StringComparison.Ordinal);
+                File.WriteAllText(Path.Combine(input, line[..space] + ".pub"), line[(space + 1)..] + "\n");
+            }
+        }
+
         // The touch comes 500 ms after the card starts waiting: well past the daemon's 200 ms.
         card.Key.TouchDelay = TimeSpan.FromMilliseconds(500);
         var waits = card.Key.TouchWaits;
         var started = Stopwatch.StartNew();
-        var result = Cli("--socket", daemon.SocketPath, "host", "sign-batch", dir.PathOf("hosts.txt"), "--out", dir.PathOf("out"), "--json");
+        var result = Cli("--socket", daemon.SocketPath, "host", "sign-batch", input, "--out", dir.PathOf("out"), "--json");
         var elapsed = started.Elapsed;
         output.WriteLine($"touch {touch}: 50 host certificates in {elapsed.TotalSeconds:0.00} s ({50 / elapsed.TotalSeconds:0.0}/s) through the CLI, pcscd and the virtual card");
         Assert.True(result.ExitCode == 1, result.Output); // one host refused
