@@ -186,4 +186,24 @@ public sealed class PivTests(VirtualCard card)
         e = Assert.Throws<HsmException>(() => PivCaKey.Open(new PivCaKeyOptions { Serial = 99, Slot = 0x9C }, Pin));
         Assert.Equal(HsmErrorKind.TokenNotFound, e.Kind);
     }
+
+    [Fact]
+    public async Task AnotherClientSelectingAnotherApplicationBetweenSignaturesIsHandled()
+    {
+        card.Factory();
+        Make(0x9C, PivPinPolicy.Once, PivTouchPolicy.Never);
+        await using var key = PivCaKey.Open(At(0x9C), Pin);
+        await key.SignAsync("first"u8.ToArray());
+
+        // As yubikey-manager would: select the OTP application on the shared card.
+        using (var other = PcscCard.Connect(Pcscd.ReaderName))
+        {
+            Assert.Equal(0x6A82, other.Send(0x00, 0xA4, 0x04, 0x00, [0xA0, 0x00, 0x00, 0x05, 0x27, 0x20, 0x01, 0x01]).StatusWord);
+            Assert.Equal(0x6D00, other.Send(0x00, 0xFD, 0x00, 0x00).StatusWord); // PIV is not selected now
+        }
+
+        var data = "after another client"u8.ToArray();
+        var signature = await key.SignAsync(data);
+        Assert.Equal(SignatureVerification.Valid, SshSignatureVerifier.Verify(key.PublicKey, data, signature));
+    }
 }

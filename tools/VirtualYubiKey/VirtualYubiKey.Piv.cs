@@ -21,6 +21,7 @@ public sealed partial class VirtualYubiKey
     private int _pinRetries = MaxRetries;
     private int _pukRetries = MaxRetries;
     private bool _pinVerified;
+    private bool _selected;
     private bool _managementAuthenticated;
     private byte[]? _witness;
     private readonly List<byte> _chain = [];
@@ -52,6 +53,7 @@ public sealed partial class VirtualYubiKey
 
     private void ResetSecurityState()
     {
+        _selected = false;
         _lastTouch = null;
         _pinVerified = false;
         _managementAuthenticated = false;
@@ -129,10 +131,16 @@ public sealed partial class VirtualYubiKey
             case 0xA4:
                 if (p1 != 0x04 || !data.StartsWith(PivAid))
                 {
+                    // Another application (OTP, FIDO...): PIV is no longer the selected one.
+                    _selected = false;
+                    _pinVerified = false;
                     return ([], 0x6A82);
                 }
 
+                _selected = true;
                 return ([0x61, 0x11, 0x4F, 0x06, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00, 0x79, 0x07, 0x4F, 0x05, .. PivAid], 0x9000);
+            case not 0xA4 when !_selected:
+                return ([], 0x6D00);
             case 0xFD:
                 return (Firmware, 0x9000);
             case 0xF8:

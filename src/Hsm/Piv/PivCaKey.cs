@@ -297,23 +297,16 @@ public sealed class PivCaKey : ICaKey
             var session = new PivSession(card);
             using (card.BeginTransaction())
             {
-                session.Select();
-                if (Metadata.PinPolicy == PivPinPolicy.Always || (Metadata.PinPolicy != PivPinPolicy.Never && session.PinTriesLeft() is not null))
+                // PIV stays selected between our transactions unless another PC/SC client selected
+                // something else: then the first command says so, and one SELECT and a retry follow.
+                // (Policy "always" verifies the PIN anyway, so it selects every time.)
+                var input = Input(Metadata.Algorithm, toBeSigned.Span);
+                var response = Attempt(session, input, select: Metadata.PinPolicy == PivPinPolicy.Always);
+                if (MaybeNotSelected(response.StatusWord))
                 {
-                    try
-                    {
-                        session.VerifyPin(_pin);
-                    }
-                    catch (HsmException e) when (e.Kind is HsmErrorKind.PinIncorrect or HsmErrorKind.PinLocked)
-                    {
-                        _pinRefused = true;
-                        throw;
-                    }
+                    response = Attempt(session, input, select: true);
                 }
 
-                var algorithm = Metadata.Algorithm;
-                var input = Input(algorithm, toBeSigned.Span);
-                var response = session.Sign(_options.Slot, algorithm, input);
                 if (response.StatusWord == 0x6982)
                 {
                     throw Metadata.TouchPolicy is PivTouchPolicy.Always or PivTouchPolicy.Cached
@@ -338,6 +331,49 @@ public sealed class PivCaKey : ICaKey
             throw new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: the card went away during the signature ({e.InnerException.Message}); it reconnects when the card is back", e);
         }
     }
+
+    private ResponseApdu Attempt(PivSession session, byte[] input, bool select)
+    {
+        if (select)
+        {
+            session.Select();
+        }
+
+        if (Metadata.PinPolicy == PivPinPolicy.Always)
+        {
+            VerifyPin(session);
+        }
+        else if (Metadata.PinPolicy != PivPinPolicy.Never)
+        {
+            var query = session.Card.Send(0x00, 0x20, 0x00, PivSession.PinReference);
+            if (MaybeNotSelected(query.StatusWord))
+            {
+                return query;
+            }
+
+            if (query.StatusWord != 0x9000)
+            {
+                VerifyPin(session);
+            }
+        }
+
+        return session.Sign(_options.Slot, Metadata.Algorithm, input);
+    }
+
+    private void VerifyPin(PivSession session)
+    {
+        try
+        {
+            session.VerifyPin(_pin);
+        }
+        catch (HsmException e) when (e.Kind is HsmErrorKind.PinIncorrect or HsmErrorKind.PinLocked)
+        {
+            _pinRefused = true;
+            throw;
+        }
+    }
+
+    private static bool MaybeNotSelected(ushort sw) => sw is 0x6D00 or 0x6E00 or 0x6A81 or 0x6A82 or 0x6986;
 
     private void Reconnect()
     {
