@@ -47,7 +47,7 @@ foreach (var (algorithm, slot) in new[] { (PivAlgorithm.EccP256, (byte)0x9A), (P
         PivAlgorithm.EccP256 => System.Security.Cryptography.SHA256.HashData(data),
         PivAlgorithm.EccP384 => System.Security.Cryptography.SHA384.HashData(data),
         PivAlgorithm.Ed25519 => data,
-        _ => PivCaKey.Pkcs1Block(256, SshHsmCa.Ssh.Signatures.RsaDigestInfo.Create("rsa-sha2-512", data)),
+        _ => PivSignatureInput.Pkcs1Block(256, SshHsmCa.Ssh.Signatures.RsaDigestInfo.Create("rsa-sha2-512", data)),
     };
     var count = 0;
     clock.Restart();

@@ -90,65 +90,9 @@ public sealed class PivCaKey : ICaKey
         return key;
     }
 
-    /// <summary>Finds the reader: by name, by serial among all readers, or the only one.</summary>
-    internal static PcscCard FindCard(PivCaKeyOptions options)
-    {
-        if (options.Reader is not null)
-        {
-            return PcscCard.Connect(options.Reader);
-        }
-
-        var readers = PcscCard.ListReaders();
-        if (readers.Count == 0)
-        {
-            throw new HsmException(HsmErrorKind.TokenNotFound, "no PC/SC reader is present (is the YubiKey plugged in and pcscd running?)");
-        }
-
-        if (options.Serial is null)
-        {
-            return readers.Count == 1
-                ? PcscCard.Connect(readers[0])
-                : throw new HsmException(HsmErrorKind.Configuration, $"{readers.Count} readers present ({string.Join(", ", readers)}): name the YubiKey with serial= or reader=");
-        }
-
-        var seen = new List<string>();
-        foreach (var reader in readers)
-        {
-            PcscCard? card = null;
-            try
-            {
-                card = PcscCard.Connect(reader);
-                var session = new PivSession(card);
-                using (card.BeginTransaction())
-                {
-                    session.Select();
-                    var serial = session.GetSerial();
-                    if (serial == options.Serial)
-                    {
-                        var found = card;
-                        card = null;
-                        return found;
-                    }
-
-                    seen.Add($"{reader}: {serial}");
-                }
-            }
-            catch (HsmException e)
-            {
-                seen.Add($"{reader}: {e.Message}");
-            }
-            finally
-            {
-                card?.Dispose();
-            }
-        }
-
-        throw new HsmException(HsmErrorKind.TokenNotFound, $"no YubiKey with serial {options.Serial} (seen: {string.Join("; ", seen)})");
-    }
-
     private void Connect(bool first)
     {
-        var card = FindCard(_options);
+        var card = PivCardFinder.Find(_options);
         try
         {
             var session = new PivSession(card);
@@ -300,7 +244,7 @@ public sealed class PivCaKey : ICaKey
                 // PIV stays selected between our transactions unless another PC/SC client selected
                 // something else: then the first command says so, and one SELECT and a retry follow.
                 // (Policy "always" verifies the PIN anyway, so it selects every time.)
-                var input = Input(Metadata.Algorithm, toBeSigned.Span);
+                var input = PivSignatureInput.Create(Description, Metadata.Algorithm, PublicKey, _options.RsaSignatureAlgorithm, toBeSigned.Span);
                 var response = Attempt(session, input, select: Metadata.PinPolicy == PivPinPolicy.Always);
                 if (MaybeNotSelected(response.StatusWord))
                 {
@@ -400,30 +344,6 @@ public sealed class PivCaKey : ICaKey
 
         Reconnects++;
         PivLog.Reconnected(_logger, Description);
-    }
-
-    private byte[] Input(PivAlgorithm algorithm, ReadOnlySpan<byte> data) => algorithm switch
-    {
-        PivAlgorithm.EccP256 => SHA256.HashData(data),
-        PivAlgorithm.EccP384 => SHA384.HashData(data),
-        PivAlgorithm.Ed25519 => data.Length <= 3072 ? data.ToArray() : throw new HsmException(HsmErrorKind.UnsupportedKey, $"{Description}: Ed25519 on the card signs at most 3072 bytes, got {data.Length}"),
-        PivAlgorithm.Rsa1024 or PivAlgorithm.Rsa2048 or PivAlgorithm.Rsa3072 or PivAlgorithm.Rsa4096 => Pkcs1Block(((RsaPublicKey)PublicKey).ModulusLength, RsaDigestInfo.Create(_options.RsaSignatureAlgorithm, data)),
-        _ => throw new HsmException(HsmErrorKind.UnsupportedKey, $"{Description}: {algorithm} cannot sign SSH certificates"),
-    };
-
-    /// <summary>The PKCS#1 v1.5 signature block <c>00 01 FF… 00 DigestInfo‖H</c>, built on the host (the card does raw RSA).</summary>
-    internal static byte[] Pkcs1Block(int modulusLength, ReadOnlySpan<byte> digestInfo)
-    {
-        if (digestInfo.Length + 11 > modulusLength)
-        {
-            throw new HsmException(HsmErrorKind.UnsupportedKey, $"a {modulusLength * 8}-bit RSA key cannot hold a {digestInfo.Length}-byte DigestInfo");
-        }
-
-        var block = new byte[modulusLength];
-        block[1] = 0x01;
-        block.AsSpan(2, modulusLength - digestInfo.Length - 3).Fill(0xFF);
-        digestInfo.CopyTo(block.AsSpan(modulusLength - digestInfo.Length));
-        return block;
     }
 
     private SshSignature Encode(byte[] raw)

@@ -25,7 +25,7 @@ public static class PivKeyCeremony
             throw new HsmException(HsmErrorKind.UnsupportedKey, $"{algorithm} cannot be an SSH CA key (P-256, P-384, Ed25519, RSA 2048+)");
         }
 
-        using var card = PivCaKey.FindCard(where);
+        using var card = PivCardFinder.Find(where);
         var session = new PivSession(card);
         using (card.BeginTransaction())
         {
