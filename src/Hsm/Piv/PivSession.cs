@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using SshHsmCa.Ssh.Keys;
 
@@ -319,22 +318,4 @@ public sealed class PivSession
         0x6700 => "wrong length",
         _ => "unexpected",
     };
-
-    /// <summary>DER ECDSA signature → r‖s, each <paramref name="fieldSize"/> bytes.</summary>
-    public static byte[] DerToFixed(ReadOnlySpan<byte> der, int fieldSize)
-    {
-        var reader = new AsnReader(der.ToArray(), AsnEncodingRules.DER);
-        var sequence = reader.ReadSequence();
-        var r = sequence.ReadIntegerBytes().Span.TrimStart((byte)0);
-        var s = sequence.ReadIntegerBytes().Span.TrimStart((byte)0);
-        if (sequence.HasData || reader.HasData || r.Length > fieldSize || s.Length > fieldSize)
-        {
-            throw new AsnContentException("not an ECDSA signature of this curve");
-        }
-
-        var result = new byte[2 * fieldSize];
-        r.CopyTo(result.AsSpan(fieldSize - r.Length));
-        s.CopyTo(result.AsSpan((2 * fieldSize) - s.Length));
-        return result;
-    }
 }
