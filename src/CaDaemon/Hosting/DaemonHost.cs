@@ -71,6 +71,7 @@ public static class DaemonHost
         builder.Services.AddSingleton(sp => new Auth.RenewalChallenges(TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>()));
         builder.Services.AddGrpc(o =>
         {
+            o.Interceptors.Add<UnexpectedErrorInterceptor>();
             o.MaxReceiveMessageSize = 256 * 1024;
             o.EnableDetailedErrors = false;
         });
