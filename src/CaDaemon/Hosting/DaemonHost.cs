@@ -170,19 +170,12 @@ public static class DaemonHost
         {
             if (key.Uri!.StartsWith("piv:", StringComparison.Ordinal))
             {
-                var where = PivCaKeyOptions.Parse(key.Uri, key.ExpectedPublicKey);
-                var piv = PivCaKey.Open(
-                    new PivCaKeyOptions
-                    {
-                        Reader = where.Reader,
-                        Serial = where.Serial,
-                        Slot = where.Slot,
-                        ExpectedPublicKey = key.ExpectedPublicKey,
-                        RequireGeneratedOnDevice = key.RequireGeneratedOnDevice,
-                        SignTimeout = TimeSpan.FromSeconds(key.TouchTimeoutSeconds),
-                    },
-                    pin,
-                    loggers.CreateLogger<PivCaKey>());
+                var where = PivCaKeyOptions.Parse(key.Uri, key.ExpectedPublicKey) with
+                {
+                    RequireGeneratedOnDevice = key.RequireGeneratedOnDevice,
+                    SignTimeout = TimeSpan.FromSeconds(key.TouchTimeoutSeconds),
+                };
+                var piv = PivCaKey.Open(where, pin, loggers.CreateLogger<PivCaKey>());
                 piv.TouchRequired = _ => metrics.TouchPrompts.WithLabels(name).Inc();
                 return piv;
             }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SshHsmCa.Hsm.Piv;
 
 /// <summary>Where a PIV CA key is and how to use it. Written as a URI: <c>piv:slot=9c;serial=12345678</c> (or <c>reader=NAME</c>).</summary>
-public sealed class PivCaKeyOptions
+public sealed record PivCaKeyOptions
 {
     /// <summary>The reader's exact name (optional; otherwise the card is found by serial, or the only reader is used).</summary>
     public string? Reader { get; init; }

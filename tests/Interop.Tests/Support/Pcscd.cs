@@ -21,6 +21,7 @@ public sealed partial class Pcscd : IDisposable
     private const string Socket = "/run/pcscd/pcscd.comm";
     private readonly TempDir _dir = new("sshhsmca-pcscd-");
     private readonly Process _process;
+    private readonly StreamWriter _log;
 
     public Pcscd()
     {
@@ -55,7 +56,7 @@ public sealed partial class Pcscd : IDisposable
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("pcscd did not start");
-        var log = new StreamWriter(Log) { AutoFlush = true };
+        var log = _log = new StreamWriter(Log) { AutoFlush = true };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         _process.BeginOutputReadLine();
@@ -148,10 +149,15 @@ public sealed partial class Pcscd : IDisposable
         if (!_process.HasExited)
         {
             _process.Kill();
-            _process.WaitForExit(10_000);
+            _process.WaitForExit(); // after Kill: also drains the output events before the log closes
         }
 
         _process.Dispose();
+        lock (_log)
+        {
+            _log.Dispose();
+        }
+
         _dir.Dispose();
     }
 }
