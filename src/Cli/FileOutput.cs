@@ -3,6 +3,9 @@ namespace SshHsmCa.Cli;
 /// <summary>Files the CLI writes: whole or not at all (temporary file, fsync, rename), with their mode from the start.</summary>
 internal static class FileOutput
 {
+    /// <summary>0644: certificates and public keys.</summary>
+    public const UnixFileMode PublicMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
     public static void WriteAtomically(string path, string content, UnixFileMode mode)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;

@@ -15,10 +15,10 @@ namespace SshHsmCa.Cli;
 /// </summary>
 internal static class HostBatchCommand
 {
-    private const UnixFileMode PublicMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    private const UnixFileMode PublicMode = FileOutput.PublicMode;
     private const int MaxHosts = 1000;
 
-    private sealed record Host(string[] Names, SshPublicKey Key, string Output);
+    private sealed record Host(string[] Names, SshPublicKey Key, string Output, string Where);
 
     public static async Task<int> RunAsync(Connection connection, Queue<string> arguments)
     {
@@ -55,7 +55,8 @@ internal static class HostBatchCommand
             throw new UsageException("host sign-batch needs a hosts file or a folder of NAME.pub files");
         }
 
-        var hosts = Directory.Exists(input) ? FromFolder(input, outDir) : await FromFileAsync(input, outDir).ConfigureAwait(false);
+        var hosts = Directory.Exists(input) ? FromFolder(input, outDir) : FromFile(input, outDir);
+        RefuseDuplicates(hosts, input);
         var request = new SignHostCertificateBatchRequest();
         foreach (var host in hosts)
         {
@@ -73,10 +74,12 @@ internal static class HostBatchCommand
             switch (e.EventCase)
             {
                 case SignHostCertificateBatchResponse.EventOneofCase.TouchPrompt:
+                    CheckIndex(e.TouchPrompt.Index, hosts.Count);
                     await Console.Error.WriteLineAsync($"[{done}/{hosts.Count}] {hosts[(int)e.TouchPrompt.Index].Names[0]}: waiting for touch — {e.TouchPrompt.Message}").ConfigureAwait(false);
                     break;
                 case SignHostCertificateBatchResponse.EventOneofCase.Result:
                     var result = e.Result;
+                    CheckIndex(result.Index, hosts.Count);
                     var host = hosts[(int)result.Index];
                     results[result.Index] = result;
                     done++;
@@ -130,6 +133,41 @@ internal static class HostBatchCommand
         return failures.Count == 0 ? 0 : 1;
     }
 
+    private static void CheckIndex(uint index, int count)
+    {
+        if (index >= count)
+        {
+            throw new IOException($"the CA answered for host {index} of a batch of {count}; stopping");
+        }
+    }
+
+    /// <summary>
+    /// Two entries with the same name would write two certificates to one file (the second
+    /// replacing the first): refused before anything is signed, naming both (issue 13).
+    /// </summary>
+    private static void RefuseDuplicates(List<Host> hosts, string input)
+    {
+        var seen = new Dictionary<string, Host>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var host in hosts)
+        {
+            var output = Path.GetFullPath(host.Output);
+            if (seen.TryGetValue(output, out var first))
+            {
+                problems.Add($"{first.Where} and {host.Where} both name {host.Names[0]} (both would be written to {host.Output})");
+            }
+            else
+            {
+                seen[output] = host;
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new UsageException($"{input}: duplicate hosts, nothing was signed:\n  {string.Join("\n  ", problems)}");
+        }
+    }
+
     private static List<Host> FromFolder(string folder, string? outDir)
     {
         var files = Directory.GetFiles(folder, "*.pub").Where(f => !f.EndsWith("-cert.pub", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
@@ -141,15 +179,16 @@ internal static class HostBatchCommand
         return [.. files.Select(file =>
         {
             var name = Path.GetFileName(file)[..^".pub".Length];
-            var key = ParseKey(File.ReadAllText(file), file);
-            return new Host([name], key, Path.Combine(outDir ?? folder, name + "-cert.pub"));
+            CheckName(name, file);
+            var key = ParseKey(CliFiles.ReadText(file), file);
+            return new Host([name], key, Path.Combine(outDir ?? folder, name + "-cert.pub"), file);
         })];
     }
 
-    private static async Task<List<Host>> FromFileAsync(string file, string? outDir)
+    private static List<Host> FromFile(string file, string? outDir)
     {
         var hosts = new List<Host>();
-        var lines = await File.ReadAllLinesAsync(file).ConfigureAwait(false);
+        var lines = CliFiles.ReadText(file, CliFiles.MaxListFile).Split('\n');
         for (var n = 0; n < lines.Length; n++)
         {
             var line = lines[n].Trim();
@@ -158,15 +197,21 @@ internal static class HostBatchCommand
                 continue;
             }
 
+            var where = $"{file}:{n + 1}";
             var space = line.IndexOf(' ', StringComparison.Ordinal);
             if (space <= 0)
             {
-                throw new UsageException($"{file}:{n + 1}: expected 'NAME[,NAME...] KEYTYPE BASE64 [comment]'");
+                throw new UsageException($"{where}: expected 'NAME[,NAME...] KEYTYPE BASE64 [comment]'");
             }
 
-            var names = line[..space].Split(',', StringSplitOptions.RemoveEmptyEntries);
-            var key = ParseKey(line[(space + 1)..], $"{file}:{n + 1}");
-            hosts.Add(new Host(names, key, Path.Combine(outDir ?? ".", names[0] + "-cert.pub")));
+            var names = line[..space].Split(',');
+            foreach (var name in names)
+            {
+                CheckName(name, where);
+            }
+
+            var key = ParseKey(line[(space + 1)..], where);
+            hosts.Add(new Host(names, key, Path.Combine(outDir ?? ".", names[0] + "-cert.pub"), where));
             if (hosts.Count > MaxHosts)
             {
                 throw new UsageException($"{file}: more than {MaxHosts} hosts");
@@ -174,6 +219,15 @@ internal static class HostBatchCommand
         }
 
         return hosts.Count > 0 ? hosts : throw new UsageException($"{file}: no hosts");
+    }
+
+    /// <summary>A host name (it becomes a file name too): letters, digits, '.', '-', ':'; no empty name, no path.</summary>
+    private static void CheckName(string name, string where)
+    {
+        if (name.Length is 0 or > 253 || name[0] is '.' or '-' || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':'))
+        {
+            throw new UsageException($"{where}: '{(name.Length > 64 ? name[..64] + "…" : name)}' is not a host name (letters, digits, '.', '-', ':'; not empty, not starting with '.' or '-')");
+        }
     }
 
     private static SshPublicKey ParseKey(string line, string where)

@@ -10,7 +10,7 @@ namespace SshHsmCa.Cli;
 /// <summary><c>host token</c>, <c>host bootstrap</c>, <c>host renew</c>.</summary>
 internal static class HostCommands
 {
-    private const UnixFileMode PublicMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    private const UnixFileMode PublicMode = FileOutput.PublicMode;
 
     public static Task<int> RunAsync(Connection connection, Queue<string> arguments)
     {
@@ -51,9 +51,17 @@ internal static class HostCommands
         }
 
         var response = await connection.CreateClient().CreateBootstrapTokenAsync(request).ConfigureAwait(false);
+
+        // The token alone on stdout, so "host token NAME > FILE" makes a --token-file; the
+        // explanation goes to stderr (issue 13).
         await Console.Out.WriteLineAsync(json
             ? JsonSerializer.Serialize(new { token = response.Token, tokenId = response.TokenId, expiresAt = response.ExpiresAt, hostNames = request.HostNames })
-            : $"{response.Token}\n# one use, for {string.Join(", ", request.HostNames)}, until {LoginCommands.Format(response.ExpiresAt)} UTC; on the host: ssh-hsm-ca --server URL --server-ca PEM host bootstrap --token-file FILE").ConfigureAwait(false);
+            : response.Token).ConfigureAwait(false);
+        if (!json)
+        {
+            await Console.Error.WriteLineAsync($"One use, for {string.Join(", ", request.HostNames)}, until {LoginCommands.Format(response.ExpiresAt)} UTC. On the host: ssh-hsm-ca --server URL --server-ca PEM host bootstrap --token-file FILE").ConfigureAwait(false);
+        }
+
         return 0;
     }
 
@@ -73,7 +81,7 @@ internal static class HostCommands
                     token = Program.Value(arguments, argument);
                     break;
                 case "--token-file":
-                    token = (await File.ReadAllTextAsync(Program.Value(arguments, argument)).ConfigureAwait(false)).Trim();
+                    token = ReadTokenFile(Program.Value(arguments, argument));
                     break;
                 case "--ssh-dir":
                     sshDir = Program.Value(arguments, argument);
@@ -103,10 +111,16 @@ internal static class HostCommands
             throw new UsageException("host bootstrap needs --token, --token-file or SSH_HSM_CA_BOOTSTRAP_TOKEN");
         }
 
+        token = token.Trim();
+        if (!IsTokenText(token))
+        {
+            throw new UsageException("the bootstrap token is not one token (expected shcbt_<id>_<secret>, from ssh-hsm-ca host token)");
+        }
+
         var keyFiles = HostKeyFiles(sshDir);
         foreach (var file in keyFiles)
         {
-            request.PublicKeys.Add(SshPublicKey.ParseLine(await File.ReadAllTextAsync(file).ConfigureAwait(false)).ToOpenSshLine());
+            request.PublicKeys.Add(SshPublicKey.ParseLine(CliFiles.ReadText(file)).ToOpenSshLine());
         }
 
         var response = await connection.CreateClient("Bootstrap " + token).BootstrapHostAsync(request).ConfigureAwait(false);
@@ -187,7 +201,7 @@ internal static class HostCommands
         var results = new List<object>();
         foreach (var path in certificates)
         {
-            var current = SshCertificate.ParseLine(await File.ReadAllTextAsync(path).ConfigureAwait(false));
+            var current = SshCertificate.ParseLine(CliFiles.ReadText(path));
             var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             if (within is { } threshold && current.ValidBefore > now + threshold)
             {
@@ -247,6 +261,25 @@ internal static class HostCommands
             directory.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// A token file holds one token and nothing else (surrounding whitespace aside): a file with the
+    /// token plus a comment line, or anything else, is refused naming the file, before any call.
+    /// </summary>
+    internal static string ReadTokenFile(string path)
+    {
+        var text = CliFiles.ReadText(path, 4096).Trim();
+        return IsTokenText(text)
+            ? text
+            : throw new UsageException($"{path}: expected exactly one bootstrap token (shcbt_<id>_<secret>) and nothing else; write it with: ssh-hsm-ca host token NAME > {path}");
+    }
+
+    /// <summary>
+    /// The shape of a bootstrap token: printable ASCII without spaces, of a sane length. It becomes
+    /// an HTTP/2 header value, where a newline or a control character is a protocol error.
+    /// </summary>
+    private static bool IsTokenText(string text) =>
+        text.StartsWith("shcbt_", StringComparison.Ordinal) && text.Length <= 128 && text.All(c => c is > ' ' and < (char)127);
 
     private static List<string> HostKeyFiles(string sshDir)
     {

@@ -73,7 +73,7 @@ internal static class LoginCommands
         string idToken;
         if (idTokenFile is not null)
         {
-            idToken = (await File.ReadAllTextAsync(idTokenFile).ConfigureAwait(false)).Trim();
+            idToken = CliFiles.ReadText(idTokenFile).Trim();
         }
         else
         {

@@ -114,6 +114,12 @@ public static class Program
             await Console.Error.WriteLineAsync($"ssh-hsm-ca: {e.Message}").ConfigureAwait(false);
             return 1;
         }
+        catch (Exception e)
+        {
+            // A bug: say what it was in one line, never a stack trace (issue 13).
+            await Console.Error.WriteLineAsync($"ssh-hsm-ca: internal error ({e.GetType().Name}): {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
     }
 
     private static async Task<int> CaAsync(Connection connection, Queue<string> arguments)
@@ -142,23 +148,61 @@ public static class Program
     private static async Task<int> InspectAsync(Connection connection, Queue<string> arguments)
     {
         var file = arguments.TryDequeue(out var f) ? f : throw new UsageException("inspect needs a certificate file");
-        var certificate = SshCertificate.ParseLine(await File.ReadAllTextAsync(file).ConfigureAwait(false));
+        var certificate = SshCertificate.ParseLine(CliFiles.ReadText(file));
         await Console.Out.WriteAsync(SshCertificateListing.Format(certificate, file)).ConfigureAwait(false);
         var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var left = certificate.IsValidAt(now)
-            ? certificate.ValidBefore == ulong.MaxValue ? "forever" : TimeSpan.FromSeconds(certificate.ValidBefore - now).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture)
-            : now < certificate.ValidAfter ? "not yet valid" : "expired";
-        await Console.Out.WriteLineAsync($"        Time left: {left}").ConfigureAwait(false);
-        await Console.Out.WriteLineAsync($"        Signature: {certificate.VerifySignature()}").ConfigureAwait(false);
-        if (connection.IsConfigured)
+        var signature = certificate.VerifySignature();
+        await Console.Out.WriteLineAsync($"        Time left: {TimeText.Left(certificate.ValidAfter, certificate.ValidBefore, now)}").ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"        Signature: {signature}").ConfigureAwait(false);
+        if (signature != Ssh.Signatures.SignatureVerification.Valid)
         {
-            var keys = await connection.CreateClient().GetCaPublicKeysAsync(new GetCaPublicKeysRequest()).ConfigureAwait(false);
-            var ours = certificate.SignatureKey.Equals(SshPublicKey.ParseLine(certificate.Type == SshCertificateType.User ? keys.UserCaPublicKey : keys.HostCaPublicKey));
-            await Console.Out.WriteLineAsync($"        Issued by this CA: {(ours ? "yes" : "no")}").ConfigureAwait(false);
-            return ours ? 0 : 1;
+            // A certificate whose signature does not verify was issued by nobody.
+            if (connection.IsConfigured)
+            {
+                await Console.Out.WriteLineAsync("        Issued by this CA: no (the signature does not verify)").ConfigureAwait(false);
+            }
+
+            return 1;
         }
 
-        return 0;
+        if (!connection.IsConfigured)
+        {
+            return 0;
+        }
+
+        // Issued by this CA: signed by one of its keys, and the audit log holds that serial with
+        // exactly these bytes (a valid signature alone would vouch for a certificate the CA key
+        // signed outside this CA, or one the audit log does not know).
+        var client = connection.CreateClient();
+        var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest()).ConfigureAwait(false);
+        var signedByUs = certificate.SignatureKey.Equals(SshPublicKey.ParseLine(certificate.Type == SshCertificateType.User ? keys.UserCaPublicKey : keys.HostCaPublicKey));
+        string verdict;
+        if (!signedByUs)
+        {
+            verdict = "no (signed by another CA key)";
+        }
+        else
+        {
+            try
+            {
+                var record = (await client.GetCertificateAsync(new GetCertificateRequest { Serial = certificate.Serial }).ConfigureAwait(false)).Record;
+                var recorded = record.Certificate.Length > 0 ? SshCertificate.ParseLine(record.Certificate) : null;
+                verdict = recorded is not null && recorded.ToOpenSshLine() == certificate.ToOpenSshLine()
+                    ? $"yes (serial {certificate.Serial}, issued to {record.Caller})"
+                    : $"no (the audit log's serial {certificate.Serial} is another certificate)";
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                verdict = $"no (serial {certificate.Serial} is not in the audit log)";
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.PermissionDenied or StatusCode.Unauthenticated)
+            {
+                verdict = $"unknown: signed by this CA's key, but the audit log is not readable with these credentials ({e.StatusCode})";
+            }
+        }
+
+        await Console.Out.WriteLineAsync($"        Issued by this CA: {verdict}").ConfigureAwait(false);
+        return verdict.StartsWith("yes", StringComparison.Ordinal) ? 0 : 1;
     }
 
     private static async Task<int> AuditAsync(Connection connection, Queue<string> arguments)
@@ -243,7 +287,7 @@ public static class Program
             throw new UsageException("sign needs a public key file ending in .pub");
         }
 
-        var publicKey = SshPublicKey.ParseLine(await File.ReadAllTextAsync(keyFile).ConfigureAwait(false), out var comment);
+        var publicKey = SshPublicKey.ParseLine(CliFiles.ReadText(keyFile), out var comment);
         var client = connection.CreateClient();
         IssuedCertificate response;
         if (host)
@@ -261,7 +305,8 @@ public static class Program
 
         var certificate = SshCertificate.ParseLine(response.Certificate);
         var output = keyFile[..^".pub".Length] + "-cert.pub";
-        await File.WriteAllTextAsync(output, certificate.ToOpenSshLine(comment) + "\n").ConfigureAwait(false);
+        // Atomically, replacing whatever is at the path (a symlink is replaced, never followed).
+        FileOutput.WriteAtomically(output, certificate.ToOpenSshLine(comment) + "\n", FileOutput.PublicMode);
         await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{output}: serial {response.Serial}, principals {string.Join(",", response.Principals)}, valid {SshCertificateListing.FormatValidity(response.ValidAfter, response.ValidBefore)} UTC, key id \"{response.KeyId}\"")).ConfigureAwait(false);
         return 0;

@@ -29,4 +29,7 @@ public static class ReasonCodes
 
     /// <summary>A request field is malformed.</summary>
     public const string Invalid = "invalid-request";
+
+    /// <summary>No role matching the caller grants the operator permission asked for.</summary>
+    public const string PermissionNotGranted = "permission-not-granted";
 }

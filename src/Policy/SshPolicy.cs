@@ -36,6 +36,41 @@ public sealed class SshPolicy
     /// <summary>Decides what certificate, if any, <paramref name="caller"/> gets for <paramref name="request"/> at <paramref name="now"/>.</summary>
     public PolicyDecision Evaluate(CallerIdentity caller, CertificateRequest request, DateTimeOffset now) => Run(caller, request, now, null);
 
+    /// <summary>
+    /// May <paramref name="caller"/> perform the operator action <paramref name="permission"/>?
+    /// Deny by default: only a role that matches the caller and names the permission grants it,
+    /// whichever listener the caller came through.
+    /// </summary>
+    public PermissionDecision Authorize(CallerIdentity caller, OperatorRight permission)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var grantedBy = new List<string>();
+        var matched = 0;
+        foreach (var role in _roles)
+        {
+            if (role.Matches(caller))
+            {
+                matched++;
+                if (role.Operator.Contains(permission))
+                {
+                    grantedBy.Add(role.Name);
+                }
+            }
+        }
+
+        if (grantedBy.Count > 0)
+        {
+            grantedBy.Sort(StringComparer.Ordinal);
+            return new PermissionDecision(permission, grantedBy, null);
+        }
+
+        var name = OperatorRights.NameOf(permission);
+        var why = matched == 0
+            ? $"no role matches {caller.Name} ({caller.Method}), so it may not '{name}'"
+            : $"no role matching {caller.Name} ({caller.Method}) grants the operator permission '{name}'";
+        return new PermissionDecision(permission, [], new PolicyReason(ReasonCodes.PermissionNotGranted, "caller", why));
+    }
+
     /// <summary>The same evaluation, with what every role contributed.</summary>
     public PolicyExplanation Explain(CallerIdentity caller, CertificateRequest request, DateTimeOffset now)
     {

@@ -30,6 +30,28 @@ public sealed class SqliteAuditStoreTests : IDisposable
     };
 
     [Fact]
+    public async Task RowsLeftPendingByAnEarlierProcessAreResolvedAsInterruptedAtOpen()
+    {
+        ulong pending, issued;
+        using (var store = SqliteAuditStore.Open(Database))
+        {
+            Assert.Equal(0, store.InterruptedAtOpen);
+            pending = await store.ReserveAsync(Intent(), CancellationToken.None);
+            issued = await store.ReserveAsync(Intent(), CancellationToken.None);
+            await store.CommitIssuedAsync(issued, "cert", CancellationToken.None);
+        }
+
+        // As after kill -9: the process ended between the reservation and the outcome.
+        using var reopened = SqliteAuditStore.Open(Database);
+        Assert.Equal(1, reopened.InterruptedAtOpen);
+        var record = await reopened.GetAsync(pending, CancellationToken.None);
+        Assert.Equal("failed", record!.Outcome);
+        Assert.StartsWith("interrupted:", record.Failure, StringComparison.Ordinal);
+        Assert.Equal("issued", (await reopened.GetAsync(issued, CancellationToken.None))!.Outcome);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.CommitIssuedAsync(pending, "late", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ConcurrentReservationsGetUniqueNonZeroSerialsAndEveryRecordSurvivesReopening()
     {
         ulong[] serials;

@@ -200,15 +200,15 @@ public class DaemonTests(SoftHsm hsm)
         var health = new Grpc.Health.V1.Health.HealthClient(channel);
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
 
-        // Break the token's sessions from outside: the next signature fails, health says NOT_SERVING,
-        // and the request after that recovers.
+        // Break the token's sessions from outside: the next signature fails, the backend rebuilds
+        // its sessions (at once, in the background: health may not even see NOT_SERVING; a device
+        // that stays away is AttackRegressionTests' token-away case), and the next request signs.
         using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
         var client = daemon.TlsClient(laptop);
         var key = SshPublicKey.ParseLine(File.ReadAllText(Repository.Vector("v1/user_ecdsa256.pub"))).ToOpenSshLine();
         hsm.FindSlot(daemon.Token).CloseAllSessions();
         var failed = await Assert.ThrowsAsync<RpcException>(async () => await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true }));
         Assert.Equal(StatusCode.Unavailable, failed.StatusCode);
-        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
         var recovered = await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true });
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
 

@@ -25,6 +25,7 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
         {
           "roles": [
             { "name": "operators", "match": [ { "unix": { "users": ["{{SshdServer.User}}"] } } ],
+              "operator": ["tokens", "audit", "batch", "ceremony"],
               "user": { "principals": ["{{SshdServer.User}}"] },
               "host": { "names": ["{{SshdServer.HostAlias}}", "*.batch.test"], "validity": { "default": "30d", "max": "90d", "backdate": "5m" } } }
           ]

@@ -26,6 +26,7 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
             { "name": "engineers", "match": [ { "oidc": { "issuer": "{{issuer}}", "groups": ["ssh-users"] } } ],
               "user": { "principals": ["{claim:preferred_username}"], "validity": { {{validity}} } {{ssoExtra}} } },
             { "name": "operators", "match": [ { "unix": { "users": ["{{SshdServer.User}}"] } } ],
+              "operator": ["tokens", "audit"],
               "user": { "principals": ["{{SshdServer.User}}"] } },
             { "name": "hosts", "match": [ { "bootstrap": true }, { "hostRenewal": true } ],
               "host": { "names": ["{{HostName}}"], "validity": { "default": "30d", "max": "90d" } } }
@@ -103,8 +104,12 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         Assert.Equal(0, ProcessRunner.Run(Tools.SshKeygen, ["-q", "-Y", "sign", "-n", challenge.Namespace, "-f", other, _dir.PathOf("challenge")]).ExitCode);
         var forged = await Assert.ThrowsAsync<RpcException>(async () => await client.RenewHostCertificateAsync(new RenewHostCertificateRequest { ChallengeId = challenge.ChallengeId, Signature = await File.ReadAllTextAsync(_dir.PathOf("challenge.sig")) }));
         Assert.Equal(StatusCode.Unauthenticated, forged.StatusCode);
+        // A forged proof does not use the challenge up (only a verified one does): the retry is
+        // refused for the same reason, and a made-up challenge id is refused as unknown.
         var replay = await Assert.ThrowsAsync<RpcException>(async () => await client.RenewHostCertificateAsync(new RenewHostCertificateRequest { ChallengeId = challenge.ChallengeId, Signature = await File.ReadAllTextAsync(_dir.PathOf("challenge.sig")) }));
-        Assert.Contains("unknown, used or expired challenge", replay.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("the signature is not by the certificate's key", replay.Status.Detail, StringComparison.Ordinal);
+        var madeUp = await Assert.ThrowsAsync<RpcException>(async () => await client.RenewHostCertificateAsync(new RenewHostCertificateRequest { ChallengeId = challenge.ChallengeId[..^2] + "AA", Signature = await File.ReadAllTextAsync(_dir.PathOf("challenge.sig")) }));
+        Assert.Contains("unknown, used or expired challenge", madeUp.Status.Detail, StringComparison.Ordinal);
 
         // 5. logout removes what login added.
         var logout = Cli(daemon, agent, ["logout"]);

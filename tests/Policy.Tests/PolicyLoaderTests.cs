@@ -32,6 +32,13 @@ public class PolicyLoaderTests
     }
 
     [Fact]
+    public void AMemberGivenTwiceIsRefused()
+    {
+        var e = Refused("""{ "roles": [ { "name": "a", "match": [ { "bootstrap": true } ], "host": { "names": ["a.example.com"], "names": ["*.example.com"] } } ] }""");
+        Assert.Contains("names", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UnknownMembersAndMalformedJsonAreRefusedWithAPath()
     {
         var unknown = Refused("""{ "roles": [ { "name": "a", "match": [ { "bootstrap": true } ], "host": { "names": ["a.example.com"], "validty": {} } } ] }""");

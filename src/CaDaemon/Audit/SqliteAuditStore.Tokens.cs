@@ -32,61 +32,96 @@ public sealed partial class SqliteAuditStore
     }
 
     /// <inheritdoc />
+    public async Task<BootstrapRedemption> CheckBootstrapTokenAsync(string id, ReadOnlyMemory<byte> secretSha256, ulong now, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var select = _reader.CreateCommand();
+            return Check(select, id, secretSha256, now);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<BootstrapRedemption> RedeemBootstrapTokenAsync(string id, ReadOnlyMemory<byte> secretSha256, ulong now, string sourceAddress, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string>? hosts = null;
-        string? refusal = null;
+        var result = new BootstrapRedemption(null, "unknown token");
         await EnqueueAsync(transaction =>
         {
-            hosts = null;
-            refusal = null;
             using (var select = _connection.CreateCommand())
             {
                 select.Transaction = transaction;
-                select.CommandText = "SELECT secret_sha256, host_names, expires_at, used_at FROM bootstrap_tokens WHERE id = $id;";
-                select.Parameters.AddWithValue("$id", id);
-                using var reader = select.ExecuteReader();
-                if (!reader.Read())
-                {
-                    refusal = "unknown token";
-                }
-                else if (!CryptographicOperations.FixedTimeEquals((byte[])reader[0], secretSha256.Span))
-                {
-                    refusal = "wrong secret";
-                }
-                else if (!reader.IsDBNull(3))
-                {
-                    refusal = "already used";
-                }
-                else if ((ulong)reader.GetInt64(2) <= now)
-                {
-                    refusal = "expired";
-                }
-                else
-                {
-                    hosts = JsonSerializer.Deserialize<string[]>(reader.GetString(1));
-                }
+                result = Check(select, id, secretSha256, now);
             }
 
-            if (hosts is not null)
+            if (!result.Accepted)
             {
-                using var use = _connection.CreateCommand();
-                use.Transaction = transaction;
-                use.CommandText = "UPDATE bootstrap_tokens SET used_at = $now, used_from = $from WHERE id = $id AND used_at IS NULL;";
-                use.Parameters.AddWithValue("$id", id);
-                use.Parameters.AddWithValue("$now", (long)now);
-                use.Parameters.AddWithValue("$from", sourceAddress);
-                if (use.ExecuteNonQuery() != 1)
-                {
-                    hosts = null;
-                    refusal = "already used";
-                }
+                // A refusal is counted by the caller, never written: an unauthenticated flood must
+                // not become a durable write each (issue 13).
+                return 0;
             }
 
-            InsertEvent(transaction, new AuthEvent(now, "bootstrap-token-used", id, "bootstrap:" + id, sourceAddress, hosts is null ? "refused" : "accepted", refusal ?? string.Join(',', hosts!)));
+            using var use = _connection.CreateCommand();
+            use.Transaction = transaction;
+            use.CommandText = "UPDATE bootstrap_tokens SET used_at = $now, used_from = $from WHERE id = $id AND used_at IS NULL;";
+            use.Parameters.AddWithValue("$id", id);
+            use.Parameters.AddWithValue("$now", (long)now);
+            use.Parameters.AddWithValue("$from", sourceAddress);
+            if (use.ExecuteNonQuery() != 1)
+            {
+                result = new BootstrapRedemption(null, "already used");
+                return 0;
+            }
+
+            InsertEvent(transaction, new AuthEvent(now, "bootstrap-token-used", id, "bootstrap:" + id, sourceAddress, "accepted", string.Join(',', result.HostNames!)));
             return 1;
         }, cancellationToken).ConfigureAwait(false);
-        return new BootstrapRedemption(hosts, refusal);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public Task ReleaseBootstrapTokenAsync(string id, ulong now, string sourceAddress, string why, CancellationToken cancellationToken) =>
+        EnqueueAsync(transaction =>
+        {
+            using var release = _connection.CreateCommand();
+            release.Transaction = transaction;
+            release.CommandText = "UPDATE bootstrap_tokens SET used_at = NULL, used_from = NULL WHERE id = $id AND used_at IS NOT NULL;";
+            release.Parameters.AddWithValue("$id", id);
+            if (release.ExecuteNonQuery() == 1)
+            {
+                InsertEvent(transaction, new AuthEvent(now, "bootstrap-token-released", id, "bootstrap:" + id, sourceAddress, "released", why));
+            }
+
+            return 1;
+        }, cancellationToken);
+
+    private static BootstrapRedemption Check(SqliteCommand select, string id, ReadOnlyMemory<byte> secretSha256, ulong now)
+    {
+        select.CommandText = "SELECT secret_sha256, host_names, expires_at, used_at FROM bootstrap_tokens WHERE id = $id;";
+        select.Parameters.AddWithValue("$id", id);
+        using var reader = select.ExecuteReader();
+        if (!reader.Read())
+        {
+            return new BootstrapRedemption(null, "unknown token");
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals((byte[])reader[0], secretSha256.Span))
+        {
+            return new BootstrapRedemption(null, "wrong secret");
+        }
+
+        if (!reader.IsDBNull(3))
+        {
+            return new BootstrapRedemption(null, "already used");
+        }
+
+        return (ulong)reader.GetInt64(2) <= now
+            ? new BootstrapRedemption(null, "expired")
+            : new BootstrapRedemption(JsonSerializer.Deserialize<string[]>(reader.GetString(1)), null);
     }
 
     /// <inheritdoc />

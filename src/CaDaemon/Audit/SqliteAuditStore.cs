@@ -108,10 +108,27 @@ public sealed partial class SqliteAuditStore : IAuditStore, IDisposable
             }
         }
 
+        // One writer per database: a row still pending now was left by an earlier process that
+        // stopped (kill -9, power loss) between the reservation and the outcome. Its certificate,
+        // if the device signed it at all, was never returned (the reply waits for the commit).
+        int interrupted;
+        using (var resolve = connection.CreateCommand())
+        {
+            resolve.CommandText = "UPDATE certificates SET outcome = 'failed', failure = $why WHERE outcome = 'pending';";
+            resolve.Parameters.AddWithValue("$why", InterruptedFailure);
+            interrupted = resolve.ExecuteNonQuery();
+        }
+
         var reader = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         reader.Open();
-        return new SqliteAuditStore(connection, reader);
+        return new SqliteAuditStore(connection, reader) { InterruptedAtOpen = interrupted };
     }
+
+    /// <summary>The failure recorded for attempts an earlier process left pending.</summary>
+    public const string InterruptedFailure = "interrupted: the daemon stopped before the attempt finished; no certificate was returned";
+
+    /// <summary>How many pending attempts of an earlier process were resolved as failed when the store opened.</summary>
+    public int InterruptedAtOpen { get; private init; }
 
     /// <summary>
     /// Group commit: every write waiting when the previous transaction ends goes into the next

@@ -1,6 +1,8 @@
 using Grpc.Core;
 using SshHsmCa.CaDaemon.Audit;
+using SshHsmCa.CaDaemon.Grpc;
 using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
 
 namespace SshHsmCa.CaDaemon.Auth;
@@ -9,10 +11,18 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// Step 1 of the pipeline for every call: an explicit credential in the <c>authorization</c>
 /// header (<c>Bearer</c> ID token, <c>Bootstrap</c> one-time token) when present, otherwise the
 /// connection's own identity (client certificate, operator socket peer). No credential: UNAUTHENTICATED.
+/// Operator actions are then authorized by the policy's named permissions (<see cref="AuthorizeAsync"/>).
+/// A refusal is never written durably here: <see cref="SourceLimitInterceptor"/> counts it.
 /// </summary>
-public sealed partial class RequestAuthenticator(IAuditStore audit, TimeProvider time, ILogger<RequestAuthenticator> logger, OidcTokenValidator? oidc = null)
+public sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHolder policy, TimeProvider time, ILogger<RequestAuthenticator> logger, OidcTokenValidator? oidc = null)
 {
-    /// <summary>The caller; throws UNAUTHENTICATED with a reason (never the credential) when there is none.</summary>
+    private const int MaxHeaderLength = 16 * 1024;
+
+    /// <summary>
+    /// The caller; throws UNAUTHENTICATED with a reason (never the credential) when there is none.
+    /// A bootstrap token is checked here but not used: <see cref="UseBootstrapTokenAsync"/> uses it
+    /// once policy has allowed what it is for.
+    /// </summary>
     public async Task<CallerIdentity> AuthenticateAsync(ServerCallContext context, bool allowBootstrap)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -24,7 +34,7 @@ public sealed partial class RequestAuthenticator(IAuditStore audit, TimeProvider
                 ?? throw Unauthenticated("no credential: present a client certificate, an ID token (authorization: Bearer) or a bootstrap token, or use the operator socket");
         }
 
-        if (header.Length > 16 * 1024)
+        if (header.Length > MaxHeaderLength)
         {
             throw Unauthenticated("the authorization header is longer than 16 KiB");
         }
@@ -40,56 +50,72 @@ public sealed partial class RequestAuthenticator(IAuditStore audit, TimeProvider
             }
 
             var (caller, refusal) = await oidc.ValidateAsync(credential, context.CancellationToken).ConfigureAwait(false);
-            if (caller is null)
-            {
-                LogIdTokenRefused(logger, context.Peer, refusal!);
-                throw Unauthenticated(refusal!);
-            }
-
-            return caller;
+            return caller ?? throw Unauthenticated(refusal!);
         }
 
         if (scheme.Equals("Bootstrap", StringComparison.OrdinalIgnoreCase))
         {
             if (!allowBootstrap)
             {
-                throw Unauthenticated("a bootstrap token is accepted only by SignHostCertificate");
+                throw Unauthenticated("a bootstrap token is accepted only by SignHostCertificate and BootstrapHost");
             }
 
-            var now = (ulong)time.GetUtcNow().ToUnixTimeSeconds();
-            if (BootstrapTokenFormat.Parse(credential) is not { } parsed)
-            {
-                await audit.RecordAuthEventAsync(new AuthEvent(now, "bootstrap-token-used", "malformed", "bootstrap", context.Peer, "refused", "not a bootstrap token"), CancellationToken.None).ConfigureAwait(false);
-                throw Unauthenticated("not a bootstrap token (expected shcbt_<id>_<secret>)");
-            }
-
-            var redemption = await audit.RedeemBootstrapTokenAsync(parsed.Id, parsed.SecretSha256, now, context.Peer, CancellationToken.None).ConfigureAwait(false);
-            if (!redemption.Accepted)
-            {
-                LogBootstrapRefused(logger, parsed.Id, context.Peer, redemption.Refusal!);
-                throw Unauthenticated($"bootstrap token {parsed.Id}: {redemption.Refusal}");
-            }
-
-            return new CallerIdentity { Method = AuthMethod.BootstrapToken, Name = "bootstrap:" + parsed.Id, BoundHostNames = redemption.HostNames! };
+            var parsed = BootstrapTokenFormat.Parse(credential) ?? throw Unauthenticated("not a bootstrap token (expected shcbt_<id>_<secret>)");
+            var check = await audit.CheckBootstrapTokenAsync(parsed.Id, parsed.SecretSha256, Now(), context.CancellationToken).ConfigureAwait(false);
+            return check.Accepted
+                ? new CallerIdentity { Method = AuthMethod.BootstrapToken, Name = "bootstrap:" + parsed.Id, BoundHostNames = check.HostNames! }
+                : throw Unauthenticated($"bootstrap token {parsed.Id}: {check.Refusal}");
         }
 
         throw Unauthenticated($"unknown authorization scheme '{(scheme.Length > 20 ? scheme[..20] : scheme)}' (Bearer or Bootstrap)");
     }
 
-    /// <summary>Operators: the Unix socket peer, nobody else.</summary>
-    public async Task<CallerIdentity> RequireOperatorAsync(ServerCallContext context, string what)
+    /// <summary>
+    /// The caller, when the policy grants it <paramref name="permission"/>: authenticated as any
+    /// call is, then PERMISSION_DENIED with the policy's reason unless a role matching the caller
+    /// names the permission (deny by default, whichever listener the call came through).
+    /// </summary>
+    public async Task<CallerIdentity> AuthorizeAsync(ServerCallContext context, OperatorRight permission)
     {
         var caller = await AuthenticateAsync(context, allowBootstrap: false).ConfigureAwait(false);
-        return caller.Method == AuthMethod.UnixSocket
-            ? caller
-            : throw new RpcException(new Status(StatusCode.PermissionDenied, $"{what} is for operators on the Unix socket"));
+        var decision = policy.Current.Authorize(caller, permission);
+        if (decision.Refusal is { } refusal)
+        {
+            LogPermissionDenied(logger, caller.Name, caller.Method, OperatorRights.NameOf(permission), context.Peer);
+            throw RequestParser.Denied(new Deny([refusal], []));
+        }
+
+        return caller;
     }
+
+    /// <summary>
+    /// Uses the caller's bootstrap token, once policy has allowed every certificate it is asked
+    /// for: atomically, so of two racing uses one wins. A no-op for other callers. Dispose the
+    /// result without <see cref="BootstrapTokenUse.Complete"/> to give the token back (the device
+    /// failed before anything was certified).
+    /// </summary>
+    public async Task<BootstrapTokenUse> UseBootstrapTokenAsync(ServerCallContext context, CallerIdentity caller)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.Method != AuthMethod.BootstrapToken)
+        {
+            return BootstrapTokenUse.None;
+        }
+
+        var header = context.GetHttpContext().Request.Headers.Authorization.ToString();
+        var parsed = BootstrapTokenFormat.Parse(header[(header.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim())
+            ?? throw Unauthenticated("not a bootstrap token (expected shcbt_<id>_<secret>)");
+        var redemption = await audit.RedeemBootstrapTokenAsync(parsed.Id, parsed.SecretSha256, Now(), context.Peer, CancellationToken.None).ConfigureAwait(false);
+        return redemption.Accepted
+            ? new BootstrapTokenUse(audit, parsed.Id, context.Peer, time)
+            : throw Unauthenticated($"bootstrap token {parsed.Id}: {redemption.Refusal}");
+    }
+
+    private ulong Now() => (ulong)time.GetUtcNow().ToUnixTimeSeconds();
 
     private static RpcException Unauthenticated(string why) => new(new Status(StatusCode.Unauthenticated, why));
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "ID token from {Peer} refused: {Reason}")]
-    private static partial void LogIdTokenRefused(ILogger logger, string peer, string reason);
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "bootstrap token {TokenId} from {Peer} refused: {Reason}")]
-    private static partial void LogBootstrapRefused(ILogger logger, string tokenId, string peer, string reason);
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "{Caller} ({Method}) from {Peer} was refused the operator permission '{Permission}'")]
+    private static partial void LogPermissionDenied(ILogger logger, string caller, AuthMethod method, string permission, string peer);
 }

@@ -22,7 +22,7 @@ public sealed partial class CaGrpcService
             throw RequestParser.Invalid("hosts", $"between 1 and {MaxBatch} hosts are needed, got {request.Hosts.Count}");
         }
 
-        var caller = await authenticator.AuthenticateAsync(context, allowBootstrap: false).ConfigureAwait(false);
+        var caller = await authenticator.AuthorizeAsync(context, OperatorRight.Batch).ConfigureAwait(false);
 
         // Touch prompts arrive on a timer thread while a signature is in flight; one writer owns the stream.
         var events = Channel.CreateUnbounded<SignHostCertificateBatchResponse>(new UnboundedChannelOptions { SingleReader = true });

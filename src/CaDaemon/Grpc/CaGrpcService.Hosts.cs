@@ -31,7 +31,7 @@ public sealed partial class CaGrpcService
     /// <inheritdoc />
     public override async Task<CreateBootstrapTokenResponse> CreateBootstrapToken(CreateBootstrapTokenRequest request, ServerCallContext context)
     {
-        var caller = await authenticator.RequireOperatorAsync(context, "creating bootstrap tokens").ConfigureAwait(false);
+        var caller = await authenticator.AuthorizeAsync(context, OperatorRight.Tokens).ConfigureAwait(false);
         if (request.HostNames.Count is 0 or > 32)
         {
             throw RequestParser.Invalid("host_names", "between 1 and 32 host names are needed");
@@ -82,20 +82,8 @@ public sealed partial class CaGrpcService
         }
 
         var caller = await authenticator.AuthenticateAsync(context, allowBootstrap: true).ConfigureAwait(false);
-        foreach (var one in parsed)
-        {
-            if (pipeline.Policy.Current.Explain(caller, one, time.GetUtcNow()).Decision is Deny deny)
-            {
-                throw RequestParser.Denied(deny);
-            }
-        }
-
         var response = new BootstrapHostResponse { UserCaPublicKey = pipeline.UserCa.PublicKey.ToOpenSshLine("ssh-hsm-ca user CA") };
-        foreach (var one in parsed)
-        {
-            response.Certificates.Add(await IssueAsync(caller, one, context).ConfigureAwait(false));
-        }
-
+        response.Certificates.AddRange(await IssueAllAsync(caller, parsed, context).ConfigureAwait(false));
         return response;
     }
 
@@ -103,16 +91,7 @@ public sealed partial class CaGrpcService
     public override async Task<BeginHostRenewalResponse> BeginHostRenewal(BeginHostRenewalRequest request, ServerCallContext context)
     {
         var certificate = await CheckCurrentHostCertificateAsync(request.Certificate, "certificate", context).ConfigureAwait(false);
-        RenewalChallenges.Challenge challenge;
-        try
-        {
-            challenge = challenges.Begin(certificate);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
-        }
-
+        var challenge = challenges.Begin(certificate);
         return new BeginHostRenewalResponse
         {
             ChallengeId = challenge.Id,
@@ -135,29 +114,28 @@ public sealed partial class CaGrpcService
             throw RequestParser.Invalid("signature", e.Message);
         }
 
-        var now = (ulong)time.GetUtcNow().ToUnixTimeSeconds();
-        var challenge = challenges.Take(request.ChallengeId);
-        if (challenge is null)
+        const string Expired = "unknown, used or expired challenge: call BeginHostRenewal again";
+        var serial = challenges.SerialOf(request.ChallengeId) ?? throw Unauthenticated(Expired);
+        var record = await audit.GetAsync(serial, context.CancellationToken).ConfigureAwait(false);
+        if (record is not { Outcome: "issued", Certificate: { } line })
         {
-            await audit.RecordAuthEventAsync(new AuthEvent(now, "host-renewal", Shorten(request.ChallengeId), "host", context.Peer, "refused", "unknown, used or expired challenge"), CancellationToken.None).ConfigureAwait(false);
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "unknown, used or expired challenge: call BeginHostRenewal again"));
+            throw Unauthenticated(Expired);
         }
 
-        var certificate = challenge.Certificate;
-        var subject = $"serial {certificate.Serial}";
+        var certificate = await CheckCurrentHostCertificateAsync(line, "challenge_id", context).ConfigureAwait(false);
+        var challenge = challenges.Open(request.ChallengeId, certificate) ?? throw Unauthenticated(Expired);
         if (!proof.Verifies(certificate.PublicKey, RenewalChallenges.Namespace, challenge.Message))
         {
-            await audit.RecordAuthEventAsync(new AuthEvent(now, "host-renewal", subject, "host", context.Peer, "refused", "the signature is not by the certificate's key over the challenge"), CancellationToken.None).ConfigureAwait(false);
-            throw new RpcException(new Status(StatusCode.Unauthenticated, $"the signature is not by the certificate's key ({certificate.PublicKey.GetSha256Fingerprint()}) over the challenge in namespace {RenewalChallenges.Namespace}"));
+            throw Unauthenticated($"the signature is not by the certificate's key ({certificate.PublicKey.GetSha256Fingerprint()}) over the challenge in namespace {RenewalChallenges.Namespace}");
         }
 
-        if (!certificate.IsValidAt(now))
+        if (!challenges.TryUse(challenge))
         {
-            await audit.RecordAuthEventAsync(new AuthEvent(now, "host-renewal", subject, "host", context.Peer, "refused", "the certificate expired during renewal"), CancellationToken.None).ConfigureAwait(false);
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "the host certificate expired; bootstrap again"));
+            throw Unauthenticated(Expired);
         }
 
-        await audit.RecordAuthEventAsync(new AuthEvent(now, "host-renewal", subject, "host:" + certificate.Principals[0], context.Peer, "accepted", string.Join(',', certificate.Principals)), CancellationToken.None).ConfigureAwait(false);
+        var now = (ulong)time.GetUtcNow().ToUnixTimeSeconds();
+        await audit.RecordAuthEventAsync(new AuthEvent(now, "host-renewal", $"serial {certificate.Serial}", "host:" + certificate.Principals[0], context.Peer, "accepted", string.Join(',', certificate.Principals)), CancellationToken.None).ConfigureAwait(false);
         var caller = new CallerIdentity
         {
             Method = AuthMethod.HostCertificate,
@@ -211,14 +189,10 @@ public sealed partial class CaGrpcService
             problem = $"(serial {certificate.Serial}) is not in this CA's audit log";
         }
 
-        if (problem is not null)
-        {
-            await audit.RecordAuthEventAsync(new AuthEvent(now, "host-renewal", $"serial {certificate.Serial}", "host", context.Peer, "refused", "the certificate " + problem), CancellationToken.None).ConfigureAwait(false);
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "the certificate " + problem));
-        }
-
-        return certificate;
+        return problem is null ? certificate : throw Unauthenticated("the certificate " + problem);
     }
+
+    private static RpcException Unauthenticated(string why) => new(new Status(StatusCode.Unauthenticated, why));
 
     private static bool IsHostName(string name) =>
         name.Length is > 0 and <= 253 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':') && name[0] != '-' && name[0] != '.';

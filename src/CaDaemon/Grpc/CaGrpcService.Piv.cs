@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using SshHsmCa.Hsm;
 using SshHsmCa.Hsm.Piv;
+using SshHsmCa.Policy;
 using SshHsmCa.Protos.V1;
 
 namespace SshHsmCa.CaDaemon.Grpc;
@@ -14,7 +15,7 @@ public sealed partial class CaGrpcService
     public override async Task<GeneratePivKeyResponse> GeneratePivKey(GeneratePivKeyRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var caller = await authenticator.RequireOperatorAsync(context, "generating CA keys").ConfigureAwait(false);
+        var caller = await authenticator.AuthorizeAsync(context, OperatorRight.Ceremony).ConfigureAwait(false);
         PivCaKeyOptions where;
         try
         {

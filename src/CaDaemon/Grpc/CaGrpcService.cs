@@ -20,7 +20,6 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
     /// <inheritdoc />
     public override async Task<SignHostCertificateResponse> SignHostCertificate(SignHostCertificateRequest request, ServerCallContext context)
     {
-        // Parse before authenticating: a malformed request must not burn a one-time token.
         var parsed = RequestParser.ParseHost(request);
         var caller = await authenticator.AuthenticateAsync(context, allowBootstrap: true).ConfigureAwait(false);
         return new() { Certificate = await IssueAsync(caller, parsed, context).ConfigureAwait(false) };
@@ -70,7 +69,7 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
     /// <inheritdoc />
     public override async Task<GetCertificateResponse> GetCertificate(GetCertificateRequest request, ServerCallContext context)
     {
-        await authenticator.RequireOperatorAsync(context, "the audit log").ConfigureAwait(false);
+        await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
         var record = await audit.GetAsync(request.Serial, context.CancellationToken).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"no certificate with serial {request.Serial}"));
         return new GetCertificateResponse { Record = ToProto(record) };
@@ -79,7 +78,7 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
     /// <inheritdoc />
     public override async Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
     {
-        await authenticator.RequireOperatorAsync(context, "the audit log").ConfigureAwait(false);
+        await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
         var size = request.PageSize == 0 ? 50 : (int)Math.Min(request.PageSize, 500);
         ulong? before = null;
         if (request.PageToken.Length > 0)
@@ -93,24 +92,47 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
         return response;
     }
 
-    private async Task<IssuedCertificate> IssueAsync(CallerIdentity caller, CertificateRequest request, ServerCallContext context)
+    private async Task<IssuedCertificate> IssueAsync(CallerIdentity caller, CertificateRequest request, ServerCallContext context) =>
+        (await IssueAllAsync(caller, [request], context).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Policy for every request first (a denial issues nothing and leaves a bootstrap token
+    /// unused), then the caller's one-time token is used, then each certificate is issued.
+    /// </summary>
+    private async Task<List<IssuedCertificate>> IssueAllAsync(CallerIdentity caller, List<CertificateRequest> requests, ServerCallContext context)
     {
-        IssueOutcome outcome;
-        try
+        var allowed = new Allow[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
         {
-            outcome = await pipeline.IssueAsync(caller, context.Peer, request, context.CancellationToken).ConfigureAwait(false);
-        }
-        catch (HsmException e)
-        {
-            throw new RpcException(new Status(e.Kind == HsmErrorKind.Timeout ? StatusCode.DeadlineExceeded : StatusCode.Unavailable, $"CA key unavailable ({e.Kind}); retry later"));
-        }
-
-        if (outcome.Denial is { } deny)
-        {
-            throw RequestParser.Denied(deny);
+            allowed[i] = pipeline.Decide(caller, requests[i]) switch
+            {
+                Deny deny => throw RequestParser.Denied(deny),
+                var allow => (Allow)allow,
+            };
         }
 
-        return ToProto(outcome.Certificate!);
+        var token = await authenticator.UseBootstrapTokenAsync(context, caller).ConfigureAwait(false);
+        await using (token.ConfigureAwait(false))
+        {
+            var issued = new List<IssuedCertificate>(requests.Count);
+            for (var i = 0; i < requests.Count; i++)
+            {
+                IssueOutcome outcome;
+                try
+                {
+                    outcome = await pipeline.IssueAllowedAsync(caller, context.Peer, requests[i], allowed[i], context.CancellationToken).ConfigureAwait(false);
+                }
+                catch (HsmException e)
+                {
+                    throw new RpcException(new Status(e.Kind == HsmErrorKind.Timeout ? StatusCode.DeadlineExceeded : StatusCode.Unavailable, $"CA key unavailable ({e.Kind}); retry later"));
+                }
+
+                issued.Add(ToProto(outcome.Certificate!));
+                token.Complete();
+            }
+
+            return issued;
+        }
     }
 
     private static IssuedCertificate ToProto(Ssh.Certificates.SshCertificate certificate)

@@ -22,7 +22,7 @@ namespace SshHsmCa.CaDaemon.Hosting;
 /// listener checked against the configured client CA bundle (never the system store) and the
 /// operator Unix socket.
 /// </summary>
-public static class DaemonHost
+public static partial class DaemonHost
 {
     /// <summary>Builds the application; throws with a clear message when a part cannot be opened.</summary>
     public static WebApplication Build(DaemonOptions options, string[]? args = null, Action<ILoggingBuilder>? logging = null)
@@ -67,15 +67,28 @@ public static class DaemonHost
         var journal = journalSocket.Length > 0 ? new JournalAuditEvents(journalSocket) : null;
         builder.Services.AddSingleton(sp => new IssuingPipeline(policy, userCa, hostCa, audit, TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>(), journal));
         var oidc = options.Oidc is null ? null : new Auth.OidcTokenValidator(options.Oidc);
-        builder.Services.AddSingleton(sp => new Auth.RequestAuthenticator(audit, TimeProvider.System, sp.GetRequiredService<ILogger<Auth.RequestAuthenticator>>(), oidc));
+        builder.Services.AddSingleton(sp => new Auth.RequestAuthenticator(audit, policy, TimeProvider.System, sp.GetRequiredService<ILogger<Auth.RequestAuthenticator>>(), oidc));
+        builder.Services.AddSingleton(sp => new Auth.SourceLimits(options.RateLimits, metrics, TimeProvider.System, sp.GetRequiredService<ILogger<Auth.SourceLimits>>()));
         builder.Services.AddSingleton(sp => new Auth.RenewalChallenges(TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>()));
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<UnexpectedErrorInterceptor>();
+            o.Interceptors.Add<SourceLimitInterceptor>();
             o.MaxReceiveMessageSize = 256 * 1024;
             o.EnableDetailedErrors = false;
         });
-        builder.Services.AddHostedService<WatchdogService>();
+        // Every service is bound through StrictMessageMethodProvider (malformed protobuf is
+        // INVALID_ARGUMENT), in place of grpc-dotnet's default binder, never beside it.
+        var binders = builder.Services.Where(d => Equals(d.ServiceType, typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>))
+            && d.ImplementationType?.Name == "BinderServiceMethodProvider`1").ToList();
+        if (binders.Count != 1)
+        {
+            throw new InvalidOperationException($"expected grpc-dotnet's one default service binder, found {binders.Count}");
+        }
+
+        builder.Services.Remove(binders[0]);
+        builder.Services.AddSingleton(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>), typeof(StrictMessageMethodProvider<>));
+        builder.Services.AddHostedService(sp => new WatchdogService(sp, sp.GetRequiredService<IHostApplicationLifetime>(), [userCa, hostCa], options.KeyUnavailableRestartSeconds, TimeProvider.System, sp.GetRequiredService<ILogger<WatchdogService>>()));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<PolicyReloadService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyReloadService>());
@@ -105,14 +118,25 @@ public static class DaemonHost
                         https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                         // Without a required certificate, a caller must bring an ID or bootstrap token (RequestAuthenticator).
                         https.ClientCertificateMode = tls.RequireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate;
-                        https.ClientCertificateValidation = (certificate, _, _) => ChainsTo(certificate, clientCas);
+                        https.ClientCertificateValidation = (certificate, _, _) => ChainsTo(certificate, clientCas) && HasClientAuthUsage(certificate);
                     });
                 });
             }
 
             if (options.Metrics is { } metrics)
             {
-                kestrel.Listen(IPAddress.Parse(metrics.Address), metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
+                kestrel.Listen(IPAddress.Parse(metrics.Address), metrics.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+
+                    // Marks the connection as the metrics listener's: /metrics is served on such
+                    // connections and nowhere else, whatever the Host header says (issue 13).
+                    listen.Use(next => connection =>
+                    {
+                        connection.Items[MetricsListener] = true;
+                        return next(connection);
+                    });
+                });
             }
 
             if (options.UnixSocket is { } socket)
@@ -127,12 +151,23 @@ public static class DaemonHost
         });
 
         var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            var onMetricsListener = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.ContainsKey(MetricsListener) == true;
+            if (onMetricsListener != context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
         app.MapGrpcService<CaGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        if (options.Metrics is { } metricsEndpoint)
+        if (options.Metrics is not null)
         {
-            app.MapMetrics("/metrics", metrics.Registry).RequireHost($"*:{metricsEndpoint.Port}");
+            app.MapMetrics("/metrics", metrics.Registry);
         }
 
         app.Lifetime.ApplicationStarted.Register(() =>
@@ -142,6 +177,11 @@ public static class DaemonHost
                 File.SetUnixFileMode(socket.Path, (UnixFileMode)Convert.ToInt32(socket.Mode, 8));
             }
         });
+        if (audit.InterruptedAtOpen > 0)
+        {
+            LogInterrupted(app.Logger, audit.InterruptedAtOpen);
+        }
+
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             userCa.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -150,6 +190,19 @@ public static class DaemonHost
             journal?.Dispose();
         });
         return app;
+    }
+
+    private const string MetricsListener = "sshhsmca.metrics-listener";
+
+    /// <summary>
+    /// A client certificate must name the clientAuth extended key usage (RFC 5280 §4.2.1.12,
+    /// id-kp-clientAuth): one issued for a server, or with no EKU at all, is not a client's.
+    /// </summary>
+    internal static bool HasClientAuthUsage(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>()
+            .Any(e => e.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == "1.3.6.1.5.5.7.3.2"));
     }
 
     /// <summary>Client certificates must chain to the configured bundle alone and be valid now.</summary>
@@ -187,4 +240,7 @@ public static class DaemonHost
             CryptographicOperations.ZeroMemory(pin);
         }
     }
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "{Count} issuing attempt(s) left pending by an earlier daemon process were recorded as failed (interrupted)")]
+    private static partial void LogInterrupted(Microsoft.Extensions.Logging.ILogger logger, int count);
 }

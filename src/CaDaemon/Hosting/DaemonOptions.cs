@@ -27,6 +27,15 @@ public sealed class DaemonOptions
     /// <summary>YubiKey PIV key ceremony settings (management key, extra attestation roots).</summary>
     public PivOptions? Piv { get; set; }
 
+    /// <summary>Per-source limits on unauthenticated calls and failed authentications.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>
+    /// Seconds a CA key may stay unavailable (device gone, recovery failing) before the daemon stops
+    /// its watchdog pings so that systemd restarts it (<c>WatchdogSec=</c>); 0: never.
+    /// </summary>
+    public int KeyUnavailableRestartSeconds { get; set; } = 300;
+
     /// <summary>The policy file.</summary>
     public string? PolicyFile { get; set; }
 

@@ -46,6 +46,32 @@ public static class DaemonOptionsValidator
             }
         }
 
+        if (options.RateLimits is null)
+        {
+            errors.Add("$.rateLimits: must not be null (leave it out for the defaults)");
+        }
+        else
+        {
+            foreach (var (name, value, max) in new[]
+            {
+                ("anonymousPerSecond", options.RateLimits.AnonymousPerSecond, 1_000_000),
+                ("anonymousBurst", options.RateLimits.AnonymousBurst, 1_000_000),
+                ("failuresPerMinute", options.RateLimits.FailuresPerMinute, 1_000_000),
+                ("failuresBurst", options.RateLimits.FailuresBurst, 1_000_000),
+            })
+            {
+                if (value < 1 || value > max)
+                {
+                    errors.Add($"$.rateLimits.{name}: {value} is outside 1..{max}");
+                }
+            }
+        }
+
+        if (options.KeyUnavailableRestartSeconds is < 0 or > 86_400)
+        {
+            errors.Add($"$.keyUnavailableRestartSeconds: {options.KeyUnavailableRestartSeconds} is outside 0..86400 (0: never restart)");
+        }
+
         if (options.UnixSocket is { } socket)
         {
             if (string.IsNullOrEmpty(socket.Path) || !Path.IsPathRooted(socket.Path))

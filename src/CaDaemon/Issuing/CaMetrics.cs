@@ -27,6 +27,9 @@ public sealed class CaMetrics
         _poolIdle = factory.CreateGauge("sshhsmca_hsm_sessions_idle", "Idle sessions in a CA key's pool.", "ca");
         _poolSize = factory.CreateGauge("sshhsmca_hsm_sessions", "Sessions in a CA key's pool (0 while unavailable).", "ca");
         _available = factory.CreateGauge("sshhsmca_ca_key_available", "1 while a CA key's device is usable.", "ca");
+        AuthFailures = factory.CreateCounter("sshhsmca_auth_failures_total", "Calls refused UNAUTHENTICATED, by RPC method.", "method");
+        Throttled = factory.CreateCounter("sshhsmca_throttled_total", "Calls refused RESOURCE_EXHAUSTED by the per-source limits.", "limit");
+        MalformedMessages = factory.CreateCounter("sshhsmca_malformed_messages_total", "Requests whose protobuf message could not be parsed.");
         TouchPrompts = factory.CreateCounter("sshhsmca_touch_prompts_total", "Signatures that waited for a touch of the CA key's YubiKey.", "ca");
     }
 
@@ -44,6 +47,15 @@ public sealed class CaMetrics
 
     /// <summary>Time spent in the hardware signature (including software verification).</summary>
     public Histogram SignatureSeconds { get; }
+
+    /// <summary>Failed authentications, by RPC method (never by source: unbounded cardinality).</summary>
+    public Counter AuthFailures { get; }
+
+    /// <summary>Calls refused by the per-source limits, by limit (anonymous, failures).</summary>
+    public Counter Throttled { get; }
+
+    /// <summary>Requests that were not a valid protobuf message.</summary>
+    public Counter MalformedMessages { get; }
 
     /// <summary>Touch prompts, by CA.</summary>
     public Counter TouchPrompts { get; }

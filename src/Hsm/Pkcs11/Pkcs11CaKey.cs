@@ -21,9 +21,13 @@ public sealed class Pkcs11CaKey : ICaKey
     private readonly byte[] _pin;
     private readonly Pkcs11CaKeyOptions _options;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _recoveryLock = new(1, 1);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(2);
+    private readonly Pkcs11Module _module;
     private Pkcs11Generation? _current;
     private bool _disposed;
+    private int _recovering;
+    private long _retryAt;
 
     private Pkcs11CaKey(Pkcs11KeyUri uri, byte[] pin, Pkcs11CaKeyOptions options, ILogger logger)
     {
@@ -33,7 +37,12 @@ public sealed class Pkcs11CaKey : ICaKey
         _logger = logger;
         Description = uri.Describe();
         PublicKey = null!;
+        _module = Pkcs11Library.Module(uri.ModulePath ?? options.ModulePath
+            ?? throw new HsmException(HsmErrorKind.Configuration, $"{uri.Describe()}: no module-path in the URI or the configuration"));
     }
+
+    /// <summary>The module this key is on (how often it was re-initialised, for tests and metrics).</summary>
+    public Pkcs11Module Module => _module;
 
     /// <inheritdoc />
     public SshPublicKey PublicKey { get; private set; }
@@ -55,6 +64,12 @@ public sealed class Pkcs11CaKey : ICaKey
 
     /// <summary>Times the backend rebuilt its sessions after a fault.</summary>
     public int Recoveries { get; private set; }
+
+    /// <summary>
+    /// The backoff between recovery attempts while the device stays away: 250 ms doubling to 2 s,
+    /// so a token that comes back is in use again within about 2 s (issue 13 asks for 5).
+    /// </summary>
+    internal static TimeSpan NextRetry(TimeSpan previous) => previous < FirstRetry ? FirstRetry : previous * 2 > LastRetry ? LastRetry : previous * 2;
 
     /// <summary>The SSH signature algorithm this key signs with.</summary>
     public string SignatureAlgorithm => PublicKey switch
@@ -95,6 +110,10 @@ public sealed class Pkcs11CaKey : ICaKey
         key.Fingerprint = publicKey.GetSha256Fingerprint();
         key.CheckExpected();
         key.LogReady(generation);
+
+        // Only a key that opened joins its module's recovery: one that failed to open (wrong PIN,
+        // wrong key) must never be retried in the background.
+        key._module.Register(key);
         return key;
     }
 
@@ -168,6 +187,7 @@ public sealed class Pkcs11CaKey : ICaKey
                 {
                     Pkcs11Log.BadSignature(_logger, Description, verdict.ToString());
                     generation.MarkBroken();
+                    StartRecoveryLoop();
                     throw new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: the device returned a signature that does not verify ({verdict}); it was not released");
                 }
             }
@@ -187,6 +207,7 @@ public sealed class Pkcs11CaKey : ICaKey
         {
             Pkcs11Log.Fault(_logger, Description, e.RV.ToString());
             generation.MarkBroken();
+            StartRecoveryLoop();
         }
 
         return new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: signing failed with {e.RV}", e);
@@ -247,7 +268,12 @@ public sealed class Pkcs11CaKey : ICaKey
         }
     }
 
-    private async ValueTask<Pkcs11Generation> GetHealthyGenerationAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The current generation, or a rebuilt one. While the device stays away, requests fail at
+    /// once between the background loop's attempts (<see cref="StartRecoveryLoop"/>) instead of
+    /// each trying again.
+    /// </summary>
+    private async ValueTask<Pkcs11Generation> GetHealthyGenerationAsync(CancellationToken cancellationToken, bool background = false)
     {
         var current = Volatile.Read(ref _current);
         if (current is { IsBroken: false })
@@ -255,7 +281,14 @@ public sealed class Pkcs11CaKey : ICaKey
             return current;
         }
 
-        await _recoveryLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var wait = Volatile.Read(ref _retryAt) - System.Diagnostics.Stopwatch.GetTimestamp();
+        if (!background && wait > 0)
+        {
+            StartRecoveryLoop();
+            throw new HsmException(HsmErrorKind.DeviceUnavailable, $"{Description}: the device is unavailable; recovering (next attempt in {wait * 1000 / System.Diagnostics.Stopwatch.Frequency} ms)");
+        }
+
+        await _module.RecoveryLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             current = _current;
@@ -265,17 +298,35 @@ public sealed class Pkcs11CaKey : ICaKey
             }
 
             ObjectDisposedException.ThrowIf(_disposed, this);
-
-            // Drain: wait for signatures still running on the old sessions, then close them all.
-            if (current is not null)
-            {
-                await current.DrainAsync(_options.SignTimeout).ConfigureAwait(false);
-            }
-
-            Volatile.Write(ref _current, null);
+            await AbandonLockedAsync().ConfigureAwait(false);
             try
             {
-                var (next, found) = await Task.Run(BuildGeneration, cancellationToken).ConfigureAwait(false);
+                Pkcs11Generation next;
+                SshPublicKey found;
+                try
+                {
+                    (next, found) = await Task.Run(BuildGeneration, cancellationToken).ConfigureAwait(false);
+                }
+                catch (HsmException e) when (e.Kind is HsmErrorKind.DeviceUnavailable or HsmErrorKind.TokenNotFound or HsmErrorKind.KeyNotFound)
+                {
+                    // New sessions and a new login were not enough: re-initialise the module, as
+                    // a restart would, without one (issue 13: a SoftHSM2 token directory moved away
+                    // and back is found only by C_Initialize). Every key of the module gives up its
+                    // sessions first; their own recovery loops rebuild them.
+                    Pkcs11Log.Reinitializing(_logger, Description, _module.Path, e.Message);
+                    foreach (var other in _module.Keys())
+                    {
+                        await other.AbandonLockedAsync().ConfigureAwait(false);
+                        if (!ReferenceEquals(other, this))
+                        {
+                            other.StartRecoveryLoop();
+                        }
+                    }
+
+                    await Task.Run(_module.Reinitialize, cancellationToken).ConfigureAwait(false);
+                    (next, found) = await Task.Run(BuildGeneration, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (!found.Equals(PublicKey))
                 {
                     next.Dispose();
@@ -283,6 +334,7 @@ public sealed class Pkcs11CaKey : ICaKey
                 }
 
                 Recoveries++;
+                Volatile.Write(ref _retryAt, 0);
                 Volatile.Write(ref _current, next);
                 LogReady(next);
                 return next;
@@ -290,14 +342,78 @@ public sealed class Pkcs11CaKey : ICaKey
             catch (HsmException e)
             {
                 Pkcs11Log.RecoveryFailed(_logger, Description, e.Kind, e.Message);
+                if (!background)
+                {
+                    RetryIn(FirstRetry);
+                    StartRecoveryLoop();
+                }
+
                 throw new HsmException(e.Kind == HsmErrorKind.KeyMismatch ? HsmErrorKind.KeyMismatch : HsmErrorKind.DeviceUnavailable, e.Message, e);
             }
         }
         finally
         {
-            _recoveryLock.Release();
+            _module.RecoveryLock.Release();
         }
     }
+
+    /// <summary>Drains and drops the current generation. Call with the module's recovery lock held.</summary>
+    private async Task AbandonLockedAsync()
+    {
+        var current = Volatile.Read(ref _current);
+        Volatile.Write(ref _current, null);
+        if (current is not null)
+        {
+            await current.DrainAsync(_options.SignTimeout).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds the key in the background until it succeeds (or the key is disposed), with
+    /// backoff; health turns SERVING again without a request having to come first.
+    /// </summary>
+    private void StartRecoveryLoop()
+    {
+        if (Interlocked.CompareExchange(ref _recovering, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            var delay = TimeSpan.Zero;
+            try
+            {
+                while (!_disposed && !IsAvailable)
+                {
+                    var wait = Volatile.Read(ref _retryAt) - System.Diagnostics.Stopwatch.GetTimestamp();
+                    if (wait > 0)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds((double)wait / System.Diagnostics.Stopwatch.Frequency)).ConfigureAwait(false);
+                    }
+
+                    try
+                    {
+                        using var attempt = new CancellationTokenSource(_options.SignTimeout + TimeSpan.FromSeconds(10));
+                        await GetHealthyGenerationAsync(attempt.Token, background: true).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is HsmException or OperationCanceledException or ObjectDisposedException)
+                    {
+                        // Logged by the attempt. Requests fail at once until the next one.
+                        delay = NextRetry(delay);
+                        RetryIn(delay);
+                    }
+                }
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _recovering, 0);
+            }
+        });
+    }
+
+    private void RetryIn(TimeSpan delay) =>
+        Volatile.Write(ref _retryAt, System.Diagnostics.Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
 
     /// <summary>Finds the token, logs in, finds the key and opens the pool: one synchronous attempt.</summary>
     private (Pkcs11Generation Generation, SshPublicKey PublicKey) BuildGeneration()
@@ -357,7 +473,7 @@ public sealed class Pkcs11CaKey : ICaKey
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _recoveryLock.WaitAsync().ConfigureAwait(false);
+        await _module.RecoveryLock.WaitAsync().ConfigureAwait(false);
         try
         {
             if (_disposed)
@@ -366,6 +482,7 @@ public sealed class Pkcs11CaKey : ICaKey
             }
 
             _disposed = true;
+            _module.Unregister(this);
             if (_current is not null)
             {
                 await _current.DrainAsync(_options.SignTimeout).ConfigureAwait(false);
@@ -376,7 +493,7 @@ public sealed class Pkcs11CaKey : ICaKey
         }
         finally
         {
-            _recoveryLock.Release();
+            _module.RecoveryLock.Release();
         }
     }
 }

@@ -12,7 +12,7 @@ namespace SshHsmCa.Hsm.Pkcs11;
 /// </summary>
 public static class Pkcs11Library
 {
-    private static readonly ConcurrentDictionary<string, Lazy<IPkcs11Library>> Libraries = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<Pkcs11Module>> Modules = new(StringComparer.Ordinal);
     private static int _resolverInstalled;
 
     /// <summary>The factories shared by every module.</summary>
@@ -20,18 +20,22 @@ public static class Pkcs11Library
 
     /// <summary>Loads (once) and returns the module at <paramref name="modulePath"/>.</summary>
     /// <exception cref="HsmException">Kind Configuration when the module cannot be loaded.</exception>
-    public static IPkcs11Library Get(string modulePath)
+    public static IPkcs11Library Get(string modulePath) => Module(modulePath).Library;
+
+    /// <summary>Loads (once) the module at <paramref name="modulePath"/>, with its recovery state.</summary>
+    /// <exception cref="HsmException">Kind Configuration when the module cannot be loaded.</exception>
+    public static Pkcs11Module Module(string modulePath)
     {
         ArgumentException.ThrowIfNullOrEmpty(modulePath);
         InstallLibdlResolver();
-        var lazy = Libraries.GetOrAdd(Path.GetFullPath(modulePath), path => new Lazy<IPkcs11Library>(() => Load(path)));
+        var lazy = Modules.GetOrAdd(Path.GetFullPath(modulePath), path => new Lazy<Pkcs11Module>(() => new Pkcs11Module(path, Load(path))));
         try
         {
             return lazy.Value;
         }
         catch (HsmException)
         {
-            Libraries.TryRemove(Path.GetFullPath(modulePath), out _);
+            Modules.TryRemove(Path.GetFullPath(modulePath), out _);
             throw;
         }
     }

@@ -19,4 +19,7 @@ internal static partial class Pkcs11Log
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "CA key {Key}: no signature within {TimeoutMs} ms (waiting for a session, or the device is slow)")]
     public static partial void Timeout(ILogger logger, string key, double timeoutMs);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "CA key {Key}: reopening sessions failed ({Reason}); re-initialising the PKCS#11 module {Module} (every key on it reconnects)")]
+    public static partial void Reinitializing(ILogger logger, string key, string module, string reason);
 }

@@ -19,6 +19,9 @@ internal sealed partial class PolicyLoader
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = false,
         MaxDepth = 16,
+
+        // A rule given twice would silently keep the last one: refused like an unknown member.
+        AllowDuplicateProperties = false,
     };
 
     private readonly List<PolicyLoadError> _errors = [];
@@ -85,10 +88,12 @@ internal sealed partial class PolicyLoader
 
             var groupsClaim = role.Match?.FirstOrDefault(m => m?.Oidc?.GroupsClaim is not null)?.Oidc?.GroupsClaim ?? "groups";
             var matchers = CompileMatchers(role.Match, $"{path}.match");
-            if (role.User is null && role.Host is null)
+            if (role.User is null && role.Host is null && role.Operator is null)
             {
-                Error(path, "the role grants nothing: give it a user or a host section");
+                Error(path, "the role grants nothing: give it a user, a host or an operator section");
             }
+
+            var permissions = CompileOperator(role.Operator, role.Match, $"{path}.operator");
 
             roles.Add(new CompiledRole
             {
@@ -96,6 +101,7 @@ internal sealed partial class PolicyLoader
                 Matchers = matchers,
                 User = role.User is null ? null : CompileUser(role.User, $"{path}.user", groupsClaim),
                 Host = role.Host is null ? null : CompileHost(role.Host, $"{path}.host"),
+                Operator = permissions,
             });
         }
 
@@ -210,6 +216,44 @@ internal sealed partial class PolicyLoader
         }
 
         return [.. matchers];
+    }
+
+    private HashSet<OperatorRight> CompileOperator(List<string>? names, List<MatchDocument>? match, string path)
+    {
+        var permissions = new HashSet<OperatorRight>();
+        if (names is null)
+        {
+            return permissions;
+        }
+
+        if (names.Count == 0)
+        {
+            Error(path, "an empty list grants nothing; remove it or name permissions");
+        }
+
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (OperatorRights.Parse(names[i]) is { } permission)
+            {
+                if (!permissions.Add(permission))
+                {
+                    Error($"{path}[{i}]", $"'{names[i]}' is listed twice");
+                }
+            }
+            else
+            {
+                Error($"{path}[{i}]", $"unknown permission '{names[i]}'; known: {string.Join(", ", OperatorRights.Names.Select(n => n.Name))}");
+            }
+        }
+
+        // A one-time host token or a host's own certificate proves a host, not a person: such a
+        // credential must never be able to mint tokens, read the audit log or revoke.
+        if (match?.Any(m => m?.Bootstrap is not null || m?.HostRenewal is not null) == true)
+        {
+            Error(path, "operator permissions cannot be granted to bootstrap or hostRenewal callers; put them in a role of their own");
+        }
+
+        return permissions;
     }
 
     private void CheckList(List<string>? values, string path, bool emptyAllowed = false)

@@ -14,4 +14,7 @@ public sealed class RoleDocument
 
     /// <summary>What the role grants for host certificates (absent: none).</summary>
     public HostDocument? Host { get; set; }
+
+    /// <summary>Operator permissions the role grants (<c>tokens</c>, <c>audit</c>, <c>batch</c>, <c>ceremony</c>, <c>revoke</c>; absent: none).</summary>
+    public List<string>? Operator { get; set; }
 }

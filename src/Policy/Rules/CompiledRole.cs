@@ -11,6 +11,9 @@ internal sealed class CompiledRole
 
     public HostGrantRule? Host { get; init; }
 
+    /// <summary>The operator permissions the role grants.</summary>
+    public IReadOnlySet<OperatorRight> Operator { get; init; } = new HashSet<OperatorRight>();
+
     /// <summary>True when any alternative matches.</summary>
     public bool Matches(CallerIdentity caller)
     {

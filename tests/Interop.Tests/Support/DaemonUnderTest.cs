@@ -47,6 +47,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
             { "name": "laptops", "match": [ { "mtls": { "subjects": ["CN=alice-laptop*"] } } ],
               "user": { "principals": ["{{SshdServer.User}}"], "validity": { "default": "1h", "max": "8h", "backdate": "1m" }, "keys": { "rsaMinBits": 2048 } } },
             { "name": "operators", "match": [ { "unix": { "users": ["{{SshdServer.User}}"] } } ],
+              "operator": ["tokens", "audit", "batch", "ceremony", "revoke"],
               "user": { "principals": ["{{SshdServer.User}}"] },
               "host": { "names": ["{{SshdServer.HostAlias}}"] } }
           ]

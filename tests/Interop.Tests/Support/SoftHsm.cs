@@ -46,6 +46,12 @@ public sealed class SoftHsm : IDisposable
     public ISlot FindSlot(string label) =>
         Library.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.GetTokenInfo().Label.Trim() == label);
 
+    /// <summary>The folder SoftHSM2 keeps the token <paramref name="label"/> in (its token.object names the label).</summary>
+    public string TokenDirectory(string label) =>
+        Directory.GetDirectories(_dir.PathOf("tokens")).Single(d =>
+            File.Exists(Path.Combine(d, "token.object"))
+            && File.ReadAllBytes(Path.Combine(d, "token.object")).AsSpan().IndexOf(Encoding.ASCII.GetBytes(label.PadRight(32))) >= 0);
+
     public static string Uri(string token, string key) => $"pkcs11:token={token};object={key}?module-path={Tools.SoftHsmModule}";
 
     /// <summary>Generates a key on a token through the ceremony API.</summary>

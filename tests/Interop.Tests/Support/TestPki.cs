@@ -19,12 +19,27 @@ public sealed class TestPki : IDisposable
 
     public X509Certificate2 Ca { get; }
 
-    public X509Certificate2 Issue(string subject, bool server, DateTimeOffset? notAfter = null)
+    public X509Certificate2 Issue(string subject, bool server, DateTimeOffset? notAfter = null) =>
+        Issue(subject, server, notAfter, server ? ["1.3.6.1.5.5.7.3.1"] : ["1.3.6.1.5.5.7.3.2"]);
+
+    /// <summary>A certificate with exactly the extended key usages <paramref name="usages"/> (none: no EKU extension).</summary>
+    public X509Certificate2 Issue(string subject, bool server, DateTimeOffset? notAfter, string[] usages)
     {
+        ArgumentNullException.ThrowIfNull(usages);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+        if (usages.Length > 0)
+        {
+            var oids = new OidCollection();
+            foreach (var usage in usages)
+            {
+                oids.Add(new Oid(usage));
+            }
+
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(oids, false));
+        }
+
         if (server)
         {
             var san = new SubjectAlternativeNameBuilder();
