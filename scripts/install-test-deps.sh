@@ -8,6 +8,8 @@ packages+=(debootstrap lintian python3 systemd-container)
 # The PIV tests: the real pcscd with vsmartcard's vpcd (the virtual YubiKey plugs into it), run in a
 # network namespace of its own (iproute2), and Yubico's own tools as judges of the emulator.
 packages+=(pcscd vsmartcard-vpcd yubico-piv-tool ykcs11 iproute2)
+# The fuzz smoke (scripts/fuzz.sh): AFL++ drives the SharpFuzz targets.
+packages+=(afl++)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -38,6 +40,6 @@ if [ ! -x "$root/tools/buf/node_modules/.bin/buf" ]; then
   (cd "$root/tools/buf" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-for tool in ssh-keygen ssh /usr/sbin/sshd softhsm2-util debootstrap systemd-nspawn lintian /usr/sbin/pcscd yubico-piv-tool /usr/sbin/ip /usr/bin/python3 "$root/tools/buf/node_modules/.bin/buf"; do
+for tool in ssh-keygen ssh /usr/sbin/sshd softhsm2-util debootstrap systemd-nspawn lintian /usr/sbin/pcscd yubico-piv-tool /usr/sbin/ip /usr/bin/python3 afl-fuzz "$root/tools/buf/node_modules/.bin/buf"; do
   command -v "$tool" >/dev/null || { echo "required tool $tool is missing after install" >&2; exit 1; }
 done

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test project in SshHsmCa.sln, then the package install test (builds the .deb and
+# Runs every test project in SshHsmCa.sln, then a short fuzz smoke of every parser target
+# (scripts/fuzz.sh: a crash fails), then the package install test (builds the .deb and
 # installs it into a fresh debootstrap root: packaging/deb/test-install.sh; needs root), then
 # prints one line "N passed, N failed" summed over all TRX results and the install test's checks.
 # Exit status is non-zero when a test failed or nothing ran.
@@ -33,6 +34,17 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
+
+# The fuzz smoke: every target for a few seconds from its committed seeds; a crash fails the run.
+mkdir -p "$results"
+scripts/fuzz.sh all "${FUZZ_SMOKE_SECONDS:-10}" --smoke 2>&1 | tee "$results/fuzz-smoke.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+summary=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$results/fuzz-smoke.log")
+if [ -n "$summary" ]; then
+  read -r p f <<<"$summary"
+  passed=$((passed + p))
+  failed=$((failed + f))
+fi
 
 if [ "$package_test" = 1 ]; then
   mkdir -p "$results"

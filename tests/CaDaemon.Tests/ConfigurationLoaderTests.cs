@@ -91,6 +91,20 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Equal("/run/ssh-hsm-ca/ca.sock", options.UnixSocket!.Path);
     }
 
+    /// <summary>Found by fuzzing (fuzz/Targets, config): a key given twice crashed the loader with an ArgumentException.</summary>
+    [Fact]
+    public void AKeyGivenTwiceIsAnErrorNamingTheFileNotACrash()
+    {
+        var config = Write("config.json", """
+            { "userCa": { }, "hostCa": { "uri": "a" }, "hostCa": { "uri": "b" } }
+            """);
+        var (options, errors) = ConfigurationLoader.Load(config);
+        Assert.Null(options);
+        var error = Assert.Single(errors);
+        Assert.StartsWith(config + ": ", error, StringComparison.Ordinal);
+        Assert.Contains("hostCa", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MetricsMustStayOnLoopback()
     {

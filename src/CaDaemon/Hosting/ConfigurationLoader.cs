@@ -18,7 +18,8 @@ public static class ConfigurationLoader
         ReadCommentHandling = JsonCommentHandling.Skip,
     };
 
-    private static readonly JsonDocumentOptions Document = new() { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 16 };
+    // A key given twice in one object is refused (it crashed the loader: found by fuzzing, issue 13).
+    private static readonly JsonDocumentOptions Document = new() { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 16, AllowDuplicateProperties = false };
 
     /// <summary>The merged options, or the problems (each naming its file and path).</summary>
     public static (DaemonOptions? Options, IReadOnlyList<string> Errors) Load(string path)

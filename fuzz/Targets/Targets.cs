@@ -1,0 +1,174 @@
+using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using SshHsmCa.CaDaemon.Auth;
+using SshHsmCa.CaDaemon.Grpc;
+using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.Hsm.Piv;
+using SshHsmCa.Policy;
+using SshHsmCa.Protos.V1;
+using SshHsmCa.Ssh;
+using SshHsmCa.Ssh.Certificates;
+using SshHsmCa.Ssh.Keys;
+using SshHsmCa.Ssh.Signatures;
+
+namespace SshHsmCa.Fuzz;
+
+/// <summary>One entry per parser that takes outside bytes, each allowing only its documented failure.</summary>
+internal static class Targets
+{
+    public static IReadOnlyDictionary<string, Action<byte[]>> All { get; } = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
+    {
+        ["public-key"] = PublicKey,
+        ["certificate"] = Certificate,
+        ["sshsig"] = SshSignature,
+        ["piv-response"] = PivResponse,
+        ["policy"] = PolicyJson,
+        ["config"] = ConfigJson,
+        ["tokens"] = Tokens,
+        ["id-token"] = IdToken,
+        ["request"] = Request,
+    };
+
+    private static string Text(byte[] input) => Encoding.UTF8.GetString(input);
+
+    /// <summary>An authorized_keys-style line, and the same bytes as a key blob.</summary>
+    private static void PublicKey(byte[] input)
+    {
+        Expect<SshFormatException>(() => SshPublicKey.ParseLine(Text(input)).GetSha256Fingerprint());
+        Expect<SshFormatException>(() => SshPublicKey.ParseBlob(input).ToOpenSshLine());
+    }
+
+    /// <summary>A certificate line (what inspect and renewal read), then its signature check.</summary>
+    private static void Certificate(byte[] input)
+    {
+        Expect<SshFormatException>(() =>
+        {
+            var certificate = SshCertificate.ParseLine(Text(input));
+            _ = certificate.VerifySignature();
+            _ = SshCertificateListing.Format(certificate, "fuzz");
+        });
+    }
+
+    /// <summary>An armored SSHSIG (the renewal proof), verified against its own key.</summary>
+    private static void SshSignature(byte[] input)
+    {
+        Expect<SshFormatException>(() =>
+        {
+            var signature = SshSig.ParseArmored(Text(input));
+            _ = signature.Verifies(signature.PublicKey, "renew@ssh-hsm-ca", input);
+        });
+    }
+
+    /// <summary>What a card answers: BER-TLV, and the public key of a generated or read slot for every algorithm.</summary>
+    private static void PivResponse(byte[] input)
+    {
+        Expect<FormatException>(() => Tlv.Parse(input));
+        foreach (var algorithm in Enum.GetValues<PivAlgorithm>())
+        {
+            // A malformed answer is a device fault: HsmException (DeviceUnavailable, UnsupportedKey).
+            Expect<SshHsmCa.Hsm.HsmException>(() => PivSession.ParsePublicKey(algorithm, input));
+        }
+    }
+
+    private static void PolicyJson(byte[] input) => Expect<PolicyLoadException>(() => SshPolicy.Load(Text(input)));
+
+    /// <summary>config.json: problems are returned, never thrown.</summary>
+    private static void ConfigJson(byte[] input)
+    {
+        var dir = Directory.CreateTempSubdirectory("sshhsmca-fuzz-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "config.json");
+            File.WriteAllBytes(path, input);
+            _ = ConfigurationLoader.Load(path);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Bearer material an unauthenticated caller chooses: bootstrap tokens and renewal challenge ids.</summary>
+    private static void Tokens(byte[] input)
+    {
+        var text = Text(input);
+        _ = BootstrapTokenFormat.Parse(text);
+        _ = State.Challenges.SerialOf(text);
+    }
+
+    /// <summary>An ID token before validation: refused with a reason, never thrown.</summary>
+    private static void IdToken(byte[] input) => _ = State.Oidc.ValidateAsync(Text(input), CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Request messages as the daemon parses them: protobuf, then step 2 of the pipeline.</summary>
+    private static void Request(byte[] input)
+    {
+        Expect<InvalidProtocolBufferException>(() => Invalid(() => RequestParser.ParseUser(SignUserCertificateRequest.Parser.ParseFrom(input))));
+        Expect<InvalidProtocolBufferException>(() => Invalid(() => RequestParser.ParseHost(SignHostCertificateRequest.Parser.ParseFrom(input))));
+    }
+
+    private static void Invalid(Action parse)
+    {
+        try
+        {
+            parse();
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+        {
+        }
+    }
+
+    private static void Expect<TException>(Action parse)
+        where TException : Exception
+    {
+        try
+        {
+            parse();
+        }
+        catch (TException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Objects of the instrumented assemblies, made on first use: inside the fuzzing loop, where
+    /// SharpFuzz's coverage map exists (instrumented code run before it faults).
+    /// </summary>
+    private static class State
+    {
+        public static RenewalChallenges Challenges => ChallengeState.Value;
+
+        public static OidcTokenValidator Oidc => OidcState.Value;
+
+        private static OidcTokenValidator CreateOidc()
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var parameters = key.ExportParameters(false);
+            var jwks = Path.Combine(Path.GetTempPath(), $"sshhsmca-fuzz-jwks-{Environment.ProcessId}.json");
+            File.WriteAllText(jwks, $$"""
+                { "keys": [ { "kty": "EC", "crv": "P-256", "kid": "fuzz", "use": "sig", "alg": "ES256",
+                  "x": "{{Base64Url(parameters.Q.X!)}}", "y": "{{Base64Url(parameters.Q.Y!)}}" } ] }
+                """);
+            try
+            {
+                return new OidcTokenValidator(new OidcOptions { Issuer = "https://issuer.fuzz", ClientId = "ssh-hsm-ca", JwksFile = jwks, Algorithms = ["ES256"] });
+            }
+            finally
+            {
+                File.Delete(jwks);
+            }
+        }
+
+        private static class ChallengeState
+        {
+            public static readonly RenewalChallenges Value = new(TimeProvider.System, System.Security.Cryptography.RandomNumberGenerator.Create());
+        }
+
+        private static class OidcState
+        {
+            public static readonly OidcTokenValidator Value = CreateOidc();
+        }
+    }
+
+    private static string Base64Url(byte[] data) => Convert.ToBase64String(data).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
