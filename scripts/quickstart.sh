@@ -11,7 +11,7 @@ root=$PWD
 demo_only=
 [ "${1:-}" = "--demo-only" ] && demo_only=1
 
-scripts/install-test-deps.sh
+scripts/install-run-deps.sh
 echo "== building"
 dotnet build -c Release -nologo -v q src/CaDaemon/SshHsmCa.CaDaemon.csproj
 dotnet build -c Release -nologo -v q src/Cli/SshHsmCa.Cli.csproj

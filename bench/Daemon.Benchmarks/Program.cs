@@ -1,12 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using SshHsmCa.Benchmarks.Shared;
 using SshHsmCa.CaDaemon.Hosting;
@@ -79,7 +76,7 @@ public static class Program
                 await app.StartAsync();
                 try
                 {
-                    var client = Client(dir, port);
+                    var client = DevClients.Tls(dir, port);
                     var request = new SignUserCertificateRequest { PublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICc5c9P68UIv8E8CcVT7BhyuOBTnME595C9s3ktZGCg1 load", UseDefaultExtensions = true };
                     await client.SignUserCertificateAsync(request); // warm up TLS and JIT
                     foreach (var concurrency in new[] { 1, 4, 16, 64 })
@@ -132,31 +129,6 @@ public static class Program
         var all = (await Task.WhenAll(workers)).SelectMany(l => l).ToList();
         return (all.Count / Stopwatch.GetElapsedTime(started).TotalSeconds, all, errors);
     }
-    private static CertificateAuthorityService.CertificateAuthorityServiceClient Client(string dir, int port)
-    {
-        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(dir, "client.pem"), Path.Combine(dir, "client.key"));
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPemFile(Path.Combine(dir, "tls-ca.pem"));
-        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        var handler = new SocketsHttpHandler
-        {
-            EnableMultipleHttp2Connections = true,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [certificate],
-                RemoteCertificateValidationCallback = (_, server, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return server is not null && chain.Build(X509CertificateLoader.LoadCertificate(server.GetRawCertData()));
-                },
-            },
-        };
-        return new CertificateAuthorityService.CertificateAuthorityServiceClient(GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = handler }));
-    }
-
     private static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
 
     private static int FreePort()
