@@ -5,6 +5,8 @@
 # prints one line "N passed, N failed" summed over all TRX results and the install test's checks.
 # Exit status is non-zero when a test failed or nothing ran.
 #   scripts/test.sh [--no-package] [dotnet test arguments...]
+# --no-package skips the two tests that need root and a Debian root of their own: the package
+# install test and the quick start in a fresh root (scripts/test-fresh-root.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,17 @@ if [ "${1:-}" = "--no-package" ]; then package_test=0; shift; fi
 
 results=TestResults
 rm -rf "$results"
+
+# Adds the "<prefix>: N passed, N failed" line of a log to the totals.
+add_summary() { # prefix, log
+  local summary p f
+  summary=$(sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/\1 \2/p" "$2")
+  if [ -n "$summary" ]; then
+    read -r p f <<<"$summary"
+    passed=$((passed + p))
+    failed=$((failed + f))
+  fi
+}
 # Build everything first (programs the tests run, and the benchmarks, which must compile too),
 # then run the tests on exactly that build.
 dotnet build SshHsmCa.sln -c Release -nologo
@@ -39,23 +52,20 @@ done
 mkdir -p "$results"
 scripts/fuzz.sh all "${FUZZ_SMOKE_SECONDS:-10}" --smoke 2>&1 | tee "$results/fuzz-smoke.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-summary=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$results/fuzz-smoke.log")
-if [ -n "$summary" ]; then
-  read -r p f <<<"$summary"
-  passed=$((passed + p))
-  failed=$((failed + f))
-fi
+add_summary fuzz "$results/fuzz-smoke.log"
 
 if [ "$package_test" = 1 ]; then
   mkdir -p "$results"
   packaging/deb/test-install.sh 2>&1 | tee "$results/install-test.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  summary=$(sed -n 's/^install test: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$results/install-test.log")
-  if [ -n "$summary" ]; then
-    read -r p f <<<"$summary"
-    passed=$((passed + p))
-    failed=$((failed + f))
-  fi
+  add_summary "install test" "$results/install-test.log"
+fi
+
+# The README's first command in a fresh Debian 12 root with only the .NET SDK (issue 14).
+if [ "$package_test" = 1 ]; then
+  scripts/test-fresh-root.sh 2>&1 | tee "$results/fresh-root.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  add_summary "fresh root" "$results/fresh-root.log"
 fi
 
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then

@@ -64,6 +64,7 @@ install -m 644 "$repo/docs/deployment.md" "$repo/docs/policy.md" "$doc/"
 install -m 644 "$here/config.json" "$here/policy.json" "$doc/examples/"
 gzip -9n -c "$here/ssh-hsm-cad.8" > "$root/usr/share/man/man8/ssh-hsm-cad.8.gz"
 gzip -9n -c "$here/ssh-hsm-ca.1" > "$root/usr/share/man/man1/ssh-hsm-ca.1.gz"
+install -D -m 644 "$here/ssh-hsm-ca.bash-completion" "$root/usr/share/bash-completion/completions/ssh-hsm-ca"
 install -D -m 644 "$here/lintian-overrides" "$root/usr/share/lintian/overrides/ssh-hsm-ca"
 
 # Permissions as Debian expects them: directories 755, files and shared libraries 644, programs 755.

@@ -75,13 +75,14 @@ check "no .NET runtime was installed: the programs are self-contained" \
   bash -c "! chroot '$root' dpkg -l 'dotnet*' 'aspnetcore*' 2>/dev/null | grep -q '^ii'"
 check "dependencies installed: libssl3, libpcsclite1, systemd, softhsm2 and openssh-client (recommended)" \
   in_root dpkg -s libssl3 libpcsclite1 systemd softhsm2 openssh-client
-check "programs on PATH: ssh-hsm-cad --help and ssh-hsm-ca --help" \
-  bash -c "chroot '$root' /usr/sbin/ssh-hsm-cad --help | grep -q usage && chroot '$root' /usr/bin/ssh-hsm-ca --help | grep -q usage"
-check "unit, sysusers.d, tmpfiles.d, man pages, example configuration, copyright, pcscd polkit rule" \
+check "programs on PATH: ssh-hsm-cad --help, ssh-hsm-ca --help, --version and a command's own --help" \
+  bash -c "chroot '$root' /usr/sbin/ssh-hsm-cad --help | grep -q usage && chroot '$root' /usr/bin/ssh-hsm-ca --help | grep -q Usage: \
+    && chroot '$root' /usr/bin/ssh-hsm-ca --version | grep -q . && chroot '$root' /usr/bin/ssh-hsm-ca host token --help | grep -q 'host token <NAME>'"
+check "unit, sysusers.d, tmpfiles.d, man pages, example configuration, copyright, pcscd polkit rule, bash completion" \
   bash -c "cd '$root' && test -f lib/systemd/system/ssh-hsm-ca.service -a -f usr/lib/sysusers.d/ssh-hsm-ca.conf \
     -a -f usr/lib/tmpfiles.d/ssh-hsm-ca.conf -a -f usr/share/man/man8/ssh-hsm-cad.8.gz -a -f usr/share/man/man1/ssh-hsm-ca.1.gz \
     -a -f etc/ssh-hsm-ca/config.json -a -f etc/ssh-hsm-ca/policy.json -a -f usr/share/doc/ssh-hsm-ca/copyright \
-    -a -f usr/share/polkit-1/rules.d/50-ssh-hsm-ca.rules"
+    -a -f usr/share/polkit-1/rules.d/50-ssh-hsm-ca.rules -a -f usr/share/bash-completion/completions/ssh-hsm-ca"
 check "system user ssh-hsm-ca (nologin) in group softhsm" \
   bash -c "chroot '$root' getent passwd ssh-hsm-ca | grep -q ':/usr/sbin/nologin\$' && chroot '$root' id -nG ssh-hsm-ca | grep -qw softhsm"
 check "state directory /var/lib/ssh-hsm-ca 0750 owned by ssh-hsm-ca" \

@@ -10,6 +10,18 @@ namespace SshHsmCa.Cli;
 /// <summary>How the CLI reaches the CA: the operator socket, or mTLS with a client certificate.</summary>
 internal sealed record Connection(string? Socket, string? Server, string? ClientCertificate, string? ClientKey, string? ServerCa)
 {
+    /// <summary>The connection this process made last (one per command), for error messages.</summary>
+    public static Connection? Current { get; private set; }
+
+    /// <summary>TLS roots held in memory (setup, before anything is written); otherwise <see cref="ServerCa"/> is read.</summary>
+    public X509Certificate2Collection? Roots { get; init; }
+
+    /// <summary>Why the last TLS handshake was refused by this side, in words.</summary>
+    public string? TlsProblem { get; private set; }
+
+    /// <summary>The address, for messages: the socket path or the URL.</summary>
+    public string Describe() => Socket is not null ? $"the operator socket {Socket}" : Server ?? "the CA";
+
     /// <summary>True when a CA was named (socket or server).</summary>
     public bool IsConfigured => Socket is not null || Server is not null;
 
@@ -28,6 +40,7 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
 
     private Grpc.Core.CallInvoker CreateChannel()
     {
+        Current = this;
         if (Socket is not null)
         {
             var path = Socket;
@@ -43,9 +56,14 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
             return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler }).CreateCallInvoker();
         }
 
-        if (Server is null || ServerCa is null || (ClientCertificate is null) != (ClientKey is null))
+        if (Server is null || (ServerCa is null && Roots is null) || (ClientCertificate is null) != (ClientKey is null))
         {
-            throw new UsageException("give --socket PATH, or --server URL with --server-ca (and --client-cert with --client-key for mTLS)");
+            throw new UsageException("give --socket PATH, or --server URL with --server-ca (and --client-cert with --client-key for mTLS), or set them with the SSH_HSM_CA_* variables");
+        }
+
+        if (!Uri.TryCreate(Server, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http") || url.Host.Length == 0)
+        {
+            throw new ConnectionException($"cannot reach the CA: --server '{Server}' is not a URL; did you mean https://{Server}?");
         }
 
         X509Certificate2Collection clientCertificates = [];
@@ -55,8 +73,12 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
             clientCertificates.Add(X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null));
         }
 
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPemFile(ServerCa);
+        var roots = Roots ?? [];
+        if (Roots is null)
+        {
+            roots.ImportFromPemFile(ServerCa!);
+        }
+
         var tls = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
@@ -64,8 +86,17 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
                 ClientCertificates = clientCertificates,
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                 {
-                    if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != SslPolicyErrors.None)
+                    if (certificate is null)
                     {
+                        TlsProblem = "the server sent no certificate";
+                        return false;
+                    }
+
+                    using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                    if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != SslPolicyErrors.None)
+                    {
+                        var names = presented.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames().Concat(e.EnumerateIPAddresses().Select(a => a.ToString()))).ToList();
+                        TlsProblem = $"the server's certificate is for {(names.Count == 0 ? presented.Subject : string.Join(", ", names))}, not {url.Host}; use that name in --server";
                         return false;
                     }
 
@@ -73,7 +104,13 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
                     chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
                     chain.ChainPolicy.CustomTrustStore.AddRange(roots);
                     chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+                    if (!chain.Build(presented))
+                    {
+                        TlsProblem = $"the server's certificate ({presented.Subject}) does not chain to --server-ca {ServerCa}";
+                        return false;
+                    }
+
+                    return true;
                 },
             },
         };

@@ -24,6 +24,10 @@ internal static class TimeText
             : string.Create(CultureInfo.InvariantCulture, $"{s}s");
     }
 
+    /// <summary>An instant as "2026-11-29 12:00:00 UTC" (the zone always said).</summary>
+    public static string Utc(ulong unixSeconds) =>
+        DateTimeOffset.FromUnixTimeSeconds((long)Math.Min(unixSeconds, 253402300799UL)).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+
     /// <summary>What is left of a validity window at <paramref name="now"/>, in words.</summary>
     public static string Left(ulong validAfter, ulong validBefore, ulong now) =>
         now < validAfter ? $"not yet valid (starts in {Span(validAfter - now)})"

@@ -1,3 +1,4 @@
+using SshHsmCa.Ssh;
 using System.Globalization;
 using System.Text;
 using SshHsmCa.Policy.Configuration;

@@ -106,6 +106,17 @@ public sealed class ConfigurationLoaderTests : IDisposable
     }
 
     [Fact]
+    public void SyntaxErrorsCountLinesAndColumnsFromOne()
+    {
+        var config = Write("config.json", "{\n  \"unixSocket\": { \"path\": \"/run/x\" },\n  \"policyFile\" \"p\"\n}\n");
+        var (options, errors) = ConfigurationLoader.Load(config);
+        Assert.Null(options);
+        var error = Assert.Single(errors);
+        Assert.Contains("(line 3, column 16)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber: 2", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MetricsMustStayOnLoopback()
     {
         var (_, errors) = ConfigurationLoader.Load(Write("config.json", """{ "metrics": { "address": "0.0.0.0", "port": 9464 } }"""));

@@ -108,7 +108,7 @@ public class AttackRegressionTests(SoftHsm hsm)
 
         // The CLI, copied where nobody can read it, run as nobody.
         var cli = open.PathOf("cli");
-        CopyDirectory(Path.GetDirectoryName(Repository.Binary("Cli", "ssh-hsm-ca.dll"))!, cli);
+        ReadableCopy.Of(Path.GetDirectoryName(Repository.Binary("Cli", "ssh-hsm-ca.dll"))!, cli);
         ProcessRunner.Result AsNobody(params string[] arguments) => ProcessRunner.Run("/usr/bin/setpriv",
             ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/dotnet", Path.Combine(cli, "ssh-hsm-ca.dll"), "--socket", daemon.SocketPath, .. arguments],
             new Dictionary<string, string> { ["HOME"] = open.Path, ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" });
@@ -141,13 +141,8 @@ public class AttackRegressionTests(SoftHsm hsm)
         var request = new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line(), UseDefaultExtensions = true };
         await socket.SignUserCertificateAsync(request);
 
-        var folder = hsm.TokenDirectory(daemon.Token);
-        var slot = hsm.FindSlot(daemon.Token);
-        var away = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(folder))!, "away-" + Path.GetFileName(folder));
-        Directory.Move(folder, away);
-        try
+        using (hsm.TakeAway(daemon.Token))
         {
-            slot.CloseAllSessions();
             RpcException? failure = null;
             for (var i = 0; i < 100 && failure is null; i++)
             {
@@ -164,10 +159,6 @@ public class AttackRegressionTests(SoftHsm hsm)
 
             Assert.Equal(StatusCode.Unavailable, failure?.StatusCode);
             Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, await Health());
-        }
-        finally
-        {
-            Directory.Move(away, folder);
         }
 
         for (var i = 0; i < 300 && await Health() != Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving; i++)
@@ -344,22 +335,5 @@ public class AttackRegressionTests(SoftHsm hsm)
         var detail = response.Headers.TryGetValues("grpc-message", out var m) ? m.Single() : response.TrailingHeaders.TryGetValues("grpc-message", out var tm) ? tm.Single() : string.Empty;
         Assert.True(status == "3", $"grpc-status {status}: {Uri.UnescapeDataString(detail)}");
         Assert.Contains("SignUserCertificateRequest", Uri.UnescapeDataString(detail), StringComparison.Ordinal);
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        File.SetUnixFileMode(to, (UnixFileMode)Convert.ToInt32("755", 8));
-        foreach (var file in Directory.GetFiles(from))
-        {
-            var target = Path.Combine(to, Path.GetFileName(file));
-            File.Copy(file, target);
-            File.SetUnixFileMode(target, (UnixFileMode)Convert.ToInt32("644", 8));
-        }
-
-        foreach (var sub in Directory.GetDirectories(from))
-        {
-            CopyDirectory(sub, Path.Combine(to, Path.GetFileName(sub)));
-        }
     }
 }

@@ -264,9 +264,11 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
         var refused = Cli("--socket", daemon.SocketPath, "piv", "generate", $"piv:serial={VirtualCard.Serial};slot=9c");
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("holds this daemon's host CA key", refused.Stderr, StringComparison.Ordinal);
+        // An algorithm the card cannot make is a usage error, refused before any call (with the command's help).
         var bad = Cli("--socket", daemon.SocketPath, "piv", "generate", $"piv:serial={VirtualCard.Serial};slot=9d", "--algorithm", "dsa");
-        Assert.Equal(1, bad.ExitCode);
-        Assert.Contains("algorithm", bad.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("dsa", bad.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--algorithm", bad.Stderr, StringComparison.Ordinal);
 
         // Clients can check that the CA keys were born on the device.
         var keys = await daemon.SocketClient().GetCaPublicKeysAsync(new GetCaPublicKeysRequest());

@@ -211,6 +211,71 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         Assert.Equal(4, agent.List().Count);
     }
 
+    /// <summary>
+    /// Issue 14: a user with nothing (a fresh account: no ~/.ssh, no known_hosts) trusts the CA by
+    /// the fingerprint its operator gave out, logs in, and ssh checks the host by its certificate
+    /// with StrictHostKeyChecking=yes and no other known_hosts entry; a wrong fingerprint writes nothing.
+    /// </summary>
+    [Fact]
+    public async Task AFreshUserSetsUpByFingerprintLogsInAndSshsWithoutTrustOnFirstUse()
+    {
+        using var account = FreshAccount.Create();
+        using var idp = await DevIdentityProvider.StartAsync(account.Name);
+        await using var daemon = await StartDaemonAsync(idp, Policy(idp.Issuer), fullChain: true);
+        var etc = Directory.CreateDirectory(_dir.PathOf("etc-ssh")).FullName;
+        var dropIns = Path.Combine(etc, "sshd_config.d");
+        NewHostKeys(etc);
+        Bootstrap(daemon, etc, dropIns);
+        var port = Repository.FreePort();
+        using var sshd = StartSshd(etc, dropIns, port);
+
+        // The CLI where the account can read it.
+        var cli = Path.Combine(account.Home, "cli");
+        ReadableCopy.Of(Path.GetDirectoryName(Repository.Binary("Cli", "ssh-hsm-ca.dll"))!, cli);
+        var server = $"https://127.0.0.1:{daemon.Port}";
+        ProcessRunner.Result Cli(params string[] arguments) => account.Run("/usr/bin/dotnet", [Path.Combine(cli, "ssh-hsm-ca.dll"), .. arguments]);
+        var config = Path.Combine(account.Home, ".config", "ssh-hsm-ca");
+        var sshConfig = Path.Combine(account.Home, ".ssh", "config");
+
+        // A wrong fingerprint: refused, nothing written.
+        var wrong = Cli("--server", server, "setup", "--fingerprint", "SHA256:" + Convert.ToBase64String(new byte[32]).TrimEnd('='));
+        Assert.True(wrong.ExitCode == 1 && wrong.Stderr.Contains("nothing was written", StringComparison.Ordinal), wrong.Output);
+        Assert.False(Directory.Exists(config));
+        Assert.False(File.Exists(sshConfig));
+
+        // The right one, as the operator prints it.
+        var fingerprint = ProcessRunner.Run("/usr/bin/dotnet", [Repository.Binary("Cli", "ssh-hsm-ca.dll"), "ca", "fingerprint", daemon.ServerCaFile]);
+        Assert.True(fingerprint.ExitCode == 0, fingerprint.Output);
+        var setup = Cli("--server", server, "setup", "--fingerprint", fingerprint.Stdout.Split(' ')[0]);
+        Assert.True(setup.ExitCode == 0, setup.Output);
+        Assert.StartsWith("@cert-authority * ", File.ReadAllText(Path.Combine(config, "known_hosts")), StringComparison.Ordinal);
+        Assert.StartsWith($"Include {account.Home}/.ssh/ssh-hsm-ca.conf\n", File.ReadAllText(sshConfig), StringComparison.Ordinal);
+
+        // login with no --server or --server-ca: the configuration setup wrote.
+        var agent = await account.StartAgentAsync();
+        var idToken = account.Write("id-token", await FetchIdTokenAsync(idp) + "\n");
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["SSH_AUTH_SOCK"] = agent };
+        var login = account.Run("/usr/bin/dotnet", [Path.Combine(cli, "ssh-hsm-ca.dll"), "login", "--id-token-file", idToken], environment);
+        Assert.True(login.ExitCode == 0, login.Output);
+        Assert.Contains($"principals: {account.Name}", login.Stdout, StringComparison.Ordinal);
+
+        // Plain ssh: the user's own config (with the Include), strict host key checking, nothing else.
+        var ssh = account.Run(Tools.Ssh,
+        [
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", "BatchMode=yes",
+            "-o", $"HostKeyAlias={HostName}",
+            "-o", "IdentityFile=none",
+            "-o", "ConnectTimeout=10",
+            "-p", port.ToString(CultureInfo.InvariantCulture),
+            $"{account.Name}@127.0.0.1",
+            "echo", "login-ok",
+        ], environment, 30_000);
+        Assert.True(ssh.ExitCode == 0 && ssh.Stdout.Contains("login-ok", StringComparison.Ordinal), ssh.Output + sshd.Log);
+        Assert.DoesNotContain("WARNING", ssh.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(account.Home, ".ssh", "known_hosts")), "ssh learnt a key on first use");
+    }
+
     /// <summary>An ID token by the device flow over plain HTTP, as an automation pipeline would get one.</summary>
     private static async Task<string> FetchIdTokenAsync(DevIdentityProvider idp)
     {
@@ -231,11 +296,16 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         return token.RootElement.GetProperty("id_token").GetString()!;
     }
 
-    private async Task<DaemonUnderTest> StartDaemonAsync(DevIdentityProvider idp, string policy) =>
+    private async Task<DaemonUnderTest> StartDaemonAsync(DevIdentityProvider idp, string policy, bool fullChain = false) =>
         await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.Ed25519, policy, configure: options =>
         {
             options.Oidc = new CaDaemon.Hosting.OidcOptions { Issuer = idp.Issuer, ClientId = "ssh-hsm-ca", AllowLoopbackHttp = true };
             options.Tls!.RequireClientCertificate = false;
+            if (fullChain)
+            {
+                // A certificate file with the chain up to the root, which the daemon then sends.
+                File.AppendAllText(options.Tls.CertificateFile!, "\n" + File.ReadAllText(options.Tls.ClientCaFile!));
+            }
         });
 
     private static void NewHostKeys(string etc)

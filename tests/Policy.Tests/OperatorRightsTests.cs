@@ -15,16 +15,14 @@ public class OperatorRightsTests
         }
         """);
 
+    public static TheoryData<OperatorRight> EveryRight => [.. Enum.GetValues<OperatorRight>()];
+
     private static readonly CallerIdentity Root = Operator with { Name = "root", Uid = 0, Gids = [0], UserName = "root", GroupNames = ["root"] };
 
     private static readonly CallerIdentity Nobody = Operator with { Name = "nobody", Uid = 65534, Gids = [65534], UserName = "nobody", GroupNames = ["nogroup"] };
 
     [Theory]
-    [InlineData(OperatorRight.Tokens)]
-    [InlineData(OperatorRight.Audit)]
-    [InlineData(OperatorRight.Batch)]
-    [InlineData(OperatorRight.Ceremony)]
-    [InlineData(OperatorRight.Revoke)]
+    [MemberData(nameof(EveryRight))]
     public void ARoleThatNamesARightGrantsIt(OperatorRight right)
     {
         var decision = Policy.Authorize(Root, right);
@@ -33,11 +31,7 @@ public class OperatorRightsTests
     }
 
     [Theory]
-    [InlineData(OperatorRight.Tokens)]
-    [InlineData(OperatorRight.Audit)]
-    [InlineData(OperatorRight.Batch)]
-    [InlineData(OperatorRight.Ceremony)]
-    [InlineData(OperatorRight.Revoke)]
+    [MemberData(nameof(EveryRight))]
     public void ASocketPeerThatNoRoleMatchesMayDoNothing(OperatorRight right)
     {
         var decision = Policy.Authorize(Nobody, right);

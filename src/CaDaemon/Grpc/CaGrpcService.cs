@@ -11,7 +11,7 @@ using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
-public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, TimeProvider time, RequestAuthenticator authenticator, RenewalChallenges challenges, DaemonOptions options, System.Security.Cryptography.RandomNumberGenerator random, Microsoft.Extensions.Logging.ILogger<CaGrpcService> logger) : CertificateAuthorityService.CertificateAuthorityServiceBase
+public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, TimeProvider time, RequestAuthenticator authenticator, RenewalChallenges challenges, DaemonOptions options, TlsRoot tlsRoot, System.Security.Cryptography.RandomNumberGenerator random, Microsoft.Extensions.Logging.ILogger<CaGrpcService> logger) : CertificateAuthorityService.CertificateAuthorityServiceBase
 {
     /// <inheritdoc />
     public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
@@ -41,6 +41,7 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
             KnownHostsLine = $"@cert-authority {pattern} {pipeline.HostCa.PublicKey.ToOpenSshLine("ssh-hsm-ca host CA")}",
             UserCaAttestationPem = AttestationPem(pipeline.UserCa),
             HostCaAttestationPem = AttestationPem(pipeline.HostCa),
+            TlsRootPem = tlsRoot.Pem,
         });
     }
 

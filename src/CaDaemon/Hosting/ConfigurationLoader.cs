@@ -45,7 +45,7 @@ public static class ConfigurationLoader
             }
             catch (JsonException e)
             {
-                return (null, [$"{file}: {e.Path ?? "$"}: {e.Message}"]);
+                return (null, [$"{file}: {e.Path ?? "$"}: {Policy.Configuration.JsonErrors.Describe(e)}"]);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -61,7 +61,7 @@ public static class ConfigurationLoader
         }
         catch (JsonException e)
         {
-            return (null, [$"{string.Join(" + ", files)}: {e.Path ?? "$"}: {e.Message}"]);
+            return (null, [$"{string.Join(" + ", files)}: {e.Path ?? "$"}: {Policy.Configuration.JsonErrors.Describe(e)}"]);
         }
     }
 

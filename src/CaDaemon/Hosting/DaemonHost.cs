@@ -100,6 +100,15 @@ public static partial class DaemonHost
                 : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("a CA key is unavailable"));
         builder.Services.AddGrpcReflection();
 
+        var tlsRoot = TlsRoot.None;
+        if (options.Tls is { CertificateFile: { } certificateFile })
+        {
+            var fileChain = new X509Certificate2Collection();
+            fileChain.ImportFromPemFile(certificateFile);
+            tlsRoot = TlsRoot.From(fileChain);
+        }
+
+        builder.Services.AddSingleton(tlsRoot);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -107,6 +116,12 @@ public static partial class DaemonHost
             if (options.Tls is { } tls)
             {
                 var serverCertificate = X509Certificate2.CreateFromPemFile(tls.CertificateFile!, tls.KeyFile);
+
+                // The certificates after the first in certificateFile (a full chain, up to the root)
+                // are sent with it: clients that pin the root (ssh-hsm-ca setup) find it there.
+                var sentChain = new X509Certificate2Collection();
+                sentChain.ImportFromPemFile(tls.CertificateFile!);
+                sentChain.RemoveAt(0);
                 var clientCas = new X509Certificate2Collection();
                 clientCas.ImportFromPemFile(tls.ClientCaFile!);
                 kestrel.Listen(IPAddress.Parse(tls.Address), tls.Port, listen =>
@@ -115,6 +130,7 @@ public static partial class DaemonHost
                     listen.UseHttps(https =>
                     {
                         https.ServerCertificate = serverCertificate;
+                        https.ServerCertificateChain = sentChain.Count > 0 ? sentChain : null;
                         https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                         // Without a required certificate, a caller must bring an ID or bootstrap token (RequestAuthenticator).
                         https.ClientCertificateMode = tls.RequireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate;

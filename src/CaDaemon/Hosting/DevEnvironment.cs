@@ -146,7 +146,8 @@ internal static partial class DevEnvironment
             }
 
             using var certificate = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(90), RandomNumberGenerator.GetBytes(12));
-            File.WriteAllText(Path.Combine(directory, name + ".pem"), certificate.ExportCertificatePem());
+            // The server's file is its full chain: the daemon sends the root too, for clients that pin it.
+            File.WriteAllText(Path.Combine(directory, name + ".pem"), certificate.ExportCertificatePem() + "\n" + (name == "server" ? ca.ExportCertificatePem() + "\n" : string.Empty));
             WritePrivate(Path.Combine(directory, name + ".key"), key.ExportPkcs8PrivateKeyPem());
         }
     }

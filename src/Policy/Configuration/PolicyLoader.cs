@@ -41,7 +41,7 @@ internal sealed partial class PolicyLoader
         }
         catch (JsonException e)
         {
-            throw new PolicyLoadException([new PolicyLoadError(e.Path ?? "$", e.Message)]);
+            throw new PolicyLoadException([new PolicyLoadError(e.Path ?? "$", JsonErrors.Describe(e))]);
         }
 
         var loader = new PolicyLoader();

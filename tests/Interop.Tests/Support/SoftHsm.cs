@@ -52,6 +52,26 @@ public sealed class SoftHsm : IDisposable
             File.Exists(Path.Combine(d, "token.object"))
             && File.ReadAllBytes(Path.Combine(d, "token.object")).AsSpan().IndexOf(Encoding.ASCII.GetBytes(label.PadRight(32))) >= 0);
 
+    /// <summary>
+    /// Moves the token's folder out of the token directory (SoftHSM2 takes every folder in it for a
+    /// token) and closes this process's sessions on it, so backends must look for it again; the
+    /// token comes back when the result is disposed.
+    /// </summary>
+    public IDisposable TakeAway(string label)
+    {
+        var folder = TokenDirectory(label);
+        var slot = FindSlot(label);
+        var away = System.IO.Path.Combine(_dir.Path, "away-" + System.IO.Path.GetFileName(folder));
+        Directory.Move(folder, away);
+        slot.CloseAllSessions();
+        return new Returning(() => Directory.Move(away, folder));
+    }
+
+    private sealed class Returning(Action back) : IDisposable
+    {
+        public void Dispose() => back();
+    }
+
     public static string Uri(string token, string key) => $"pkcs11:token={token};object={key}?module-path={Tools.SoftHsmModule}";
 
     /// <summary>Generates a key on a token through the ceremony API.</summary>

@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace SshHsmCa.Policy;
+namespace SshHsmCa.Ssh;
 
-/// <summary>Durations in policy files: a whole number and a unit, <c>s m h d w</c> (e.g. <c>90s</c>, <c>8h</c>, <c>30d</c>).</summary>
+/// <summary>Durations as policy files and the CLI write them: a whole number and a unit, <c>s m h d w</c> (e.g. <c>90s</c>, <c>8h</c>, <c>30d</c>).</summary>
 public static class Duration
 {
     /// <summary>Parses a duration; false when malformed, zero, negative or over 100 years.</summary>

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using Grpc.Core;
+using SshHsmCa.Protos.V1;
+using SshHsmCa.Ssh.Certificates;
+using SshHsmCa.Ssh.Keys;
+using SshHsmCa.Ssh.Signatures;
+
+namespace SshHsmCa.Cli.Commands.Certificates;
+
+/// <summary>
+/// <c>inspect CERT</c>: what ssh-keygen -L shows, the time left, whether the signature verifies,
+/// and (with a connection) whether this CA issued it: signed by one of its keys and in its audit
+/// log with exactly these bytes. Exit 1 when the signature does not verify or the CA did not issue it.
+/// </summary>
+internal static class InspectCommand
+{
+    public static Command Create(GlobalOptions global)
+    {
+        var file = new Argument<string>("CERT") { Description = "an OpenSSH certificate file (KEY-cert.pub)" };
+        var command = new Command("inspect", "what ssh-keygen -L shows, time left, and (with a connection) whether this CA issued it") { file };
+        command.SetAction(async (result, cancel) =>
+        {
+            var path = result.GetValue(file)!;
+            var certificate = SshCertificate.ParseLine(CliFiles.ReadText(path));
+            await Console.Out.WriteAsync(SshCertificateListing.Format(certificate, path)).ConfigureAwait(false);
+            var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var signature = certificate.VerifySignature();
+            await Console.Out.WriteLineAsync($"        Time left: {TimeText.Left(certificate.ValidAfter, certificate.ValidBefore, now)}").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"        Signature: {signature}").ConfigureAwait(false);
+            var connection = global.Connection(result);
+            if (signature != SignatureVerification.Valid)
+            {
+                // A certificate whose signature does not verify was issued by nobody.
+                if (connection.IsConfigured)
+                {
+                    await Console.Out.WriteLineAsync("        Issued by this CA: no (the signature does not verify)").ConfigureAwait(false);
+                }
+
+                return 1;
+            }
+
+            if (!connection.IsConfigured)
+            {
+                return 0;
+            }
+
+            var verdict = await VerdictAsync(connection.CreateClient(), certificate, cancel).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"        Issued by this CA: {verdict}").ConfigureAwait(false);
+            return verdict.StartsWith("yes", StringComparison.Ordinal) ? 0 : 1;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Signed by this CA's key, and the audit log holds that serial with exactly these bytes: a
+    /// valid signature alone would vouch for a certificate the key signed outside this CA.
+    /// </summary>
+    private static async Task<string> VerdictAsync(CertificateAuthorityService.CertificateAuthorityServiceClient client, SshCertificate certificate, CancellationToken cancel)
+    {
+        var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest(), cancellationToken: cancel).ConfigureAwait(false);
+        if (!certificate.SignatureKey.Equals(SshPublicKey.ParseLine(certificate.Type == SshCertificateType.User ? keys.UserCaPublicKey : keys.HostCaPublicKey)))
+        {
+            return "no (signed by another CA key)";
+        }
+
+        try
+        {
+            var record = (await client.GetCertificateAsync(new GetCertificateRequest { Serial = certificate.Serial }, cancellationToken: cancel).ConfigureAwait(false)).Record;
+            var recorded = record.Certificate.Length > 0 ? SshCertificate.ParseLine(record.Certificate) : null;
+            return recorded is not null && recorded.ToOpenSshLine() == certificate.ToOpenSshLine()
+                ? $"yes (serial {certificate.Serial}, issued to {record.Caller})"
+                : $"no (the audit log's serial {certificate.Serial} is another certificate)";
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return $"no (serial {certificate.Serial} is not in the audit log)";
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.PermissionDenied or StatusCode.Unauthenticated)
+        {
+            return $"unknown: signed by this CA's key, but the audit log is not readable with these credentials ({e.StatusCode})";
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using SshHsmCa.Protos.V1;
+using SshHsmCa.Ssh;
+using SshHsmCa.Ssh.Certificates;
+using SshHsmCa.Ssh.Keys;
+
+namespace SshHsmCa.Cli.Commands.User;
+
+/// <summary>
+/// <c>login</c>: SSO (browser with PKCE and a loopback redirect, or the device flow), a fresh
+/// Ed25519 key, a user certificate, both in ssh-agent until the certificate expires.
+/// </summary>
+internal static class LoginCommand
+{
+    /// <summary>The comment on every identity <c>login</c> adds; <c>logout</c> removes those.</summary>
+    public const string CommentPrefix = "ssh-hsm-ca:";
+
+    public static Command Create(GlobalOptions global)
+    {
+        var deviceOption = new Option<bool>("--device") { Description = "the device flow, for a machine without a browser" };
+        var idTokenOption = new Option<string?>("--id-token-file") { Description = "an ID token obtained elsewhere", HelpName = "FILE" };
+        var principalsOption = new Option<string[]>("--principal", "-n") { Description = "a principal to ask for (repeat; default: all the policy grants)", HelpName = "NAME" };
+        var forceOption = new Option<bool>("--force") { Description = "a new certificate even when one from this CA is in ssh-agent" };
+        var writeFilesOption = new Option<string?>("--write-files") { Description = "also write the key and certificate into DIR", HelpName = "DIR" };
+        var redirectPortOption = new Option<int>("--redirect-port") { Description = "the loopback port of the browser redirect (default: any free port)", HelpName = "PORT" };
+        redirectPortOption.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 65535)
+            {
+                r.AddError("--redirect-port takes a port number");
+            }
+        });
+        var jsonOption = GlobalOptions.Json();
+        var command = new Command("login", "SSO login: a fresh key and a user certificate in ssh-agent until it expires")
+        {
+            deviceOption, idTokenOption, principalsOption, forceOption, writeFilesOption, redirectPortOption, jsonOption,
+        };
+        command.SetAction(async (result, cancel) =>
+        {
+            var connection = global.Connection(result);
+            var device = result.GetValue(deviceOption);
+            var idTokenFile = result.GetValue(idTokenOption);
+            var principals = result.GetValue(principalsOption) ?? [];
+            var force = result.GetValue(forceOption);
+            var writeFiles = result.GetValue(writeFilesOption);
+            var redirectPort = result.GetValue(redirectPortOption);
+            var json = result.GetValue(jsonOption);
+            var status = json ? Console.Error : Console.Out;
+            var anonymous = connection.CreateClient();
+            var configured = ClientConfig.Current;
+            var keys = await anonymous.GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = configured?.HostsPattern ?? "*" }, cancellationToken: cancel).ConfigureAwait(false);
+            var userCa = SshPublicKey.ParseLine(keys.UserCaPublicKey);
+            var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            using var agent = SshAgentClient.Connect();
+            if (!force && CurrentCertificate(agent, userCa, now) is { } current)
+            {
+                await status.WriteLineAsync($"Already logged in: a certificate for {string.Join(",", current.Principals)} is in ssh-agent until {TimeText.Utc(current.ValidBefore)}. Use --force for a new one.").ConfigureAwait(false);
+                if (json)
+                {
+                    await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { status = "already-logged-in", principals = current.Principals, serial = current.Serial, validBefore = current.ValidBefore })).ConfigureAwait(false);
+                }
+
+                return 0;
+            }
+
+            string idToken;
+            if (idTokenFile is not null)
+            {
+                idToken = CliFiles.ReadText(idTokenFile).Trim();
+            }
+            else
+            {
+                var settings = await anonymous.GetLoginSettingsAsync(new GetLoginSettingsRequest(), cancellationToken: cancel).ConfigureAwait(false);
+                if (settings.Issuer.Length == 0)
+                {
+                    throw new UsageException("this CA has no SSO login configured (no oidc section); use --id-token-file or a client certificate with sign");
+                }
+
+                using var signIn = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                signIn.CancelAfter(TimeSpan.FromMinutes(15));
+                idToken = device
+                    ? await OidcSignIn.DeviceAsync(settings.Issuer, settings.ClientId, settings.Scopes, status, signIn.Token).ConfigureAwait(false)
+                    : await OidcSignIn.BrowserAsync(settings.Issuer, settings.ClientId, settings.Scopes, redirectPort, status, signIn.Token).ConfigureAwait(false);
+            }
+
+            using var key = Ed25519KeyPair.Generate();
+            var request = new SignUserCertificateRequest { PublicKey = key.PublicKey.ToOpenSshLine(), UseDefaultExtensions = true, RequestId = "login" };
+            request.Principals.AddRange(principals);
+            var issued = (await connection.CreateClient("Bearer " + idToken).SignUserCertificateAsync(request, cancellationToken: cancel).ConfigureAwait(false)).Certificate;
+            var certificate = SshCertificate.ParseLine(issued.Certificate);
+            now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            if (certificate.ValidBefore <= now + 1)
+            {
+                throw new IOException("the CA issued a certificate that has already expired; check this machine's clock");
+            }
+
+            var lifetime = (uint)Math.Min(certificate.ValidBefore - now, uint.MaxValue);
+            var comment = CommentPrefix + certificate.KeyId;
+            agent.AddEd25519(key.Seed, key.PublicKeyBytes, certificate.Blob.Span, comment, lifetime);
+            string? keyPath = null;
+            if (writeFiles is not null)
+            {
+                keyPath = WriteFiles(writeFiles, key, certificate, comment);
+            }
+
+            // The @cert-authority line setup wrote follows the CA's host keys (rotation).
+            if (configured?.KnownHostsFile is { } knownHosts && File.Exists(knownHosts)
+                && CliFiles.ReadText(knownHosts).Trim() != keys.KnownHostsLine)
+            {
+                FileOutput.WriteAtomically(knownHosts, keys.KnownHostsLine + "\n", FileOutput.PublicMode);
+                await status.WriteLineAsync($"Updated the CA's host keys in {knownHosts}.").ConfigureAwait(false);
+            }
+
+            if (json)
+            {
+                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { status = "logged-in", keyId = certificate.KeyId, principals = certificate.Principals, serial = certificate.Serial, validAfter = certificate.ValidAfter, validBefore = certificate.ValidBefore, agentLifetimeSeconds = lifetime, keyFile = keyPath })).ConfigureAwait(false);
+            }
+            else
+            {
+                await status.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"Logged in as {certificate.KeyId}\n  principals: {string.Join(", ", certificate.Principals)}\n  expires:    {TimeText.Utc(certificate.ValidBefore)} (in {TimeText.Span(lifetime)})\n  serial:     {certificate.Serial}\nThe key and certificate are in ssh-agent until then{(keyPath is null ? string.Empty : $"; also written to {keyPath}")}.")).ConfigureAwait(false);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static SshCertificate? CurrentCertificate(SshAgentClient agent, SshPublicKey userCa, ulong now)
+    {
+        foreach (var identity in agent.List())
+        {
+            SshCertificate certificate;
+            try
+            {
+                certificate = SshCertificate.Parse(identity.Blob);
+            }
+            catch (SshFormatException)
+            {
+                continue;
+            }
+
+            if (certificate.SignatureKey.Equals(userCa) && certificate.IsValidAt(now + 60))
+            {
+                return certificate;
+            }
+        }
+
+        return null;
+    }
+
+    private static string WriteFiles(string directory, Ed25519KeyPair key, SshCertificate certificate, string comment)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "id_ed25519_ssh-hsm-ca");
+        FileOutput.WriteAtomically(path, key.ToOpenSshPrivateKey(comment), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        FileOutput.WriteAtomically(path + ".pub", key.PublicKey.ToOpenSshLine(comment) + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        FileOutput.WriteAtomically(path + "-cert.pub", certificate.ToOpenSshLine(comment) + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return path;
+    }
+}
