@@ -77,7 +77,7 @@ public static class Program
                 try
                 {
                     var client = DevClients.Tls(dir, port);
-                    var request = new SignUserCertificateRequest { PublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICc5c9P68UIv8E8CcVT7BhyuOBTnME595C9s3ktZGCg1 load", UseDefaultExtensions = true };
+                    var request = new SignUserCertificateRequest { PublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICc5c9P68UIv8E8CcVT7BhyuOBTnME595C9s3ktZGCg1 load" };
                     await client.SignUserCertificateAsync(request); // warm up TLS and JIT
                     foreach (var concurrency in new[] { 1, 4, 16, 64 })
                     {

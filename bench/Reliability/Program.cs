@@ -29,8 +29,7 @@ public static class Program
     private static readonly SignUserCertificateRequest Request = new()
     {
         PublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICc5c9P68UIv8E8CcVT7BhyuOBTnME595C9s3ktZGCg1 reliability",
-        UseDefaultExtensions = true,
-    };
+        };
 
     public static async Task<int> Main(string[] args)
     {

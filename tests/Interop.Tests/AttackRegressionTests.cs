@@ -104,7 +104,7 @@ public class AttackRegressionTests(SoftHsm hsm)
         using var open = new TempDir("sshhsmca-open-");
         File.SetUnixFileMode(open.Path, (UnixFileMode)Convert.ToInt32("755", 8));
         await using var daemon = await DaemonUnderTest.StartAsync(hsm, configure: o => o.UnixSocket = new UnixSocketOptions { Path = open.PathOf("ca.sock"), Mode = "0666" });
-        Assert.NotEqual(0UL, (await daemon.SocketClient().SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line(), UseDefaultExtensions = true })).Certificate.Serial);
+        Assert.NotEqual(0UL, (await daemon.SocketClient().SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line() })).Certificate.Serial);
 
         // The CLI, copied where nobody can read it, run as nobody.
         var cli = open.PathOf("cli");
@@ -138,7 +138,7 @@ public class AttackRegressionTests(SoftHsm hsm)
         var health = new Grpc.Health.V1.Health.HealthClient(daemon.SocketChannel());
         async Task<Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus> Health() => (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status;
         var socket = daemon.SocketClient();
-        var request = new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line(), UseDefaultExtensions = true };
+        var request = new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line() };
         await socket.SignUserCertificateAsync(request);
 
         using (hsm.TakeAway(daemon.Token))
@@ -242,10 +242,10 @@ public class AttackRegressionTests(SoftHsm hsm)
     {
         await using var daemon = await DaemonUnderTest.StartAsync(hsm);
         using var certificate = daemon.Pki.Issue("CN=alice-laptop", server: false, null, usage.Length > 0 ? [usage] : []);
-        var e = await Assert.ThrowsAsync<RpcException>(() => daemon.TlsClient(certificate).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line(), UseDefaultExtensions = true }).ResponseAsync);
+        var e = await Assert.ThrowsAsync<RpcException>(() => daemon.TlsClient(certificate).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line() }).ResponseAsync);
         Assert.NotEqual(StatusCode.OK, e.StatusCode);
         using var good = daemon.Pki.Issue("CN=alice-laptop", server: false);
-        Assert.NotEqual(0UL, (await daemon.TlsClient(good).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line(), UseDefaultExtensions = true })).Certificate.Serial);
+        Assert.NotEqual(0UL, (await daemon.TlsClient(good).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line() })).Certificate.Serial);
     }
 
     /// <summary>Defect 6: /metrics only on the metrics listener, whatever the Host header says.</summary>

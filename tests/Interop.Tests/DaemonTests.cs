@@ -36,7 +36,6 @@ public class DaemonTests(SoftHsm hsm)
         var issued = (await client.SignUserCertificateAsync(new SignUserCertificateRequest
         {
             PublicKey = File.ReadAllText(key + ".pub"),
-            UseDefaultExtensions = true,
             RequestId = "login-test",
         })).Certificate;
         var certificate = SshCertificate.ParseLine(issued.Certificate);
@@ -79,7 +78,7 @@ public class DaemonTests(SoftHsm hsm)
         await using var daemon = await DaemonUnderTest.StartAsync(hsm, journalSocket: path);
         using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
         var key = SshPublicKey.ParseLine(File.ReadAllText(Repository.Vector("v1/user_ecdsa256.pub"))).ToOpenSshLine();
-        var issued = (await daemon.TlsClient(laptop).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true, RequestId = "journal-1" })).Certificate;
+        var issued = (await daemon.TlsClient(laptop).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, RequestId = "journal-1" })).Certificate;
 
         var buffer = new byte[65536];
         journald.ReceiveTimeout = 10_000;
@@ -105,7 +104,7 @@ public class DaemonTests(SoftHsm hsm)
     {
         await using var daemon = await DaemonUnderTest.StartAsync(hsm);
         var key = SshPublicKey.ParseLine(File.ReadAllText(Repository.Vector("v1/user_ecdsa256.pub"))).ToOpenSshLine();
-        var request = new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true };
+        var request = new SignUserCertificateRequest { PublicKey = key };
 
         // No client certificate: the TLS handshake is refused.
         await Assert.ThrowsAnyAsync<RpcException>(async () => await daemon.TlsClient(null).SignUserCertificateAsync(request));
@@ -170,7 +169,7 @@ public class DaemonTests(SoftHsm hsm)
         var client = daemon.TlsClient(laptop);
         var key = SshPublicKey.ParseLine(File.ReadAllText(Repository.Vector("v1/user_ecdsa256.pub"))).ToOpenSshLine();
         var responses = await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
-            client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true, RequestId = $"r{i}" }).ResponseAsync));
+            client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, RequestId = $"r{i}" }).ResponseAsync));
         Assert.Equal(300, responses.Select(r => r.Certificate.Serial).Distinct().Count());
         Assert.All(responses, r => Assert.Equal(SignatureVerification.Valid, SshCertificate.ParseLine(r.Certificate.Certificate).VerifySignature()));
         var recorded = new List<AuditRecord>();
@@ -207,9 +206,9 @@ public class DaemonTests(SoftHsm hsm)
         var client = daemon.TlsClient(laptop);
         var key = SshPublicKey.ParseLine(File.ReadAllText(Repository.Vector("v1/user_ecdsa256.pub"))).ToOpenSshLine();
         hsm.FindSlot(daemon.Token).CloseAllSessions();
-        var failed = await Assert.ThrowsAsync<RpcException>(async () => await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true }));
+        var failed = await Assert.ThrowsAsync<RpcException>(async () => await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key }));
         Assert.Equal(StatusCode.Unavailable, failed.StatusCode);
-        var recovered = await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key, UseDefaultExtensions = true });
+        var recovered = await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key });
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
 
         // The failed attempt is recorded as failed, the recovered one as issued.

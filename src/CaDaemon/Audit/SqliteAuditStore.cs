@@ -276,7 +276,7 @@ public sealed partial class SqliteAuditStore : IAuditStore, IDisposable
     public Task<IReadOnlyList<AuditRecord>> ListAsync(string? principal, string? caller, ulong? beforeSerial, int limit, CancellationToken cancellationToken)
     {
         var where = new List<string>();
-        var parameters = new List<(string, object)> { ("$limit", Math.Clamp(limit, 1, 500)) };
+        var parameters = new List<(string, object)> { ("$limit", Math.Clamp(limit, 1, 1000)) };
         if (!string.IsNullOrEmpty(principal))
         {
             where.Add("serial IN (SELECT serial FROM certificate_principals WHERE principal = $principal)");

@@ -57,6 +57,9 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
             response.Principals.AddRange(allow.Template.Principals);
             response.ValidAfter = allow.Template.ValidAfter;
             response.ValidBefore = allow.Template.ValidBefore;
+            response.KeyId = allow.Template.KeyId;
+            response.CriticalOptions.AddRange(allow.Template.CriticalOptions.Select(ToProto));
+            response.Extensions.AddRange(allow.Template.Extensions.Select(ToProto));
         }
         else if (explanation.Decision is Deny deny)
         {
@@ -80,16 +83,23 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
     public override async Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
     {
         await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
-        var size = request.PageSize == 0 ? 50 : (int)Math.Min(request.PageSize, 500);
+        if (request.PageSize > 500)
+        {
+            throw RequestParser.Invalid("page_size", $"{request.PageSize} is more than 500");
+        }
+
+        var size = request.PageSize == 0 ? 50 : (int)request.PageSize;
         ulong? before = null;
         if (request.PageToken.Length > 0)
         {
             before = ulong.TryParse(request.PageToken, System.Globalization.CultureInfo.InvariantCulture, out var token) ? token : throw RequestParser.Invalid("page_token", "not a token from a previous response");
         }
 
-        var records = await audit.ListAsync(request.Principal, request.Caller, before, size, context.CancellationToken).ConfigureAwait(false);
-        var response = new ListCertificatesResponse { NextPageToken = records.Count == size ? records[^1].Serial.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty };
-        response.Records.AddRange(records.Select(ToProto));
+        // One more than asked: a next page token only when a next page exists.
+        var records = await audit.ListAsync(request.Principal, request.Caller, before, size + 1, context.CancellationToken).ConfigureAwait(false);
+        var page = records.Take(size).ToList();
+        var response = new ListCertificatesResponse { NextPageToken = records.Count > size ? page[^1].Serial.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty };
+        response.Records.AddRange(page.Select(ToProto));
         return response;
     }
 
@@ -135,6 +145,9 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
             return issued;
         }
     }
+
+    private static CertificateOption ToProto(Ssh.Certificates.SshOption option) =>
+        new() { Name = option.Name, Value = option.GetStringValue() ?? string.Empty };
 
     private static IssuedCertificate ToProto(Ssh.Certificates.SshCertificate certificate)
     {

@@ -24,7 +24,12 @@ internal static class RequestParser
         var key = ParseKey(request.PublicKey, violations);
         var principals = Principals(request.Principals, violations);
         var critical = Options(request.CriticalOptions, "critical_options", violations);
-        var extensions = request.UseDefaultExtensions ? null : Options(request.Extensions, "extensions", violations);
+        var extensions = request.ExactExtensions ? Options(request.Extensions, "extensions", violations) : null;
+        if (!request.ExactExtensions && request.Extensions.Count > 0)
+        {
+            violations.Add(new() { Field = "extensions", Description = "listed without exact_extensions: set exact_extensions to ask for exactly these, or leave the list empty for the policy's defaults" });
+        }
+
         var validity = Validity(request.ValiditySeconds, violations);
         var requestId = RequestId(request.RequestId, violations);
         ThrowIfAny(violations);

@@ -94,7 +94,14 @@ public static partial class DaemonHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyReloadService>());
 
         // grpc.health.v1: NOT_SERVING while a CA key's device is unavailable; evaluated per request.
-        builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)
+        builder.Services.AddGrpcHealthChecks(o =>
+            {
+                o.UseHealthChecksCache = false;
+
+                // The service's own name answers as the server does ("" is every check).
+                o.Services.Map("", _ => true);
+                o.Services.Map(SshHsmCa.Protos.V1.CertificateAuthorityService.Descriptor.FullName, _ => true);
+            })
             .AddCheck("ca-keys", () => userCa.IsAvailable && hostCa.IsAvailable
                 ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
                 : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("a CA key is unavailable"));

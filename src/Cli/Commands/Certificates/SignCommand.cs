@@ -37,7 +37,7 @@ internal static class SignCommand
             }
             else
             {
-                var request = new SignUserCertificateRequest { PublicKey = publicKey.ToOpenSshLine(), ValiditySeconds = result.GetValue(validity), RequestId = result.GetValue(requestId) ?? string.Empty, UseDefaultExtensions = true };
+                var request = new SignUserCertificateRequest { PublicKey = publicKey.ToOpenSshLine(), ValiditySeconds = result.GetValue(validity), RequestId = result.GetValue(requestId) ?? string.Empty };
                 request.Principals.AddRange(names);
                 response = (await client.SignUserCertificateAsync(request, cancellationToken: cancel).ConfigureAwait(false)).Certificate;
             }

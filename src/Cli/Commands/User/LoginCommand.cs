@@ -86,7 +86,7 @@ internal static class LoginCommand
             }
 
             using var key = Ed25519KeyPair.Generate();
-            var request = new SignUserCertificateRequest { PublicKey = key.PublicKey.ToOpenSshLine(), UseDefaultExtensions = true, RequestId = "login" };
+            var request = new SignUserCertificateRequest { PublicKey = key.PublicKey.ToOpenSshLine(), RequestId = "login" };
             request.Principals.AddRange(principals);
             var issued = (await connection.CreateClient("Bearer " + idToken).SignUserCertificateAsync(request, cancellationToken: cancel).ConfigureAwait(false)).Certificate;
             var certificate = SshCertificate.ParseLine(issued.Certificate);

@@ -1,0 +1,83 @@
+using Google.Rpc;
+using Grpc.Core;
+using SshHsmCa.Interop.Tests.Support;
+using SshHsmCa.Protos.V1;
+using SshHsmCa.Ssh.Certificates;
+
+namespace SshHsmCa.Interop.Tests;
+
+/// <summary>
+/// Issue 20: what the contract (ca.proto) says is what the daemon does, for a client that sets
+/// only what it needs, as a client in another language would.
+/// </summary>
+[Collection(SoftHsmGroup.Name)]
+public class ContractTests(SoftHsm hsm)
+{
+    [Fact]
+    public async Task AClientThatSetsNoOptionalFieldGetsThePolicysDefaultExtensions()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm);
+        using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
+        var client = daemon.TlsClient(laptop);
+
+        var plain = SshCertificate.ParseLine((await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line() })).Certificate.Certificate);
+        Assert.Equal(["permit-X11-forwarding", "permit-agent-forwarding", "permit-port-forwarding", "permit-pty", "permit-user-rc"], plain.Extensions.Select(e => e.Name));
+
+        var exact = new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line(), ExactExtensions = true };
+        exact.Extensions.Add(new CertificateOption { Name = "permit-pty" });
+        Assert.Equal(["permit-pty"], SshCertificate.ParseLine((await client.SignUserCertificateAsync(exact)).Certificate.Certificate).Extensions.Select(e => e.Name));
+        var none = SshCertificate.ParseLine((await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line(), ExactExtensions = true })).Certificate.Certificate);
+        Assert.Empty(none.Extensions);
+
+        // Extensions listed without exact_extensions would be silently ignored: refused, naming the field.
+        var ambiguous = new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line() };
+        ambiguous.Extensions.Add(new CertificateOption { Name = "permit-pty" });
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.SignUserCertificateAsync(ambiguous).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal("extensions", Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+    }
+
+    [Fact]
+    public async Task PagesEndWithAnEmptyTokenAndOversizedPagesAreRefused()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm);
+        var socket = daemon.SocketClient();
+        for (var i = 0; i < 3; i++)
+        {
+            await socket.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line() });
+        }
+
+        var full = await socket.ListCertificatesAsync(new ListCertificatesRequest { PageSize = 3 });
+        Assert.Equal(3, full.Records.Count);
+        Assert.Empty(full.NextPageToken);
+
+        var first = await socket.ListCertificatesAsync(new ListCertificatesRequest { PageSize = 2 });
+        Assert.Equal(2, first.Records.Count);
+        Assert.NotEmpty(first.NextPageToken);
+        var second = await socket.ListCertificatesAsync(new ListCertificatesRequest { PageSize = 2, PageToken = first.NextPageToken });
+        Assert.Single(second.Records);
+        Assert.Empty(second.NextPageToken);
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => socket.ListCertificatesAsync(new ListCertificatesRequest { PageSize = 501 }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal("page_size", Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+    }
+
+    [Fact]
+    public async Task ExplainPolicySaysEverythingTheCertificateWouldCarryAndHealthKnowsTheServiceByName()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm);
+        using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
+        var explained = await daemon.TlsClient(laptop).ExplainPolicyAsync(new ExplainPolicyRequest { User = new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line() } });
+        Assert.True(explained.Allowed);
+        Assert.Contains(explained.Extensions, x => x.Name == "permit-pty");
+        Assert.Empty(explained.CriticalOptions);
+        Assert.Contains("alice-laptop", explained.KeyId, StringComparison.Ordinal);
+
+        var health = new Grpc.Health.V1.Health.HealthClient(daemon.SocketChannel());
+        foreach (var service in new[] { string.Empty, CertificateAuthorityService.Descriptor.FullName })
+        {
+            Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = service })).Status);
+        }
+    }
+}
