@@ -12,6 +12,9 @@ packages+=(debootstrap lintian python3 systemd-container)
 packages+=(pcscd vsmartcard-vpcd yubico-piv-tool ykcs11 iproute2)
 # The fuzz smoke (scripts/fuzz.sh): AFL++ drives the SharpFuzz targets.
 packages+=(afl++)
+# The Python client example (examples/python, docs/clients.md): Debian's gRPC for Python, protoc for
+# the message stubs and python3-grpc-tools for the service stubs.
+packages+=(python3-grpcio python3-protobuf python3-grpc-tools protobuf-compiler)
 # The buf CLI that lints the .proto contract comes from npm: Debian's, unless the machine has an npm
 # already (a Node.js of its own conflicts with Debian's npm package).
 command -v npm >/dev/null || packages+=(npm)
@@ -21,6 +24,6 @@ if [ ! -x "$root/tools/buf/node_modules/.bin/buf" ]; then
   (cd "$root/tools/buf" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-for tool in debootstrap systemd-nspawn lintian /usr/sbin/pcscd yubico-piv-tool /usr/sbin/ip /usr/bin/python3 afl-fuzz npm "$root/tools/buf/node_modules/.bin/buf"; do
+for tool in debootstrap systemd-nspawn lintian /usr/sbin/pcscd yubico-piv-tool /usr/sbin/ip /usr/bin/python3 afl-fuzz npm protoc "$root/tools/buf/node_modules/.bin/buf"; do
   command -v "$tool" >/dev/null || { echo "required tool $tool is missing after install" >&2; exit 1; }
 done

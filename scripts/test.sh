@@ -50,7 +50,7 @@ done
 
 # The fuzz smoke: every target for a few seconds from its committed seeds; a crash fails the run.
 mkdir -p "$results"
-scripts/fuzz.sh all "${FUZZ_SMOKE_SECONDS:-10}" --smoke 2>&1 | tee "$results/fuzz-smoke.log"
+scripts/fuzz.sh all "${FUZZ_SMOKE_SECONDS:-6}" --smoke 2>&1 | tee "$results/fuzz-smoke.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 add_summary fuzz "$results/fuzz-smoke.log"
 

@@ -67,8 +67,8 @@ public sealed class SshPolicy
 
         var name = OperatorRights.NameOf(permission);
         var why = matched == 0
-            ? $"no role matches {caller.Name} ({caller.Method}), so it may not '{name}'"
-            : $"no role matching {caller.Name} ({caller.Method}) grants the operator permission '{name}'";
+            ? $"no role matches {caller.Name} ({AuthMethods.Name(caller.Method)}), so it may not '{name}'"
+            : $"no role matching {caller.Name} ({AuthMethods.Name(caller.Method)}) grants the operator right '{name}'";
         return new PermissionDecision(permission, [], new PolicyReason(ReasonCodes.PermissionNotGranted, "caller", why));
     }
 
@@ -131,7 +131,7 @@ public sealed class SshPolicy
         PolicyDecision decision;
         if (!grantsType)
         {
-            decision = new Deny([new PolicyReason(ReasonCodes.NoRole, "caller", $"no role grants {request.TypeName} certificates to {caller.Name} ({caller.Method})")], matched);
+            decision = new Deny([new PolicyReason(ReasonCodes.NoRole, "caller", $"no role grants {request.TypeName} certificates to {caller.Name} ({AuthMethods.Name(caller.Method)})")], matched);
         }
         else if (user ? applicableUser.Count == 0 : applicableHost.Count == 0)
         {
@@ -165,7 +165,7 @@ public sealed class SshPolicy
     {
         var text = new StringBuilder(format)
             .Replace("{caller}", caller.Name)
-            .Replace("{method}", caller.Method.ToString().ToLowerInvariant())
+            .Replace("{method}", AuthMethods.Name(caller.Method))
             .Replace("{type}", request.TypeName)
             .Replace("{principals}", string.Join(',', principals))
             .Replace("{requestId}", request.RequestId)

@@ -22,7 +22,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
         SubjectKeyFingerprint = "SHA256:subject",
         CaKeyFingerprint = "SHA256:ca",
         Caller = caller,
-        AuthMethod = "MutualTls",
+        AuthMethod = "mtls",
         SourceAddress = "ipv4:127.0.0.1:5000",
         RequestId = "r1",
         CreatedAt = 1_764_000_000,

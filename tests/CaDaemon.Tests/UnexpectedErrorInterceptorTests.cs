@@ -27,11 +27,15 @@ public sealed class UnexpectedErrorInterceptorTests
         var e = await Assert.ThrowsAsync<RpcException>(() => interceptor.UnaryServerHandler<string, string>(
             "request", null!, (_, _) => throw new InvalidOperationException("input echoed: hunter2")));
         Assert.Equal(StatusCode.Internal, e.StatusCode);
-        Assert.Contains("InvalidOperationException", e.Status.Detail, StringComparison.Ordinal);
+        // Neither the exception's message (it may echo input) nor its .NET type name reach the client.
+        Assert.DoesNotContain("InvalidOperationException", e.Status.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", e.Status.Detail, StringComparison.Ordinal);
+        var info = e.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>();
+        Assert.Equal(("INTERNAL", "sshhsmca.v1"), (info.Reason, info.Domain));
         var (message, exception) = Assert.Single(log.Entries);
         var reference = e.Status.Detail.Split("reference ")[1].Split(' ')[0];
         Assert.Contains(reference, message, StringComparison.Ordinal);
+        Assert.Equal(reference, info.Metadata["reference"]);
         Assert.IsType<InvalidOperationException>(exception);
     }
 

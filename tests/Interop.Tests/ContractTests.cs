@@ -80,4 +80,37 @@ public class ContractTests(SoftHsm hsm)
             Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = service })).Status);
         }
     }
+
+    [Fact]
+    public async Task EveryErrorCarriesAnErrorInfoWithItsDocumentedReason()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm, configure: o => o.Tls!.RequireClientCertificate = false);
+        using var laptop = daemon.Pki.Issue("CN=alice-laptop", server: false);
+        var anonymous = daemon.TlsClient(null);
+        var mtls = daemon.TlsClient(laptop);
+        var socket = daemon.SocketClient();
+        var user = new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line() };
+
+        async Task<RpcException> Expect(Func<Task> call, StatusCode code, string reason)
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.Equal(code, e.StatusCode);
+            var info = e.GetRpcStatus()!.GetDetail<ErrorInfo>();
+            Assert.True(info is not null, $"no ErrorInfo in {e.Status}");
+            Assert.Equal(("sshhsmca.v1", reason), (info.Domain, info.Reason));
+            Assert.DoesNotContain("MutualTls", e.Status.Detail, StringComparison.Ordinal);
+            return e;
+        }
+
+        await Expect(() => anonymous.SignUserCertificateAsync(user).ResponseAsync, StatusCode.Unauthenticated, "NO_CREDENTIAL");
+        await Expect(() => anonymous.SignUserCertificateAsync(user, new Metadata { { "authorization", "Bearer x.y.z" } }).ResponseAsync, StatusCode.Unauthenticated, "SSO_NOT_CONFIGURED");
+        await Expect(() => anonymous.SignHostCertificateAsync(new SignHostCertificateRequest { PublicKey = TestKeys.Ed25519Line() }, new Metadata { { "authorization", "Bootstrap nonsense" } }).ResponseAsync, StatusCode.Unauthenticated, "MALFORMED_CREDENTIAL");
+        await Expect(() => socket.GetCertificateAsync(new GetCertificateRequest { Serial = 999 }).ResponseAsync, StatusCode.NotFound, "CERTIFICATE_NOT_FOUND");
+        var right = await Expect(() => mtls.ListCertificatesAsync(new ListCertificatesRequest()).ResponseAsync, StatusCode.PermissionDenied, "OPERATOR_RIGHT_MISSING");
+        Assert.Equal("permission-not-granted", Assert.Single(right.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations).Type);
+        var page = await Expect(() => socket.ListCertificatesAsync(new ListCertificatesRequest { PageToken = "not-a-token" }).ResponseAsync, StatusCode.InvalidArgument, "INVALID_REQUEST");
+        Assert.Equal("page_token", Assert.Single(page.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        var denied = await Expect(() => mtls.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line(), ValiditySeconds = 30 * 86400 }).ResponseAsync, StatusCode.PermissionDenied, "POLICY_DENIED");
+        Assert.Contains(denied.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations, v => v.Subject == "validity_seconds");
+    }
 }

@@ -52,7 +52,7 @@ public class DaemonTests(SoftHsm hsm)
         Assert.Equal("issued", record.Outcome);
         Assert.Equal(issued.Certificate, record.Certificate);
         Assert.Equal("alice-laptop", record.Caller);
-        Assert.Equal("MutualTls", record.AuthMethod);
+        Assert.Equal("mtls", record.AuthMethod);
         Assert.Equal("login-test", record.RequestId);
         Assert.Equal(certificate.PublicKey.GetSha256Fingerprint(), record.SubjectKeyFingerprint);
         var list = await operatorClient.ListCertificatesAsync(new ListCertificatesRequest { Principal = SshdServer.User });
@@ -88,7 +88,7 @@ public class DaemonTests(SoftHsm hsm)
         Assert.Equal(issued.KeyId, fields["CERT_KEY_ID"]);
         Assert.Equal(SshdServer.User, fields["CERT_PRINCIPALS"]);
         Assert.Equal("alice-laptop", fields["CALLER"]);
-        Assert.Equal("MutualTls", fields["AUTH_METHOD"]);
+        Assert.Equal("mtls", fields["AUTH_METHOD"]);
         Assert.Equal("journal-1", fields["REQUEST_ID"]);
 
         using var stranger = daemon.Pki.Issue("CN=build-server", server: false);

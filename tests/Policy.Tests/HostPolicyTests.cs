@@ -18,7 +18,7 @@ public class HostPolicyTests
 
     [Fact]
     public void HostRolesWithoutTheirOwnFormatUseThePolicys() =>
-        Assert.Equal("ops via unixsocket [bastion.example.com] req-2", Allowed(StandardPolicy.Evaluate(Operator, Host(["bastion.example.com"]), Now)).Template.KeyId);
+        Assert.Equal("ops via unix-socket [bastion.example.com] req-2", Allowed(StandardPolicy.Evaluate(Operator, Host(["bastion.example.com"]), Now)).Template.KeyId);
 
     [Fact]
     public void ABootstrapTokenCannotCertifyNamesItIsNotBoundTo()

@@ -191,7 +191,7 @@ public class UserPolicyTests
         Assert.Contains("deploy", deployers.Why, StringComparison.Ordinal);
         var hosts = explanation.Roles.Single(r => r.Role == "hosts");
         Assert.False(hosts.Matched);
-        Assert.Contains("not a BootstrapToken caller", hosts.Why, StringComparison.Ordinal);
+        Assert.Contains("not a bootstrap-token caller", hosts.Why, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -31,12 +31,12 @@ public sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHolder
         if (header.Length == 0)
         {
             return CallerAuthenticator.Authenticate(http)
-                ?? throw Unauthenticated("no credential: present a client certificate, an ID token (authorization: Bearer) or a bootstrap token, or use the operator socket");
+                ?? throw RpcErrors.Unauthenticated(ErrorReasons.NoCredential, "no credential: present a client certificate, an ID token (authorization: Bearer) or a bootstrap token, or use the operator socket");
         }
 
         if (header.Length > MaxHeaderLength)
         {
-            throw Unauthenticated("the authorization header is longer than 16 KiB");
+            throw RpcErrors.Unauthenticated(ErrorReasons.MalformedCredential, "the authorization header is longer than 16 KiB");
         }
 
         var space = header.IndexOf(' ', StringComparison.Ordinal);
@@ -46,28 +46,28 @@ public sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHolder
         {
             if (oidc is null)
             {
-                throw Unauthenticated("SSO login is not configured on this CA (no oidc section)");
+                throw RpcErrors.Unauthenticated(ErrorReasons.SsoNotConfigured, "SSO login is not configured on this CA (no oidc section)");
             }
 
             var (caller, refusal) = await oidc.ValidateAsync(credential, context.CancellationToken).ConfigureAwait(false);
-            return caller ?? throw Unauthenticated(refusal!);
+            return caller ?? throw RpcErrors.Unauthenticated(ErrorReasons.IdTokenRefused, refusal!);
         }
 
         if (scheme.Equals("Bootstrap", StringComparison.OrdinalIgnoreCase))
         {
             if (!allowBootstrap)
             {
-                throw Unauthenticated("a bootstrap token is accepted only by SignHostCertificate and BootstrapHost");
+                throw RpcErrors.Unauthenticated(ErrorReasons.BootstrapTokenRefused, "a bootstrap token is accepted only by SignHostCertificate and BootstrapHost");
             }
 
-            var parsed = BootstrapTokenFormat.Parse(credential) ?? throw Unauthenticated("not a bootstrap token (expected shcbt_<id>_<secret>)");
+            var parsed = BootstrapTokenFormat.Parse(credential) ?? throw RpcErrors.Unauthenticated(ErrorReasons.MalformedCredential, "not a bootstrap token (expected shcbt_<id>_<secret>)");
             var check = await audit.CheckBootstrapTokenAsync(parsed.Id, parsed.SecretSha256, Now(), context.CancellationToken).ConfigureAwait(false);
             return check.Accepted
                 ? new CallerIdentity { Method = AuthMethod.BootstrapToken, Name = "bootstrap:" + parsed.Id, BoundHostNames = check.HostNames! }
-                : throw Unauthenticated($"bootstrap token {parsed.Id}: {check.Refusal}");
+                : throw RpcErrors.Unauthenticated(ErrorReasons.BootstrapTokenRefused, $"bootstrap token {parsed.Id}: {check.Refusal}");
         }
 
-        throw Unauthenticated($"unknown authorization scheme '{(scheme.Length > 20 ? scheme[..20] : scheme)}' (Bearer or Bootstrap)");
+        throw RpcErrors.Unauthenticated(ErrorReasons.MalformedCredential, $"unknown authorization scheme '{(scheme.Length > 20 ? scheme[..20] : scheme)}' (Bearer or Bootstrap)");
     }
 
     /// <summary>
@@ -105,16 +105,14 @@ public sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHolder
 
         var header = context.GetHttpContext().Request.Headers.Authorization.ToString();
         var parsed = BootstrapTokenFormat.Parse(header[(header.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim())
-            ?? throw Unauthenticated("not a bootstrap token (expected shcbt_<id>_<secret>)");
+            ?? throw RpcErrors.Unauthenticated(ErrorReasons.MalformedCredential, "not a bootstrap token (expected shcbt_<id>_<secret>)");
         var redemption = await audit.RedeemBootstrapTokenAsync(parsed.Id, parsed.SecretSha256, Now(), context.Peer, CancellationToken.None).ConfigureAwait(false);
         return redemption.Accepted
             ? new BootstrapTokenUse(audit, parsed.Id, context.Peer, time)
-            : throw Unauthenticated($"bootstrap token {parsed.Id}: {redemption.Refusal}");
+            : throw RpcErrors.Unauthenticated(ErrorReasons.BootstrapTokenRefused, $"bootstrap token {parsed.Id}: {redemption.Refusal}");
     }
 
     private ulong Now() => (ulong)time.GetUtcNow().ToUnixTimeSeconds();
-
-    private static RpcException Unauthenticated(string why) => new(new Status(StatusCode.Unauthenticated, why));
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "{Caller} ({Method}) from {Peer} was refused the operator permission '{Permission}'")]
     private static partial void LogPermissionDenied(ILogger logger, string caller, AuthMethod method, string permission, string peer);

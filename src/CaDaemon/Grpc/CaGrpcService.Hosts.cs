@@ -115,23 +115,23 @@ public sealed partial class CaGrpcService
         }
 
         const string Expired = "unknown, used or expired challenge: call BeginHostRenewal again";
-        var serial = challenges.SerialOf(request.ChallengeId) ?? throw Unauthenticated(Expired);
+        var serial = challenges.SerialOf(request.ChallengeId) ?? throw RpcErrors.Unauthenticated(ErrorReasons.RenewalRefused, Expired);
         var record = await audit.GetAsync(serial, context.CancellationToken).ConfigureAwait(false);
         if (record is not { Outcome: "issued", Certificate: { } line })
         {
-            throw Unauthenticated(Expired);
+            throw RpcErrors.Unauthenticated(ErrorReasons.RenewalRefused, Expired);
         }
 
         var certificate = await CheckCurrentHostCertificateAsync(line, "challenge_id", context).ConfigureAwait(false);
-        var challenge = challenges.Open(request.ChallengeId, certificate) ?? throw Unauthenticated(Expired);
+        var challenge = challenges.Open(request.ChallengeId, certificate) ?? throw RpcErrors.Unauthenticated(ErrorReasons.RenewalRefused, Expired);
         if (!proof.Verifies(certificate.PublicKey, RenewalChallenges.Namespace, challenge.Message))
         {
-            throw Unauthenticated($"the signature is not by the certificate's key ({certificate.PublicKey.GetSha256Fingerprint()}) over the challenge in namespace {RenewalChallenges.Namespace}");
+            throw RpcErrors.Unauthenticated(ErrorReasons.RenewalRefused, $"the signature is not by the certificate's key ({certificate.PublicKey.GetSha256Fingerprint()}) over the challenge in namespace {RenewalChallenges.Namespace}");
         }
 
         if (!challenges.TryUse(challenge))
         {
-            throw Unauthenticated(Expired);
+            throw RpcErrors.Unauthenticated(ErrorReasons.RenewalRefused, Expired);
         }
 
         var now = (ulong)time.GetUtcNow().ToUnixTimeSeconds();
@@ -189,10 +189,8 @@ public sealed partial class CaGrpcService
             problem = $"(serial {certificate.Serial}) is not in this CA's audit log";
         }
 
-        return problem is null ? certificate : throw Unauthenticated("the certificate " + problem);
+        return problem is null ? certificate : throw RpcErrors.Unauthenticated(ErrorReasons.RenewalRefused, "the certificate " + problem);
     }
-
-    private static RpcException Unauthenticated(string why) => new(new Status(StatusCode.Unauthenticated, why));
 
     private static bool IsHostName(string name) =>
         name.Length is > 0 and <= 253 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':') && name[0] != '-' && name[0] != '.';

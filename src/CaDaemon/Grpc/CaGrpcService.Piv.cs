@@ -58,7 +58,7 @@ public sealed partial class CaGrpcService
                 var used = PivCaKeyOptions.Parse(key.Uri);
                 if (used.Slot == where.Slot && (used.Serial is null || where.Serial is null || used.Serial == where.Serial))
                 {
-                    throw new RpcException(new Status(StatusCode.FailedPrecondition, $"slot {where.Slot:x2} holds this daemon's {name} CA key; generating would replace it (stop using it first)"));
+                    throw RpcErrors.Create(StatusCode.FailedPrecondition, ErrorReasons.SlotInUse, $"slot {where.Slot:x2} holds this daemon's {name} CA key; generating would replace it (stop using it first)");
                 }
             }
         }
@@ -77,7 +77,7 @@ public sealed partial class CaGrpcService
                 HsmErrorKind.UnsupportedKey => StatusCode.InvalidArgument,
                 _ => StatusCode.FailedPrecondition,
             };
-            throw new RpcException(new Status(code, $"key ceremony: {e.Kind}: {e.Message}"));
+            throw RpcErrors.Create(code, ErrorReasons.CeremonyFailed, $"key ceremony: {e.Message}", metadata: new Dictionary<string, string>(StringComparer.Ordinal) { ["kind"] = e.Kind.ToString() });
         }
         finally
         {
@@ -111,7 +111,7 @@ public sealed partial class CaGrpcService
         var piv = options.Piv;
         if (piv?.ManagementKeyFile is null && piv?.ManagementKeyCredential is null)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, "no management key configured: set piv.managementKeyFile or piv.managementKeyCredential"));
+            throw RpcErrors.Create(StatusCode.FailedPrecondition, ErrorReasons.CeremonyFailed, "no management key configured: set piv.managementKeyFile or piv.managementKeyCredential");
         }
 
         byte[] text;
@@ -121,7 +121,7 @@ public sealed partial class CaGrpcService
         }
         catch (HsmException e)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"management key: {e.Message}"));
+            throw RpcErrors.Create(StatusCode.FailedPrecondition, ErrorReasons.CeremonyFailed, $"management key: {e.Message}");
         }
 
         try
@@ -130,7 +130,7 @@ public sealed partial class CaGrpcService
         }
         catch (FormatException)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, "the management key file does not hold hex digits"));
+            throw RpcErrors.Create(StatusCode.FailedPrecondition, ErrorReasons.CeremonyFailed, "the management key file does not hold hex digits");
         }
         finally
         {

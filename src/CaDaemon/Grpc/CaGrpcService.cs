@@ -75,7 +75,7 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
     {
         await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
         var record = await audit.GetAsync(request.Serial, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no certificate with serial {request.Serial}"));
+            ?? throw RpcErrors.Create(StatusCode.NotFound, ErrorReasons.CertificateNotFound, $"no certificate with serial {request.Serial}");
         return new GetCertificateResponse { Record = ToProto(record) };
     }
 
@@ -135,7 +135,7 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
                 }
                 catch (HsmException e)
                 {
-                    throw new RpcException(new Status(e.Kind == HsmErrorKind.Timeout ? StatusCode.DeadlineExceeded : StatusCode.Unavailable, $"CA key unavailable ({e.Kind}); retry later"));
+                    throw DeviceFailure(e);
                 }
 
                 issued.Add(ToProto(outcome.Certificate!));
@@ -144,6 +144,17 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
 
             return issued;
         }
+    }
+
+    /// <summary>A device failure: DEADLINE_EXCEEDED for a timeout (a touch that did not come), UNAVAILABLE otherwise.</summary>
+    internal static RpcException DeviceFailure(HsmException e)
+    {
+        var timeout = e.Kind is HsmErrorKind.Timeout or HsmErrorKind.TouchTimeout;
+        return RpcErrors.Create(
+            timeout ? StatusCode.DeadlineExceeded : StatusCode.Unavailable,
+            timeout ? ErrorReasons.CaKeyTimeout : ErrorReasons.CaKeyUnavailable,
+            timeout ? "the CA key's device did not sign in time; retry later" : "the CA key's device is unavailable; retry later",
+            metadata: new Dictionary<string, string>(StringComparer.Ordinal) { ["kind"] = e.Kind.ToString() });
     }
 
     private static CertificateOption ToProto(Ssh.Certificates.SshOption option) =>

@@ -1,4 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using SshHsmCa.Policy;
@@ -57,18 +56,32 @@ internal static class RequestParser
     }
 
     public static RpcException Invalid(string field, string description) =>
-        ToException(StatusCode.InvalidArgument, $"{field}: {description}", new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = description } } });
+        RpcErrors.Create(StatusCode.InvalidArgument, ErrorReasons.InvalidRequest, $"{field}: {description}", new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = description } } });
 
     public static RpcException Denied(Deny deny)
     {
         var failure = new PreconditionFailure();
         foreach (var reason in deny.Reasons)
         {
-            failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = reason.Code, Subject = reason.Field, Description = reason.Message });
+            failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = reason.Code, Subject = FieldPath(reason.Field), Description = reason.Message });
         }
 
-        return ToException(StatusCode.PermissionDenied, "denied by policy: " + string.Join("; ", deny.Reasons.Select(r => r.Message)), failure);
+        var errorReason = deny.Reasons.All(r => r.Code == ReasonCodes.PermissionNotGranted) ? ErrorReasons.OperatorRightMissing : ErrorReasons.PolicyDenied;
+        return RpcErrors.Create(StatusCode.PermissionDenied, errorReason, "denied by policy: " + string.Join("; ", deny.Reasons.Select(r => r.Message)), failure);
     }
+
+    /// <summary>
+    /// The request field a policy reason is about, as its proto field name ("validity" is
+    /// validity_seconds; an option's name stays in the description); "caller" is the caller itself.
+    /// </summary>
+    private static string FieldPath(string field) => field switch
+    {
+        "validity" => "validity_seconds",
+        "options" => "critical_options",
+        _ when field.StartsWith("critical_options.", StringComparison.Ordinal) => "critical_options",
+        _ when field.StartsWith("extensions.", StringComparison.Ordinal) => "extensions",
+        _ => field,
+    };
 
     private static SshPublicKey? ParseKey(string line, List<BadRequest.Types.FieldViolation> violations)
     {
@@ -165,10 +178,8 @@ internal static class RequestParser
         {
             var detail = new BadRequest();
             detail.FieldViolations.AddRange(violations);
-            throw ToException(StatusCode.InvalidArgument, string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")), detail);
+            throw RpcErrors.Create(StatusCode.InvalidArgument, ErrorReasons.InvalidRequest, string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")), detail);
         }
     }
 
-    private static RpcException ToException(StatusCode code, string message, Google.Protobuf.IMessage detail) =>
-        new Google.Rpc.Status { Code = (int)code, Message = message, Details = { Any.Pack(detail) } }.ToRpcException();
 }

@@ -49,7 +49,7 @@ public sealed class SourceLimitInterceptor(SourceLimits limits) : Interceptor
         var source = connection.RemoteIpAddress?.ToString();
         if (source is not null && limits.Admit(source, anonymous: connection.ClientCertificate is null) is { } refusal)
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, refusal));
+            throw RpcErrors.Create(StatusCode.ResourceExhausted, ErrorReasons.RateLimited, refusal);
         }
 
         return source;

@@ -51,7 +51,7 @@ public sealed partial class StrictMessageMethodProvider<TService>(CaMetrics metr
             {
                 metrics.MalformedMessages.Inc();
                 Warn(typeof(TRequest).Name, e.Message);
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"the request is not a valid {typeof(TRequest).Name} message: {e.Message}"));
+                throw RpcErrors.Create(StatusCode.InvalidArgument, ErrorReasons.MalformedMessage, $"the request is not a valid {Descriptor(typeof(TRequest))} message: {e.Message}");
             }
         });
 
@@ -68,6 +68,12 @@ public sealed partial class StrictMessageMethodProvider<TService>(CaMetrics metr
 
         LogMalformed(logger, message, reason, Interlocked.Exchange(ref _suppressed, 0));
     }
+
+    /// <summary>The protobuf full name (sshhsmca.v1.SignUserCertificateRequest), not the C# one.</summary>
+    private static string Descriptor(Type message) =>
+        message.GetProperty("Descriptor", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)?.GetValue(null) is Google.Protobuf.Reflection.MessageDescriptor descriptor
+            ? descriptor.FullName
+            : message.Name;
 
     private Method<TRequest, TResponse> Strict<TRequest, TResponse>(Method<TRequest, TResponse> method) =>
         new(method.Type, method.ServiceName, method.Name, Strict(method.RequestMarshaller), method.ResponseMarshaller);

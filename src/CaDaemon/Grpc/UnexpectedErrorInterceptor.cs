@@ -42,7 +42,7 @@ public sealed partial class UnexpectedErrorInterceptor(ILogger<UnexpectedErrorIn
     {
         var reference = Guid.NewGuid().ToString("N")[..12];
         LogUnexpected(logger, e, context?.Method ?? "?", reference);
-        return new RpcException(new Status(StatusCode.Internal, $"internal error {e.GetType().Name} (reference {reference} in the CA's log)"));
+        return RpcErrors.Create(StatusCode.Internal, ErrorReasons.Internal, $"internal error (reference {reference} in the CA's log)", metadata: new Dictionary<string, string>(StringComparer.Ordinal) { ["reference"] = reference });
     }
 
     [LoggerMessage(EventId = 5900, Level = LogLevel.Error, Message = "{Method} failed unexpectedly (reference {Reference})")]

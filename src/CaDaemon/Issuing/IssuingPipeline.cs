@@ -90,7 +90,7 @@ public sealed partial class IssuingPipeline(
             SubjectKeyFingerprint = subjectFingerprint,
             CaKeyFingerprint = ca.PublicKey.GetSha256Fingerprint(),
             Caller = caller.Name,
-            AuthMethod = caller.Method.ToString(),
+            AuthMethod = AuthMethods.Name(caller.Method),
             SourceAddress = sourceAddress,
             RequestId = request.RequestId,
             CreatedAt = (ulong)now.ToUnixTimeSeconds(),
@@ -146,7 +146,7 @@ public sealed partial class IssuingPipeline(
         yield return ("OUTCOME", outcome);
         yield return ("CERT_TYPE", request.TypeName);
         yield return ("CALLER", caller.Name);
-        yield return ("AUTH_METHOD", caller.Method.ToString());
+        yield return ("AUTH_METHOD", AuthMethods.Name(caller.Method));
         yield return ("SUBJECT_KEY", subjectFingerprint);
         yield return ("REQUEST_ID", request.RequestId);
         if (serial is { } s)

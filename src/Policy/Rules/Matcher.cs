@@ -129,6 +129,6 @@ internal abstract class Matcher
 
     public sealed class Method(AuthMethod method) : Matcher
     {
-        public override string? Mismatch(CallerIdentity caller, bool detail) => caller.Method == method ? null : detail ? $"not a {method} caller" : NoMatch;
+        public override string? Mismatch(CallerIdentity caller, bool detail) => caller.Method == method ? null : detail ? $"not a {AuthMethods.Name(method)} caller" : NoMatch;
     }
 }
