@@ -113,4 +113,34 @@ public class ContractTests(SoftHsm hsm)
         var denied = await Expect(() => mtls.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = TestKeys.Ed25519Line(), ValiditySeconds = 30 * 86400 }).ResponseAsync, StatusCode.PermissionDenied, "POLICY_DENIED");
         Assert.Contains(denied.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations, v => v.Subject == "validity_seconds");
     }
+
+    [Fact]
+    public async Task EachHostOfABatchSaysWhyWithItsIndexReasonAndFields()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm);
+        var request = new SignHostCertificateBatchRequest
+        {
+            Hosts =
+            {
+                new SignHostCertificateRequest { PublicKey = "ssh-ed25519 AAAA", Principals = { SshdServer.HostAlias } },
+                new SignHostCertificateRequest { PublicKey = TestKeys.Ed25519Line(), Principals = { "not-granted.example" } },
+                new SignHostCertificateRequest { PublicKey = TestKeys.Ed25519Line(), Principals = { SshdServer.HostAlias } },
+            },
+        };
+        using var call = daemon.SocketClient().SignHostCertificateBatch(request);
+        var results = new Dictionary<uint, BatchHostResult>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            if (call.ResponseStream.Current.Result is { } result)
+            {
+                results[result.Index] = result;
+            }
+        }
+
+        Assert.Equal(("INVALID_ARGUMENT", "INVALID_REQUEST"), (results[0].Error.Code, results[0].Error.Reason));
+        Assert.Equal("public_key", Assert.Single(results[0].Error.FieldViolations).Field);
+        Assert.Equal(("PERMISSION_DENIED", "POLICY_DENIED"), (results[1].Error.Code, results[1].Error.Reason));
+        Assert.Contains(results[1].Error.Reasons, r => r.Code == "principal-not-allowed");
+        Assert.NotNull(results[2].Certificate);
+    }
 }

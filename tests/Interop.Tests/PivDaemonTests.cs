@@ -200,7 +200,7 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
         Assert.Equal(12, results.Count);
         var failed = results.Where(r => r.Certificate is null).ToList();
         Assert.NotEmpty(failed);
-        Assert.All(failed, f => Assert.Equal("UNAVAILABLE", f.Error.Code));
+        Assert.All(failed, f => Assert.Equal(("UNAVAILABLE", "CA_KEY_UNAVAILABLE"), (f.Error.Code, f.Error.Reason)));
         Assert.Equal(4u, failed[0].Index); // the host whose signature was in flight
         Assert.NotNull(results[^1].Certificate); // and the batch recovered: the last host was signed
         Assert.Equal((uint)(12 - failed.Count), summary.Issued);

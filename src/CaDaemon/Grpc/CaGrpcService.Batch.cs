@@ -51,7 +51,13 @@ public sealed partial class CaGrpcService
                 catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
                 {
                     summary.Invalid++;
-                    results[i] = Error(i, "INVALID_ARGUMENT", $"hosts[{i}]: {e.Status.Detail}");
+                    var invalid = Error(i, "INVALID_ARGUMENT", ErrorReasons.InvalidRequest, $"hosts[{i}]: {e.Status.Detail}");
+                    if (e.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>() is { } bad)
+                    {
+                        invalid.Error.FieldViolations.AddRange(bad.FieldViolations.Select(v => new BatchFieldViolation { Field = v.Field, Description = v.Description }));
+                    }
+
+                    results[i] = invalid;
                     continue;
                 }
 
@@ -59,7 +65,7 @@ public sealed partial class CaGrpcService
                 {
                     case Deny deny:
                         summary.Denied++;
-                        var denied = Error(i, "PERMISSION_DENIED", "denied by policy: " + string.Join("; ", deny.Reasons.Select(r => r.Message)));
+                        var denied = Error(i, "PERMISSION_DENIED", ErrorReasons.PolicyDenied, "denied by policy: " + string.Join("; ", deny.Reasons.Select(r => r.Message)));
                         denied.Error.Reasons.AddRange(deny.Reasons.Select(r => new Protos.V1.PolicyReason { Code = r.Code, Field = r.Field, Message = r.Message }));
                         results[i] = denied;
                         break;
@@ -95,7 +101,8 @@ public sealed partial class CaGrpcService
                     catch (HsmException e)
                     {
                         summary.Failed++;
-                        result = Error(index, e.Kind is HsmErrorKind.Timeout or HsmErrorKind.TouchTimeout ? "DEADLINE_EXCEEDED" : "UNAVAILABLE", $"CA key: {e.Kind}: {e.Message}");
+                        var timeout = e.Kind is HsmErrorKind.Timeout or HsmErrorKind.TouchTimeout;
+                        result = Error(index, timeout ? "DEADLINE_EXCEEDED" : "UNAVAILABLE", timeout ? ErrorReasons.CaKeyTimeout : ErrorReasons.CaKeyUnavailable, timeout ? "the CA key's device did not sign in time" : "the CA key's device is unavailable");
                     }
                 }
 
@@ -113,6 +120,6 @@ public sealed partial class CaGrpcService
         await writer.ConfigureAwait(false);
     }
 
-    private static BatchHostResult Error(int index, string code, string message) =>
-        new() { Index = (uint)index, Error = new BatchHostError { Code = code, Message = message } };
+    private static BatchHostResult Error(int index, string code, string reason, string message) =>
+        new() { Index = (uint)index, Error = new BatchHostError { Code = code, Reason = reason, Message = message } };
 }
