@@ -53,9 +53,8 @@ public sealed partial class CaGrpcService
 
         foreach (var (name, key) in new[] { ("user", options.UserCa), ("host", options.HostCa) })
         {
-            if (key?.Uri?.StartsWith("piv:", StringComparison.Ordinal) == true)
+            if (CaKeys.PivSlot(key?.Uri) is { } used)
             {
-                var used = PivCaKeyOptions.Parse(key.Uri);
                 if (used.Slot == where.Slot && (used.Serial is null || where.Serial is null || used.Serial == where.Serial))
                 {
                     throw RpcErrors.Create(StatusCode.FailedPrecondition, ErrorReasons.SlotInUse, $"slot {where.Slot:x2} holds this daemon's {name} CA key; generating would replace it (stop using it first)");
@@ -160,7 +159,7 @@ public sealed partial class CaGrpcService
     private static string Pem(byte[]? attestation, byte[]? device) =>
         string.Concat(new[] { attestation, device }.Where(c => c is not null).Select(c => new string(PemEncoding.Write("CERTIFICATE", c)) + "\n"));
 
-    private static string AttestationPem(ICaKey key) => key is PivCaKey { Attestation: { } attestation } piv ? Pem(attestation, piv.AttestationIntermediate) : string.Empty;
+    private static string AttestationPem(ICaKey key) => key is IAttestedCaKey { Attestation: { } attestation } attested ? Pem(attestation, attested.AttestationIntermediate) : string.Empty;
 
     [Microsoft.Extensions.Logging.LoggerMessage(EventId = 5101, Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "key ceremony by {Caller}: generated key {Fingerprint} in YubiKey {Serial} slot {Slot:x2} (attestation verified: {Verified})")]
     private static partial void LogCeremony(Microsoft.Extensions.Logging.ILogger logger, string caller, uint serial, byte slot, string fingerprint, bool verified);

@@ -8,8 +8,6 @@ using SshHsmCa.CaDaemon.Audit;
 using SshHsmCa.CaDaemon.Grpc;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Hsm;
-using SshHsmCa.Hsm.Pkcs11;
-using SshHsmCa.Hsm.Piv;
 using Prometheus;
 using Serilog;
 using SshHsmCa.Policy;
@@ -244,19 +242,15 @@ public static partial class DaemonHost
         var pin = key.PinCredential is not null ? PinSource.ReadCredential(key.PinCredential) : PinSource.ReadFile(key.PinFile!);
         try
         {
-            if (key.Uri!.StartsWith("piv:", StringComparison.Ordinal))
+            var spec = new CaKeySpec
             {
-                var where = PivCaKeyOptions.Parse(key.Uri, key.ExpectedPublicKey) with
-                {
-                    RequireGeneratedOnDevice = key.RequireGeneratedOnDevice,
-                    SignTimeout = TimeSpan.FromSeconds(key.TouchTimeoutSeconds),
-                };
-                var piv = PivCaKey.Open(where, pin, loggers.CreateLogger<PivCaKey>());
-                piv.TouchRequired = _ => metrics.TouchPrompts.WithLabels(name).Inc();
-                return piv;
-            }
-
-            return Pkcs11CaKey.Open(new Pkcs11CaKeyOptions { Uri = key.Uri!, ExpectedPublicKey = key.ExpectedPublicKey, PoolSize = key.PoolSize }, pin, loggers.CreateLogger<Pkcs11CaKey>());
+                Uri = key.Uri!,
+                ExpectedPublicKey = key.ExpectedPublicKey,
+                PoolSize = key.PoolSize,
+                RequireGeneratedOnDevice = key.RequireGeneratedOnDevice,
+                TouchTimeout = TimeSpan.FromSeconds(key.TouchTimeoutSeconds),
+            };
+            return CaKeys.Open(spec, pin, loggers, _ => metrics.TouchPrompts.WithLabels(name).Inc());
         }
         finally
         {

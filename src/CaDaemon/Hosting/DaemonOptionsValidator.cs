@@ -195,11 +195,11 @@ public static class DaemonOptionsValidator
             return;
         }
 
-        if (key.Uri?.StartsWith("piv:", StringComparison.Ordinal) == true)
+        if (Hsm.CaKeys.IsPiv(key.Uri))
         {
             try
             {
-                _ = Hsm.Piv.PivCaKeyOptions.Parse(key.Uri);
+                _ = Hsm.CaKeys.PivSlot(key.Uri);
             }
             catch (Hsm.HsmException e)
             {

@@ -1,6 +1,5 @@
 using Prometheus;
 using SshHsmCa.Hsm;
-using SshHsmCa.Hsm.Pkcs11;
 
 namespace SshHsmCa.CaDaemon.Issuing;
 
@@ -73,7 +72,7 @@ public sealed class CaMetrics
     private void Set(string name, ICaKey key)
     {
         _available.WithLabels(name).Set(key.IsAvailable ? 1 : 0);
-        if (key is Pkcs11CaKey pkcs11)
+        if (key is ISessionPoolCaKey pkcs11)
         {
             _poolIdle.WithLabels(name).Set(pkcs11.IdleSessions);
             _poolSize.WithLabels(name).Set(pkcs11.PoolSize);

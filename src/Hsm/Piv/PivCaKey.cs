@@ -18,7 +18,7 @@ namespace SshHsmCa.Hsm.Piv;
 /// <see cref="HsmErrorKind.DeviceUnavailable"/>; the next signature reconnects and checks that the
 /// card carries the same key.
 /// </summary>
-public sealed class PivCaKey : ICaKey
+public sealed class PivCaKey : IAttestedCaKey
 {
     private readonly PivCaKeyOptions _options;
     private readonly byte[] _pin;

@@ -15,7 +15,7 @@ namespace SshHsmCa.Hsm.Pkcs11;
 /// A CA key on a PKCS#11 token: a pool of sessions, each signature verified in software before it
 /// is returned, and recovery after device faults without a restart (spec/hardware.md §1).
 /// </summary>
-public sealed class Pkcs11CaKey : ICaKey
+public sealed class Pkcs11CaKey : ISessionPoolCaKey
 {
     private readonly Pkcs11KeyUri _uri;
     private readonly byte[] _pin;
