@@ -38,6 +38,19 @@ def details(error):
     return {}
 
 
+def expect_error(call, code, reason):
+    """Runs a call that must fail with this status code and ErrorInfo reason; returns its details."""
+    try:
+        call()
+    except grpc.RpcError as error:
+        found = details(error)
+        info = found.get("ErrorInfo")
+        if error.code() != code or info is None or info.reason != reason:
+            raise SystemExit(f"expected {code.name} {reason}, got {error.code().name} {info.reason if info else None}: {error.details()}")
+        return found
+    raise SystemExit(f"expected {code.name} {reason}, but the call succeeded")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", required=True, help="HOST:PORT of the TLS listener")
@@ -66,30 +79,20 @@ def main():
         print(f"certificate: {issued.certificate}")
 
         # A bad request: BadRequest names the field.
-        try:
-            ca.SignUserCertificate(ca_pb2.SignUserCertificateRequest(public_key=""))
-            print("bad request: accepted?!")
-            failures += 1
-        except grpc.RpcError as error:
-            found = details(error)
-            info, bad = found.get("ErrorInfo"), found.get("BadRequest")
-            print(f"bad request: {error.code().name} {info.reason if info else None} {info.domain if info else None} "
-                  f"fields {[v.field for v in bad.field_violations] if bad else None}")
-            failures += 0 if error.code() == grpc.StatusCode.INVALID_ARGUMENT and info and info.reason == "INVALID_REQUEST" \
-                and bad and bad.field_violations[0].field == "public_key" else 1
+        found = expect_error(lambda: ca.SignUserCertificate(ca_pb2.SignUserCertificateRequest(public_key="")),
+                             grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST")
+        bad = found.get("BadRequest")
+        print(f"bad request: INVALID_ARGUMENT {found['ErrorInfo'].reason} {found['ErrorInfo'].domain} "
+              f"fields {[v.field for v in bad.field_violations] if bad else None}")
+        failures += 0 if bad and bad.field_violations[0].field == "public_key" else 1
 
         # A principal the policy does not grant: PreconditionFailure gives every reason.
-        try:
-            ca.SignUserCertificate(ca_pb2.SignUserCertificateRequest(public_key=args.public_key, principals=["someone-else"]))
-            print("denial: accepted?!")
-            failures += 1
-        except grpc.RpcError as error:
-            found = details(error)
-            info, failure = found.get("ErrorInfo"), found.get("PreconditionFailure")
-            print(f"denied: {error.code().name} {info.reason if info else None} "
-                  f"reasons {[(v.type, v.subject) for v in failure.violations] if failure else None}")
-            failures += 0 if error.code() == grpc.StatusCode.PERMISSION_DENIED and info and info.reason == "POLICY_DENIED" \
-                and failure and failure.violations[0].type == "principal-not-allowed" else 1
+        found = expect_error(lambda: ca.SignUserCertificate(ca_pb2.SignUserCertificateRequest(public_key=args.public_key, principals=["someone-else"])),
+                             grpc.StatusCode.PERMISSION_DENIED, "POLICY_DENIED")
+        failure = found.get("PreconditionFailure")
+        print(f"denied: PERMISSION_DENIED {found['ErrorInfo'].reason} "
+              f"reasons {[(v.type, v.subject) for v in failure.violations] if failure else None}")
+        failures += 0 if failure and failure.violations[0].type == "principal-not-allowed" else 1
 
     # The operator socket: no TLS, the caller is who the kernel says it is.
     with grpc.insecure_channel("unix:" + args.socket) as channel:

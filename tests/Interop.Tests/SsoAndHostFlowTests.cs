@@ -125,12 +125,8 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         var forced = ", \"forceCommand\": { \"allowed\": [\"echo forced-command-ran\"], \"forced\": \"echo forced-command-ran\" }, \"sourceAddress\": { \"allowed\": [\"0.0.0.0/0\"], \"default\": \"127.0.0.1/32\" }";
         await using var daemon = await StartDaemonAsync(idp, Policy(idp.Issuer, forced));
         using var agent = await SshAgent.StartAsync(_dir);
-        var etc = Directory.CreateDirectory(_dir.PathOf("etc-ssh")).FullName;
-        var dropIns = Path.Combine(etc, "sshd_config.d");
-        NewHostKeys(etc);
-        Bootstrap(daemon, etc, dropIns);
-        var port = Repository.FreePort();
-        using var sshd = StartSshd(etc, dropIns, port);
+        var (sshd, port) = BootstrappedHost(daemon);
+        using var _ = sshd;
         var knownHosts = _dir.Write("known_hosts", $"@cert-authority *.internal {daemon.SocketClient().GetCaPublicKeys(new GetCaPublicKeysRequest()).HostCaPublicKey}\n");
 
         // A principal outside policy: a clear reason, nothing in the agent.
@@ -222,12 +218,8 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         using var account = FreshAccount.Create();
         using var idp = await DevIdentityProvider.StartAsync(account.Name);
         await using var daemon = await StartDaemonAsync(idp, Policy(idp.Issuer), fullChain: true);
-        var etc = Directory.CreateDirectory(_dir.PathOf("etc-ssh")).FullName;
-        var dropIns = Path.Combine(etc, "sshd_config.d");
-        NewHostKeys(etc);
-        Bootstrap(daemon, etc, dropIns);
-        var port = Repository.FreePort();
-        using var sshd = StartSshd(etc, dropIns, port);
+        var (sshd, port) = BootstrappedHost(daemon);
+        using var _ = sshd;
 
         // The CLI where the account can read it.
         var cli = Path.Combine(account.Home, "cli");
@@ -307,6 +299,17 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
                 File.AppendAllText(options.Tls.CertificateFile!, "\n" + File.ReadAllText(options.Tls.ClientCaFile!));
             }
         });
+
+    /// <summary>A host bootstrapped with a one-time token (both host keys certified) and its sshd on a free loopback port.</summary>
+    private (BootstrappedSshd Sshd, int Port) BootstrappedHost(DaemonUnderTest daemon)
+    {
+        var etc = Directory.CreateDirectory(_dir.PathOf("etc-ssh")).FullName;
+        var dropIns = Path.Combine(etc, "sshd_config.d");
+        NewHostKeys(etc);
+        Bootstrap(daemon, etc, dropIns);
+        var port = Repository.FreePort();
+        return (StartSshd(etc, dropIns, port), port);
+    }
 
     private static void NewHostKeys(string etc)
     {
