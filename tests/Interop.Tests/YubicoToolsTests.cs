@@ -80,7 +80,7 @@ public sealed class YubicoToolsTests(VirtualCard card)
         Assert.Contains("12345678", slot.GetTokenInfo().Label, StringComparison.Ordinal);
         using var session = slot.OpenSession(SessionType.ReadOnly);
         session.Login(CKU.CKU_USER, "123456");
-        // ykcs11: CKA_ID 1 is slot 9a (spec/hardware.md §3).
+        // ykcs11: CKA_ID 1 is slot 9a (ykcs11 maps key ids 1..4 to slots 9a, 9c, 9d, 9e).
         var keys = session.FindAllObjects([
             factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY),
             factories.ObjectAttributeFactory.Create(CKA.CKA_ID, new byte[] { 1 }),

@@ -35,7 +35,7 @@ public class SshOptionSetTests
     [Fact]
     public void RefusesAnUnwrappedForceCommandValue()
     {
-        // A value that is not string-wrapped makes sshd refuse the certificate (spec/openssh.md §1).
+        // A value that is not string-wrapped makes sshd refuse the certificate (PROTOCOL.certkeys: option data is a string).
         var section = Section(("force-command", "/usr/bin/id"u8.ToArray()));
         Assert.Throws<SshFormatException>(() => SshCertificateWithCritical(section));
     }

@@ -1,7 +1,6 @@
 using Grpc.Core;
 using SshHsmCa.CaDaemon.Audit;
 using SshHsmCa.CaDaemon.Grpc;
-using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
 

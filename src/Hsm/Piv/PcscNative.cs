@@ -4,7 +4,7 @@ namespace SshHsmCa.Hsm.Piv;
 
 /// <summary>
 /// libpcsclite (Linux). pcsc-lite declares DWORD, LONG, SCARDCONTEXT and SCARDHANDLE as
-/// <c>unsigned long</c>/<c>long</c>: 64-bit on x86-64, hence <c>nuint</c>/<c>nint</c> (spec/hardware.md §4).
+/// <c>unsigned long</c>/<c>long</c>: 64-bit on x86-64, hence <c>nuint</c>/<c>nint</c> (pcsc-lite's pcsclite.h: DWORD and LONG are unsigned long and long).
 /// </summary>
 internal static partial class PcscNative
 {

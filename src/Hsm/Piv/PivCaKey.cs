@@ -9,7 +9,7 @@ using SshHsmCa.Ssh.Signatures;
 namespace SshHsmCa.Hsm.Piv;
 
 /// <summary>
-/// A CA key in a YubiKey PIV slot, spoken to over PC/SC (spec/hardware.md §4). Every card
+/// A CA key in a YubiKey PIV slot, spoken to over PC/SC (NIST SP 800-73-4 Part 2). Every card
 /// operation is serialised and runs inside a PC/SC transaction; each signature is verified in
 /// software before it is returned. When the slot needs a touch and the card has not answered
 /// after <see cref="PivCaKeyOptions.TouchPromptDelay"/>, the key announces it

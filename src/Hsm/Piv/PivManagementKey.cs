@@ -4,7 +4,7 @@ namespace SshHsmCa.Hsm.Piv;
 
 /// <summary>
 /// The single-block ECB operations of the management key's challenge-response (3DES or AES;
-/// spec/hardware.md §4). Three-key 3DES is composed of DES steps so that keys the default of
+/// NIST SP 800-73-4 Part 2 §3.2.4, GENERAL AUTHENTICATE). Three-key 3DES is composed of DES steps so that keys the default of
 /// which repeats its halves (010203…) are accepted as the card accepts them.
 /// </summary>
 public static class PivManagementKey

@@ -5,7 +5,7 @@ using SshHsmCa.Ssh.Keys;
 namespace SshHsmCa.Hsm.Piv;
 
 /// <summary>
-/// The PIV applet's commands over one <see cref="PcscCard"/> (spec/hardware.md §4). Stateless
+/// The PIV applet's commands over one <see cref="PcscCard"/> (NIST SP 800-73-4 Part 2 §3, with Yubico's PIV extensions). Stateless
 /// beyond the card's own state; the caller serialises and holds transactions.
 /// </summary>
 public sealed class PivSession

@@ -13,7 +13,7 @@ namespace SshHsmCa.Hsm.Pkcs11;
 
 /// <summary>
 /// A CA key on a PKCS#11 token: a pool of sessions, each signature verified in software before it
-/// is returned, and recovery after device faults without a restart (spec/hardware.md §1).
+/// is returned, and recovery after device faults without a restart (PKCS#11 v2.40 base specification §5.6, sessions; §5.4, C_Initialize and C_Finalize).
 /// </summary>
 public sealed class Pkcs11CaKey : ISessionPoolCaKey
 {

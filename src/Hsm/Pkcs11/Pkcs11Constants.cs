@@ -1,6 +1,6 @@
 namespace SshHsmCa.Hsm.Pkcs11;
 
-/// <summary>PKCS#11 3.0 values missing from Pkcs11Interop 5.3.0's v2.40 enums (spec/hardware.md §1).</summary>
+/// <summary>PKCS#11 3.0 values missing from Pkcs11Interop 5.3.0's v2.40 enums (PKCS#11 3.0 §2.3.10 CKK_EC_EDWARDS, §6.3.5 CKM_EDDSA).</summary>
 internal static class Pkcs11Constants
 {
     public const ulong CkmEddsa = 0x1057;

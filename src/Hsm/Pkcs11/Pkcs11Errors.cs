@@ -2,7 +2,7 @@ using Net.Pkcs11Interop.Common;
 
 namespace SshHsmCa.Hsm.Pkcs11;
 
-/// <summary>Maps PKCS#11 return values to error kinds (spec/hardware.md §1, "On CKR_…: drain the pool").</summary>
+/// <summary>Maps PKCS#11 return values to error kinds (PKCS#11 v2.40 base specification §5.1, return values: after these, sessions, login or handles cannot be trusted).</summary>
 internal static class Pkcs11Errors
 {
     /// <summary>Return values after which sessions, login or handles cannot be trusted: recover.</summary>

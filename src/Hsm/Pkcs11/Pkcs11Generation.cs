@@ -7,7 +7,7 @@ namespace SshHsmCa.Hsm.Pkcs11;
 /// <summary>
 /// One life of the backend between faults: a logged-in token, the key handle, and the pool of
 /// sessions (one per concurrent signature: a shared SoftHSM session crashed the process,
-/// spec/hardware.md §1). A fault marks it broken; the next request builds a new one.
+/// seen with SoftHSM2 2.6.1). A fault marks it broken; the next request builds a new one.
 /// </summary>
 internal sealed class Pkcs11Generation : IDisposable
 {

@@ -6,7 +6,7 @@ using SshHsmCa.Ssh.Keys;
 
 namespace SshHsmCa.Hsm.Pkcs11;
 
-/// <summary>Finds a key pair on a token and reads its public half into OpenSSH form (spec/openssh.md §2, "Reading the CA public key").</summary>
+/// <summary>Finds a key pair on a token and reads its public half into OpenSSH form (PKCS#11 v2.40 §2.3, CKA_EC_POINT as a DER OCTET STRING; RFC 5656 §3.1).</summary>
 internal static class Pkcs11KeyReader
 {
     public static (IObjectHandle Private, SshPublicKey Public) Find(ISession session, Pkcs11KeyUri uri)

@@ -8,7 +8,7 @@ namespace SshHsmCa.Hsm.Pkcs11;
 
 /// <summary>
 /// One loaded PKCS#11 module per path per process. Disposing a library calls C_Finalize for every
-/// user of the module in the process (spec/hardware.md §1), so modules are never unloaded here.
+/// user of the module in the process (PKCS#11 v2.40 §5.4: C_Finalize is per process), so modules are never unloaded here.
 /// </summary>
 public static class Pkcs11Library
 {
@@ -59,7 +59,7 @@ public static class Pkcs11Library
 
     /// <summary>
     /// Pkcs11Interop 5.3.0 P/Invokes dlopen from "libdl"; Debian 12 has only libdl.so.2
-    /// (Pkcs11Interop issue #239, spec/hardware.md §1).
+    /// (Pkcs11Interop issue #239).
     /// </summary>
     private static void InstallLibdlResolver()
     {

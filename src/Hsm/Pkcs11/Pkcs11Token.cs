@@ -5,7 +5,7 @@ namespace SshHsmCa.Hsm.Pkcs11;
 
 /// <summary>
 /// A token found by label or serial and logged in. The anchor session stays open for the
-/// token's lifetime: closing the last session logs the application out (spec/hardware.md §1).
+/// token's lifetime: closing the last session logs the application out (PKCS#11 v2.40 §5.6: the login belongs to the application and ends with its last session).
 /// Slot ids are never kept across recoveries; the token is found again by label or serial.
 /// </summary>
 public sealed class Pkcs11Token : IDisposable

@@ -85,7 +85,7 @@ internal static class GrantEvaluator
     {
         if (request.CriticalOptions.Count > 0)
         {
-            // spec/openssh.md §1: any critical option makes the ssh client refuse a host certificate.
+            // PROTOCOL.certkeys defines no critical options for host certificates; ssh refuses one that has any.
             reasons.Add(new PolicyReason(ReasonCodes.CriticalOptionNotAllowed, "critical_options", "host certificates carry no critical options"));
         }
 

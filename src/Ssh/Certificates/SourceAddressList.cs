@@ -2,7 +2,7 @@ namespace SshHsmCa.Ssh.Certificates;
 
 /// <summary>
 /// The value of the <c>source-address</c> critical option: a comma-separated list of CIDR
-/// entries. sshd refuses the whole certificate when any entry is invalid (spec/openssh.md §3),
+/// entries. sshd refuses the whole certificate when any entry is invalid (PROTOCOL.certkeys, "source-address"),
 /// so every entry is checked here, before anything is signed.
 /// </summary>
 public sealed class SourceAddressList

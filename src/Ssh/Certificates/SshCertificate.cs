@@ -4,7 +4,7 @@ using SshHsmCa.Ssh.Signatures;
 namespace SshHsmCa.Ssh.Certificates;
 
 /// <summary>
-/// A parsed OpenSSH certificate (PROTOCOL.certkeys, spec/openssh.md §1). Parsing checks every
+/// A parsed OpenSSH certificate (PROTOCOL.certkeys). Parsing checks every
 /// field but decodes text fields only when they are first read, and keeps slices of the blob
 /// rather than copies: the blob must not change afterwards. The original bytes are kept and
 /// re-emitted as they were (OpenSSH never re-encodes a certificate either).

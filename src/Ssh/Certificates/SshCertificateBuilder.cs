@@ -155,7 +155,7 @@ public sealed class SshCertificateBuilder
             throw Invalid("critical options", "critical options and extensions are swapped");
         }
 
-        // spec/openssh.md §1: any critical option makes the ssh client refuse a host certificate.
+        // PROTOCOL.certkeys defines no critical options for host certificates; ssh refuses one that has any.
         if (Type == SshCertificateType.Host && CriticalOptions.Count != 0)
         {
             throw Invalid("critical options", "host certificates carry no critical options");

@@ -1,6 +1,6 @@
 namespace SshHsmCa.Ssh.Certificates;
 
-/// <summary>The standard critical options (spec/openssh.md §3) and typed constructors for them.</summary>
+/// <summary>The standard critical options (PROTOCOL.certkeys, "Critical options") and typed constructors for them.</summary>
 public static class SshCriticalOptions
 {
     /// <summary>The command sshd runs instead of the one requested.</summary>

@@ -1,6 +1,6 @@
 namespace SshHsmCa.Ssh.Certificates;
 
-/// <summary>The standard extensions (spec/openssh.md §3): all flags.</summary>
+/// <summary>The standard extensions (PROTOCOL.certkeys, "Extensions"): all flags.</summary>
 public static class SshExtensions
 {
     /// <summary>Allows X11 forwarding.</summary>

@@ -3,7 +3,7 @@ namespace SshHsmCa.Ssh.Certificates;
 /// <summary>
 /// One critical option or extension: <c>string name ‖ string data</c>. A flag has empty data;
 /// a value is double-wrapped, <c>string(string(value))</c>, as OpenSSH expects
-/// (spec/openssh.md §1, "Critical options and extensions").
+/// (PROTOCOL.certkeys, "Critical options" and "Extensions").
 /// </summary>
 public sealed class SshOption : IEquatable<SshOption>
 {

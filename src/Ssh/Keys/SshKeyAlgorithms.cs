@@ -1,6 +1,6 @@
 namespace SshHsmCa.Ssh.Keys;
 
-/// <summary>OpenSSH key and certificate type names (spec/openssh.md §0, §1).</summary>
+/// <summary>OpenSSH key and certificate type names (RFC 4253 §6.6, RFC 5656 §6.2, RFC 8709 §4, PROTOCOL.certkeys).</summary>
 public static class SshKeyAlgorithms
 {
     /// <summary>Ed25519.</summary>

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace SshHsmCa.Ssh.Keys;
 
 /// <summary>
-/// A plain OpenSSH public key (spec/openssh.md §0). Immutable; parsed keys keep slices of the
+/// A plain OpenSSH public key (RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709 §4). Immutable; parsed keys keep slices of the
 /// memory they were parsed from, so that memory must not change afterwards.
 /// </summary>
 public abstract class SshPublicKey : IEquatable<SshPublicKey>

@@ -5,7 +5,7 @@ namespace SshHsmCa.Ssh.Signatures;
 /// <summary>
 /// PKCS#1 v1.5 DigestInfo prefixes (RFC 8017 §9.2 note 1), for a token that only offers raw
 /// <c>CKM_RSA_PKCS</c>: it signs <c>DigestInfo ‖ H(data)</c>, which gives the same bytes as
-/// <c>CKM_SHA512_RSA_PKCS</c> over the data (spec/openssh.md §2).
+/// <c>CKM_SHA512_RSA_PKCS</c> over the data (RFC 8332 §3, RFC 8017 §9.2).
 /// </summary>
 public static class RsaDigestInfo
 {

@@ -1,6 +1,6 @@
 namespace SshHsmCa.Ssh.Signatures;
 
-/// <summary>Signature algorithm names (spec/openssh.md §2).</summary>
+/// <summary>Signature algorithm names (RFC 8709 §6, RFC 5656 §3.1.2, RFC 8332 §3).</summary>
 public static class SshSignatureAlgorithms
 {
     /// <summary>Ed25519, pure (no pre-hash).</summary>

@@ -4,7 +4,7 @@ using SshHsmCa.Ssh.Keys;
 namespace SshHsmCa.Ssh.Signatures;
 
 /// <summary>
-/// Turns what signing hardware returns into SSH signature blobs (spec/openssh.md §2, proven
+/// Turns what signing hardware returns into SSH signature blobs (RFC 8709 §6, RFC 5656 §3.1.2, RFC 8332 §3; proven
 /// against sshd with SoftHSM output in vectors/v4).
 /// </summary>
 public static class SshSignatureEncoder

@@ -33,7 +33,7 @@ public static class SshSignatureVerifier
             case RsaPublicKey rsaKey:
                 if (algorithm == SshSignatureAlgorithms.RsaSha1)
                 {
-                    // spec/openssh.md §1: ssh-rsa (SHA-1) CA signatures are refused by OpenSSH since 8.2.
+                    // OpenSSH 8.2 release notes: ssh-rsa (SHA-1) CA signatures are refused (CASignatureAlgorithms).
                     return SignatureVerification.AlgorithmNotAllowed;
                 }
 

@@ -4,7 +4,7 @@ namespace SshHsmCa.Interop.Tests.Support;
 
 /// <summary>
 /// Sets a variable where native code reads it: Environment.SetEnvironmentVariable does not reach
-/// libc's getenv, and SoftHSM reads SOFTHSM2_CONF with getenv at C_Initialize (spec/hardware.md §1).
+/// libc's getenv, and SoftHSM reads SOFTHSM2_CONF with getenv at C_Initialize (SoftHSM2's README, SOFTHSM2_CONF).
 /// </summary>
 internal static partial class NativeEnvironment
 {

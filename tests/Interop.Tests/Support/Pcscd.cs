@@ -7,7 +7,7 @@ using SshHsmCa.Hsm.Piv;
 namespace SshHsmCa.Interop.Tests.Support;
 
 /// <summary>
-/// The real pcscd with vsmartcard's vpcd driver, started for the PIV tests (spec/hardware.md §5).
+/// The real pcscd with vsmartcard's vpcd driver, started for the PIV tests (vsmartcard's vpcd documentation).
 /// pcscd runs in a network namespace of its own (only a loopback inside), so vpcd's listener on
 /// all interfaces is reachable from nowhere but the card sockets this fixture makes inside that
 /// namespace. Its client socket is the machine's /run/pcscd/pcscd.comm, so every PC/SC client

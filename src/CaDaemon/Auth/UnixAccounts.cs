@@ -1,4 +1,4 @@
-namespace SshHsmCa.CaDaemon.Hosting;
+namespace SshHsmCa.CaDaemon.Auth;
 
 /// <summary>User and group names for a uid from /etc/passwd and /etc/group (local accounts: an appliance's operators).</summary>
 internal static class UnixAccounts

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections.Features;
 using SshHsmCa.Policy;
 
-namespace SshHsmCa.CaDaemon.Hosting;
+namespace SshHsmCa.CaDaemon.Auth;
 
 /// <summary>
 /// Step 1 of the pipeline: who is calling. A TLS client certificate (already validated by Kestrel
