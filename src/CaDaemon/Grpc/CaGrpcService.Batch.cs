@@ -94,8 +94,8 @@ public sealed partial class CaGrpcService
                 {
                     try
                     {
-                        var outcome = await pipeline.IssueAllowedAsync(caller, context.Peer, parsed, allow, context.CancellationToken).ConfigureAwait(false);
-                        result = new BatchHostResult { Index = (uint)index, Certificate = ToProto(outcome.Certificate!) };
+                        var certificate = await pipeline.IssueAllowedAsync(caller, context.Peer, parsed, allow, context.CancellationToken).ConfigureAwait(false);
+                        result = new BatchHostResult { Index = (uint)index, Certificate = ToProto(certificate) };
                         summary.Issued++;
                     }
                     catch (HsmException e)

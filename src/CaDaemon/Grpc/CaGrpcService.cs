@@ -128,17 +128,17 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
             var issued = new List<IssuedCertificate>(requests.Count);
             for (var i = 0; i < requests.Count; i++)
             {
-                IssueOutcome outcome;
+                Ssh.Certificates.SshCertificate certificate;
                 try
                 {
-                    outcome = await pipeline.IssueAllowedAsync(caller, context.Peer, requests[i], allowed[i], context.CancellationToken).ConfigureAwait(false);
+                    certificate = await pipeline.IssueAllowedAsync(caller, context.Peer, requests[i], allowed[i], context.CancellationToken).ConfigureAwait(false);
                 }
                 catch (HsmException e)
                 {
                     throw DeviceFailure(e);
                 }
 
-                issued.Add(ToProto(outcome.Certificate!));
+                issued.Add(ToProto(certificate));
                 token.Complete();
             }
 

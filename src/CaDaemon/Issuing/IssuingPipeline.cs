@@ -33,15 +33,6 @@ public sealed partial class IssuingPipeline(
     /// <summary>The policy holder (for explanations and reloads).</summary>
     public PolicyHolder Policy => policy;
 
-    /// <summary>Runs one request through the pipeline.</summary>
-    /// <exception cref="HsmException">The CA key's device failed (the attempt is recorded as failed).</exception>
-    public Task<IssueOutcome> IssueAsync(CallerIdentity caller, string sourceAddress, CertificateRequest request, CancellationToken cancellationToken) =>
-        Decide(caller, request) switch
-        {
-            Deny deny => Task.FromResult(new IssueOutcome(null, deny)),
-            var allow => IssueAllowedAsync(caller, sourceAddress, request, (Allow)allow, cancellationToken),
-        };
-
     /// <summary>Policy for one request (a denial is counted, logged and sent to the journal here).</summary>
     public PolicyDecision Decide(CallerIdentity caller, CertificateRequest request)
     {
@@ -68,7 +59,7 @@ public sealed partial class IssuingPipeline(
     /// that policy allowed (<see cref="Decide"/>).
     /// </summary>
     /// <exception cref="HsmException">The CA key's device failed (the attempt is recorded as failed).</exception>
-    public async Task<IssueOutcome> IssueAllowedAsync(CallerIdentity caller, string sourceAddress, CertificateRequest request, Allow allow, CancellationToken cancellationToken)
+    public async Task<SshCertificate> IssueAllowedAsync(CallerIdentity caller, string sourceAddress, CertificateRequest request, Allow allow, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
@@ -138,7 +129,7 @@ public sealed partial class IssuingPipeline(
         metrics.Issued.WithLabels(request.TypeName).Inc();
         journal?.Send(6, $"issued serial {serial} key id {template.KeyId}", Fields(caller, request, subjectFingerprint, "issued", serial, template, null));
         LogIssued(logger, serial, template.KeyId, template.Principals, caller.Name, caller.Method);
-        return new IssueOutcome(certificate, null);
+        return certificate;
     }
 
     private static IEnumerable<(string, string)> Fields(CallerIdentity caller, CertificateRequest request, string subjectFingerprint, string outcome, ulong? serial, CertificateTemplate? template, string? reason)
