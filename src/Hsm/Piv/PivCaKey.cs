@@ -246,12 +246,12 @@ public sealed class PivCaKey : IAttestedCaKey
                 // (Policy "always" verifies the PIN anyway, so it selects every time.)
                 var input = PivSignatureInput.Create(Description, Metadata.Algorithm, PublicKey, _options.RsaSignatureAlgorithm, toBeSigned.Span);
                 var response = Attempt(session, input, select: Metadata.PinPolicy == PivPinPolicy.Always);
-                if (MaybeNotSelected(response.StatusWord))
+                if (PivSession.MaybeNotSelected(response.StatusWord))
                 {
                     response = Attempt(session, input, select: true);
                 }
 
-                if (response.StatusWord == 0x6982)
+                if (response.StatusWord == PivSession.SecurityStatusNotSatisfied)
                 {
                     throw Metadata.TouchPolicy is PivTouchPolicy.Always or PivTouchPolicy.Cached
                         ? new HsmException(HsmErrorKind.TouchTimeout, $"{Description}: the card timed out waiting for a touch")
@@ -289,13 +289,13 @@ public sealed class PivCaKey : IAttestedCaKey
         }
         else if (Metadata.PinPolicy != PivPinPolicy.Never)
         {
-            var query = session.Card.Send(0x00, 0x20, 0x00, PivSession.PinReference);
-            if (MaybeNotSelected(query.StatusWord))
+            var query = session.QueryPinVerified();
+            if (PivSession.MaybeNotSelected(query.StatusWord))
             {
                 return query;
             }
 
-            if (query.StatusWord != 0x9000)
+            if (!query.IsSuccess)
             {
                 VerifyPin(session);
             }
@@ -317,7 +317,6 @@ public sealed class PivCaKey : IAttestedCaKey
         }
     }
 
-    private static bool MaybeNotSelected(ushort sw) => sw is 0x6D00 or 0x6E00 or 0x6A81 or 0x6A82 or 0x6986;
 
     private void Reconnect()
     {

@@ -54,6 +54,24 @@ public sealed class PivSession
         return BinaryPrimitives.ReadUInt32BigEndian(data);
     }
 
+    /// <summary>
+    /// Status words that can mean "the PIV application is not selected" (another PC/SC client
+    /// selected something else between our transactions): INS not supported (6D00), CLA not supported
+    /// (6E00), function not supported (6A81), file not found (6A82), command not allowed (6986).
+    /// A caller seeing one selects PIV and tries once more.
+    /// </summary>
+    public static bool MaybeNotSelected(ushort statusWord) => statusWord is 0x6D00 or 0x6E00 or 0x6A81 or 0x6A82 or 0x6986;
+
+    /// <summary>ISO 7816-4 6982, security status not satisfied: a PIN, the management key or a touch is missing.</summary>
+    public const ushort SecurityStatusNotSatisfied = 0x6982;
+
+    /// <summary>
+    /// VERIFY with no data (NIST SP 800-73-4 Part 2 §3.2.1): asks whether the PIN is verified in this
+    /// card session without spending a try. The response is returned as is, so that a caller can
+    /// tell "not selected" (<see cref="MaybeNotSelected"/>) from "verified" (9000) and "needed".
+    /// </summary>
+    public ResponseApdu QueryPinVerified() => Card.Send(0x00, 0x20, 0x00, PinReference);
+
     /// <summary>Tries left for the PIN without spending one (0 means blocked), or null when already verified.</summary>
     public int? PinTriesLeft()
     {
