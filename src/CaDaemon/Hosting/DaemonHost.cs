@@ -105,13 +105,14 @@ public static partial class DaemonHost
                 : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("a CA key is unavailable"));
         builder.Services.AddGrpcReflection();
 
-        var tlsRoot = TlsRoot.None;
+        // tls.certificateFile: the server's certificate, then (optionally) its chain up to the root.
+        var fileChain = new X509Certificate2Collection();
         if (options.Tls is { CertificateFile: { } certificateFile })
         {
-            var fileChain = new X509Certificate2Collection();
             fileChain.ImportFromPemFile(certificateFile);
-            tlsRoot = TlsRoot.From(fileChain);
         }
+
+        var tlsRoot = TlsRoot.From(fileChain);
 
         builder.Services.AddSingleton(tlsRoot);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -124,9 +125,7 @@ public static partial class DaemonHost
 
                 // The certificates after the first in certificateFile (a full chain, up to the root)
                 // are sent with it: clients that pin the root (ssh-hsm-ca setup) find it there.
-                var sentChain = new X509Certificate2Collection();
-                sentChain.ImportFromPemFile(tls.CertificateFile!);
-                sentChain.RemoveAt(0);
+                var sentChain = new X509Certificate2Collection(fileChain.Skip(1).ToArray());
                 var clientCas = new X509Certificate2Collection();
                 clientCas.ImportFromPemFile(tls.ClientCaFile!);
                 kestrel.Listen(IPAddress.Parse(tls.Address), tls.Port, listen =>
