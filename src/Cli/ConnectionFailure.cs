@@ -52,6 +52,13 @@ internal static class ConnectionFailure
             }
         }
 
+        // Plain HTTP/2 against the TLS listener fails in the HTTP/2 preface; depending on timing that
+        // is a protocol error (above) or "the server did not complete the HTTP/2 handshake" (INTERNAL).
+        if (where.StartsWith("http://", StringComparison.Ordinal) && cause is HttpRequestException)
+        {
+            return $"cannot reach {where}: it does not speak plain HTTP/2 (the CA's listener is TLS: use https://)";
+        }
+
         return e.StatusCode == StatusCode.Unavailable ? $"cannot reach {where}: {cause.GetBaseException().Message}" : null;
     }
 }
