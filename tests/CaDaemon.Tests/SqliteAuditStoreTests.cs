@@ -12,7 +12,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
     private static AuditRecord Intent(string principal = "alice", string caller = "alice@example.com") => new()
     {
         Serial = 0,
-        Type = "user",
+        Type = SshHsmCa.Ssh.Certificates.SshCertificateType.User,
         KeyId = "key id",
         Principals = [principal, "shared"],
         ValidAfter = 1,
@@ -22,11 +22,11 @@ public sealed class SqliteAuditStoreTests : IDisposable
         SubjectKeyFingerprint = "SHA256:subject",
         CaKeyFingerprint = "SHA256:ca",
         Caller = caller,
-        AuthMethod = "mtls",
+        AuthMethod = SshHsmCa.Policy.AuthMethod.MutualTls,
         SourceAddress = "ipv4:127.0.0.1:5000",
         RequestId = "r1",
         CreatedAt = 1_764_000_000,
-        Outcome = "pending",
+        Outcome = AuditOutcome.Pending,
     };
 
     [Fact]
@@ -45,9 +45,9 @@ public sealed class SqliteAuditStoreTests : IDisposable
         using var reopened = SqliteAuditStore.Open(Database);
         Assert.Equal(1, reopened.InterruptedAtOpen);
         var record = await reopened.GetAsync(pending, CancellationToken.None);
-        Assert.Equal("failed", record!.Outcome);
+        Assert.Equal(AuditOutcome.Failed, record!.Outcome);
         Assert.StartsWith("interrupted:", record.Failure, StringComparison.Ordinal);
-        Assert.Equal("issued", (await reopened.GetAsync(issued, CancellationToken.None))!.Outcome);
+        Assert.Equal(AuditOutcome.Issued, (await reopened.GetAsync(issued, CancellationToken.None))!.Outcome);
         await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.CommitIssuedAsync(pending, "late", CancellationToken.None));
     }
 
@@ -70,7 +70,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
         {
             var record = await reopened.GetAsync(serial, CancellationToken.None);
             Assert.NotNull(record);
-            Assert.Equal(i % 2 == 0 ? "issued" : "failed", record.Outcome);
+            Assert.Equal(i % 2 == 0 ? AuditOutcome.Issued : AuditOutcome.Failed, record.Outcome);
             Assert.Equal([$"user{i}", "shared"], record.Principals);
             Assert.Equal(ulong.MaxValue, record.ValidBefore);
         }
@@ -88,7 +88,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
         await Assert.ThrowsAsync<InvalidOperationException>(() => again);
         await other;
         Assert.Equal("cert-a", (await store.GetAsync(a, CancellationToken.None))!.Certificate);
-        Assert.Equal("issued", (await store.GetAsync(b, CancellationToken.None))!.Outcome);
+        Assert.Equal(AuditOutcome.Issued, (await store.GetAsync(b, CancellationToken.None))!.Outcome);
         Assert.Null(await store.GetAsync(999, CancellationToken.None));
     }
 

@@ -1,3 +1,6 @@
+using SshHsmCa.Policy;
+using SshHsmCa.Ssh.Certificates;
+
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>One attempt to issue a certificate, as recorded.</summary>
@@ -6,8 +9,8 @@ public sealed record AuditRecord
     /// <summary>The serial reserved for the attempt (unique, non-zero).</summary>
     public required ulong Serial { get; init; }
 
-    /// <summary><c>user</c> or <c>host</c>.</summary>
-    public required string Type { get; init; }
+    /// <summary>A user or a host certificate.</summary>
+    public required SshCertificateType Type { get; init; }
 
     /// <summary>The key id.</summary>
     public required string KeyId { get; init; }
@@ -37,7 +40,7 @@ public sealed record AuditRecord
     public required string Caller { get; init; }
 
     /// <summary>How they authenticated.</summary>
-    public required string AuthMethod { get; init; }
+    public required AuthMethod AuthMethod { get; init; }
 
     /// <summary>Peer address.</summary>
     public required string SourceAddress { get; init; }
@@ -48,8 +51,8 @@ public sealed record AuditRecord
     /// <summary>When the attempt started, Unix seconds.</summary>
     public required ulong CreatedAt { get; init; }
 
-    /// <summary><c>pending</c>, <c>issued</c> or <c>failed</c>.</summary>
-    public required string Outcome { get; init; }
+    /// <summary>Pending (the intent), issued or failed.</summary>
+    public required AuditOutcome Outcome { get; init; }
 
     /// <summary>Why it failed.</summary>
     public string? Failure { get; init; }

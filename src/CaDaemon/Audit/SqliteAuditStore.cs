@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
+using SshHsmCa.Policy;
+
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>
@@ -217,7 +219,7 @@ public sealed partial class SqliteAuditStore : IAuditStore, IDisposable
                     $subject, $ca, $caller, $method, $source, $request, $created, 'pending')
                 RETURNING serial;
                 """;
-            insert.Parameters.AddWithValue("$type", intent.Type);
+            insert.Parameters.AddWithValue("$type", AuditNames.Name(intent.Type));
             insert.Parameters.AddWithValue("$key_id", intent.KeyId);
             insert.Parameters.AddWithValue("$principals", JsonSerializer.Serialize(intent.Principals));
             insert.Parameters.AddWithValue("$valid_after", intent.ValidAfter.ToString(CultureInfo.InvariantCulture));
@@ -227,7 +229,7 @@ public sealed partial class SqliteAuditStore : IAuditStore, IDisposable
             insert.Parameters.AddWithValue("$subject", intent.SubjectKeyFingerprint);
             insert.Parameters.AddWithValue("$ca", intent.CaKeyFingerprint);
             insert.Parameters.AddWithValue("$caller", intent.Caller);
-            insert.Parameters.AddWithValue("$method", intent.AuthMethod);
+            insert.Parameters.AddWithValue("$method", AuthMethods.Name(intent.AuthMethod));
             insert.Parameters.AddWithValue("$source", intent.SourceAddress);
             insert.Parameters.AddWithValue("$request", intent.RequestId);
             insert.Parameters.AddWithValue("$created", (long)intent.CreatedAt);
@@ -318,7 +320,7 @@ public sealed partial class SqliteAuditStore : IAuditStore, IDisposable
                 records.Add(new AuditRecord
                 {
                     Serial = (ulong)reader.GetInt64(reader.GetOrdinal("serial")),
-                    Type = reader.GetString(reader.GetOrdinal("type")),
+                    Type = AuditNames.ParseType(reader.GetString(reader.GetOrdinal("type"))),
                     KeyId = reader.GetString(reader.GetOrdinal("key_id")),
                     Principals = JsonSerializer.Deserialize<string[]>(reader.GetString(reader.GetOrdinal("principals"))) ?? [],
                     ValidAfter = ulong.Parse(reader.GetString(reader.GetOrdinal("valid_after")), CultureInfo.InvariantCulture),
@@ -328,11 +330,11 @@ public sealed partial class SqliteAuditStore : IAuditStore, IDisposable
                     SubjectKeyFingerprint = reader.GetString(reader.GetOrdinal("subject_key_fingerprint")),
                     CaKeyFingerprint = reader.GetString(reader.GetOrdinal("ca_key_fingerprint")),
                     Caller = reader.GetString(reader.GetOrdinal("caller")),
-                    AuthMethod = reader.GetString(reader.GetOrdinal("auth_method")),
+                    AuthMethod = AuditNames.ParseAuthMethod(reader.GetString(reader.GetOrdinal("auth_method"))),
                     SourceAddress = reader.GetString(reader.GetOrdinal("source_address")),
                     RequestId = reader.GetString(reader.GetOrdinal("request_id")),
                     CreatedAt = (ulong)reader.GetInt64(reader.GetOrdinal("created_at")),
-                    Outcome = reader.GetString(reader.GetOrdinal("outcome")),
+                    Outcome = AuditNames.ParseOutcome(reader.GetString(reader.GetOrdinal("outcome"))),
                     Failure = reader.IsDBNull(reader.GetOrdinal("failure")) ? null : reader.GetString(reader.GetOrdinal("failure")),
                     Certificate = reader.IsDBNull(reader.GetOrdinal("certificate")) ? null : reader.GetString(reader.GetOrdinal("certificate")),
                 });

@@ -81,7 +81,7 @@ public sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHolder
         if (decision.Refusal is { } refusal)
         {
             LogPermissionDenied(logger, caller.Name, caller.Method, OperatorRights.NameOf(permission), context.Peer);
-            throw RequestParser.Denied(new Deny([refusal], []));
+            throw new Issuing.PolicyDeniedException(new Deny([refusal], []));
         }
 
         return caller;

@@ -1,13 +1,13 @@
 using System.Threading.Channels;
 using Grpc.Core;
-using SshHsmCa.Hsm;
+using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
 using SshHsmCa.Protos.V1;
 
 namespace SshHsmCa.CaDaemon.Grpc;
 
-/// <summary>Host certificate batches: policy for all first, then one signing pass, streamed.</summary>
-public sealed partial class CaGrpcService
+/// <summary>Host certificate batches (the logic is in <see cref="BatchIssuer"/>), streamed.</summary>
+internal sealed partial class CaGrpcService
 {
     private const int MaxBatch = 1000;
 
@@ -19,107 +19,55 @@ public sealed partial class CaGrpcService
         ArgumentNullException.ThrowIfNull(context);
         if (request.Hosts.Count is 0 or > MaxBatch)
         {
-            throw RequestParser.Invalid("hosts", $"between 1 and {MaxBatch} hosts are needed, got {request.Hosts.Count}");
+            throw new InvalidRequestException("hosts", $"between 1 and {MaxBatch} hosts are needed, got {request.Hosts.Count}");
         }
 
         var caller = await authenticator.AuthorizeAsync(context, OperatorRight.Batch).ConfigureAwait(false);
 
         // Touch prompts arrive on a timer thread while a signature is in flight; one writer owns the stream.
-        var events = Channel.CreateUnbounded<SignHostCertificateBatchResponse>(new UnboundedChannelOptions { SingleReader = true });
-        var writer = Task.Run(async () =>
-        {
-            await foreach (var e in events.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
-            {
-                await responseStream.WriteAsync(e, context.CancellationToken).ConfigureAwait(false);
-            }
-        }, context.CancellationToken);
-
-        var summary = new BatchSummary();
-        var prompts = new int[1];
+        var events = new BatchStream(responseStream, context.CancellationToken);
         try
         {
-            // 1. Every request parsed and run through policy before anything is signed.
-            var allowed = new List<(int Index, CertificateRequest Request, Allow Allow)>();
-            var results = new BatchHostResult?[request.Hosts.Count];
-            for (var i = 0; i < request.Hosts.Count; i++)
-            {
-                CertificateRequest parsed;
-                try
-                {
-                    parsed = RequestParser.ParseHost(request.Hosts[i]);
-                }
-                catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
-                {
-                    summary.Invalid++;
-                    var invalid = Error(i, "INVALID_ARGUMENT", ErrorReasons.InvalidRequest, $"hosts[{i}]: {e.Status.Detail}");
-                    if (e.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>() is { } bad)
-                    {
-                        invalid.Error.FieldViolations.AddRange(bad.FieldViolations.Select(v => new BatchFieldViolation { Field = v.Field, Description = v.Description }));
-                    }
-
-                    results[i] = invalid;
-                    continue;
-                }
-
-                switch (pipeline.Decide(caller, parsed))
-                {
-                    case Deny deny:
-                        summary.Denied++;
-                        var denied = Error(i, "PERMISSION_DENIED", ErrorReasons.PolicyDenied, "denied by policy: " + string.Join("; ", deny.Reasons.Select(r => r.Message)));
-                        denied.Error.Reasons.AddRange(deny.Reasons.Select(r => new Protos.V1.PolicyReason { Code = r.Code, Field = r.Field, Message = r.Message }));
-                        results[i] = denied;
-                        break;
-                    case Allow allow:
-                        allowed.Add((i, parsed, allow));
-                        break;
-                }
-            }
-
-            // Refusals first, in order, so the operator sees them before touching anything.
-            foreach (var refused in results.Where(r => r is not null))
-            {
-                events.Writer.TryWrite(new SignHostCertificateBatchResponse { Result = refused });
-            }
-
-            // 2. One signing pass over the allowed hosts.
-            foreach (var (index, parsed, allow) in allowed)
-            {
-                context.CancellationToken.ThrowIfCancellationRequested();
-                BatchHostResult result;
-                using (TouchPrompts.Observe(message =>
-                {
-                    Interlocked.Increment(ref prompts[0]);
-                    events.Writer.TryWrite(new SignHostCertificateBatchResponse { TouchPrompt = new BatchTouchPrompt { Index = (uint)index, Message = message } });
-                }))
-                {
-                    try
-                    {
-                        var certificate = await pipeline.IssueAllowedAsync(caller, context.Peer, parsed, allow, context.CancellationToken).ConfigureAwait(false);
-                        result = new BatchHostResult { Index = (uint)index, Certificate = ToProto(certificate) };
-                        summary.Issued++;
-                    }
-                    catch (HsmException e)
-                    {
-                        summary.Failed++;
-                        var timeout = e.Kind is HsmErrorKind.Timeout or HsmErrorKind.TouchTimeout;
-                        result = Error(index, timeout ? "DEADLINE_EXCEEDED" : "UNAVAILABLE", timeout ? ErrorReasons.CaKeyTimeout : ErrorReasons.CaKeyUnavailable, timeout ? "the CA key's device did not sign in time" : "the CA key's device is unavailable");
-                    }
-                }
-
-                events.Writer.TryWrite(new SignHostCertificateBatchResponse { Result = result });
-            }
-
-            summary.TouchPrompts = (uint)Volatile.Read(ref prompts[0]);
-            events.Writer.TryWrite(new SignHostCertificateBatchResponse { Summary = summary });
+            var summary = await new BatchIssuer(pipeline).RunAsync(caller, context.Peer, request.Hosts.Count, i => RequestParser.ParseHost(request.Hosts[i]), events, context.CancellationToken).ConfigureAwait(false);
+            events.Write(new SignHostCertificateBatchResponse { Summary = new BatchSummary { Issued = (uint)summary.Issued, Invalid = (uint)summary.Invalid, Denied = (uint)summary.Denied, Failed = (uint)summary.Failed, TouchPrompts = (uint)summary.TouchPrompts } });
         }
         finally
         {
-            events.Writer.TryComplete();
+            await events.CompleteAsync().ConfigureAwait(false);
         }
-
-        await writer.ConfigureAwait(false);
     }
 
-    private static BatchHostResult Error(int index, string code, string reason, string message) =>
-        new() { Index = (uint)index, Error = new BatchHostError { Code = code, Reason = reason, Message = message } };
+    /// <summary>Batch events as stream messages, written in order by one writer.</summary>
+    private sealed class BatchStream : BatchIssuer.IEvents
+    {
+        private readonly Channel<SignHostCertificateBatchResponse> _channel = Channel.CreateUnbounded<SignHostCertificateBatchResponse>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Task _writer;
+
+        public BatchStream(IServerStreamWriter<SignHostCertificateBatchResponse> stream, CancellationToken cancellationToken) =>
+            _writer = Task.Run(async () =>
+            {
+                await foreach (var e in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    await stream.WriteAsync(e, cancellationToken).ConfigureAwait(false);
+                }
+            }, cancellationToken);
+
+        public void Write(SignHostCertificateBatchResponse message) => _channel.Writer.TryWrite(message);
+
+        public void Result(BatchIssuer.Entry entry) => Write(new SignHostCertificateBatchResponse
+        {
+            Result = entry.Certificate is { } certificate
+                ? new BatchHostResult { Index = (uint)entry.Index, Certificate = ToProto(certificate) }
+                : new BatchHostResult { Index = (uint)entry.Index, Error = StatusTable.ToBatchError(StatusTable.Map(entry.Failure!)!, $"hosts[{entry.Index}]: ") },
+        });
+
+        public void TouchPrompt(int index, string message) =>
+            Write(new SignHostCertificateBatchResponse { TouchPrompt = new BatchTouchPrompt { Index = (uint)index, Message = message } });
+
+        public async Task CompleteAsync()
+        {
+            _channel.Writer.TryComplete();
+            await _writer.ConfigureAwait(false);
+        }
+    }
 }

@@ -1,9 +1,10 @@
 using Grpc.Core;
 using SshHsmCa.CaDaemon.Audit;
 using SshHsmCa.CaDaemon.Auth;
+using SshHsmCa.CaDaemon.Ceremony;
 using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.CaDaemon.Hosts;
 using SshHsmCa.CaDaemon.Issuing;
-using SshHsmCa.Hsm;
 using SshHsmCa.Policy;
 using SshHsmCa.Protos.V1;
 using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
@@ -11,7 +12,7 @@ using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
-public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore audit, TimeProvider time, RequestAuthenticator authenticator, RenewalChallenges challenges, DaemonOptions options, TlsRoot tlsRoot, System.Security.Cryptography.RandomNumberGenerator random, Microsoft.Extensions.Logging.ILogger<CaGrpcService> logger) : CertificateAuthorityService.CertificateAuthorityServiceBase
+internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, IAuditStore audit, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, DaemonOptions options, TlsRoot tlsRoot) : CertificateAuthorityService.CertificateAuthorityServiceBase
 {
     /// <inheritdoc />
     public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
@@ -31,16 +32,16 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
         var pattern = string.IsNullOrEmpty(request.KnownHostsPattern) ? "*" : request.KnownHostsPattern;
         if (pattern.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
-            throw RequestParser.Invalid("known_hosts_pattern", "must not contain whitespace");
+            throw new InvalidRequestException("known_hosts_pattern", "must not contain whitespace");
         }
 
         return Task.FromResult(new GetCaPublicKeysResponse
         {
-            UserCaPublicKey = pipeline.UserCa.PublicKey.ToOpenSshLine("ssh-hsm-ca user CA"),
-            HostCaPublicKey = pipeline.HostCa.PublicKey.ToOpenSshLine("ssh-hsm-ca host CA"),
-            KnownHostsLine = $"@cert-authority {pattern} {pipeline.HostCa.PublicKey.ToOpenSshLine("ssh-hsm-ca host CA")}",
-            UserCaAttestationPem = AttestationPem(pipeline.UserCa),
-            HostCaAttestationPem = AttestationPem(pipeline.HostCa),
+            UserCaPublicKey = keys.User.PublicKey.ToOpenSshLine("ssh-hsm-ca user CA"),
+            HostCaPublicKey = keys.Host.PublicKey.ToOpenSshLine("ssh-hsm-ca host CA"),
+            KnownHostsLine = $"@cert-authority {pattern} {keys.Host.PublicKey.ToOpenSshLine("ssh-hsm-ca host CA")}",
+            UserCaAttestationPem = AttestationPems.Of(keys.User),
+            HostCaAttestationPem = AttestationPems.Of(keys.Host),
             TlsRootPem = tlsRoot.Pem,
         });
     }
@@ -50,7 +51,7 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
     {
         var caller = await authenticator.AuthenticateAsync(context, allowBootstrap: false).ConfigureAwait(false);
         var parsed = request.RequestCase == ExplainPolicyRequest.RequestOneofCase.Host ? RequestParser.ParseHost(request.Host) : RequestParser.ParseUser(request.User ?? new SignUserCertificateRequest());
-        var explanation = pipeline.Policy.Current.Explain(caller, parsed, time.GetUtcNow());
+        var explanation = pipeline.Explain(caller, parsed);
         var response = new ExplainPolicyResponse { Allowed = explanation.Decision.IsAllowed };
         if (explanation.Decision is Allow allow)
         {
@@ -75,7 +76,7 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
     {
         await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
         var record = await audit.GetAsync(request.Serial, context.CancellationToken).ConfigureAwait(false)
-            ?? throw RpcErrors.Create(StatusCode.NotFound, ErrorReasons.CertificateNotFound, $"no certificate with serial {request.Serial}");
+            ?? throw new RefusedException(Refusal.CertificateNotFound, $"no certificate with serial {request.Serial}");
         return new GetCertificateResponse { Record = ToProto(record) };
     }
 
@@ -85,14 +86,14 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
         await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
         if (request.PageSize > 500)
         {
-            throw RequestParser.Invalid("page_size", $"{request.PageSize} is more than 500");
+            throw new InvalidRequestException("page_size", $"{request.PageSize} is more than 500");
         }
 
         var size = request.PageSize == 0 ? 50 : (int)request.PageSize;
         ulong? before = null;
         if (request.PageToken.Length > 0)
         {
-            before = ulong.TryParse(request.PageToken, System.Globalization.CultureInfo.InvariantCulture, out var token) ? token : throw RequestParser.Invalid("page_token", "not a token from a previous response");
+            before = ulong.TryParse(request.PageToken, System.Globalization.CultureInfo.InvariantCulture, out var token) ? token : throw new InvalidRequestException("page_token", "not a token from a previous response");
         }
 
         // One more than asked: a next page token only when a next page exists.
@@ -106,55 +107,11 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
     private async Task<IssuedCertificate> IssueAsync(CallerIdentity caller, CertificateRequest request, ServerCallContext context) =>
         (await IssueAllAsync(caller, [request], context).ConfigureAwait(false))[0];
 
-    /// <summary>
-    /// Policy for every request first (a denial issues nothing and leaves a bootstrap token
-    /// unused), then the caller's one-time token is used, then each certificate is issued.
-    /// </summary>
-    private async Task<List<IssuedCertificate>> IssueAllAsync(CallerIdentity caller, List<CertificateRequest> requests, ServerCallContext context)
+    /// <summary>The pipeline's all-or-none issuance, with the caller's bootstrap token (if any) as its one-time credential.</summary>
+    private async Task<List<IssuedCertificate>> IssueAllAsync(CallerIdentity caller, IReadOnlyList<CertificateRequest> requests, ServerCallContext context)
     {
-        var allowed = new Allow[requests.Count];
-        for (var i = 0; i < requests.Count; i++)
-        {
-            allowed[i] = pipeline.Decide(caller, requests[i]) switch
-            {
-                Deny deny => throw RequestParser.Denied(deny),
-                var allow => (Allow)allow,
-            };
-        }
-
-        var token = await authenticator.UseBootstrapTokenAsync(context, caller).ConfigureAwait(false);
-        await using (token.ConfigureAwait(false))
-        {
-            var issued = new List<IssuedCertificate>(requests.Count);
-            for (var i = 0; i < requests.Count; i++)
-            {
-                Ssh.Certificates.SshCertificate certificate;
-                try
-                {
-                    certificate = await pipeline.IssueAllowedAsync(caller, context.Peer, requests[i], allowed[i], context.CancellationToken).ConfigureAwait(false);
-                }
-                catch (HsmException e)
-                {
-                    throw DeviceFailure(e);
-                }
-
-                issued.Add(ToProto(certificate));
-                token.Complete();
-            }
-
-            return issued;
-        }
-    }
-
-    /// <summary>A device failure: DEADLINE_EXCEEDED for a timeout (a touch that did not come), UNAVAILABLE otherwise.</summary>
-    internal static RpcException DeviceFailure(HsmException e)
-    {
-        var timeout = e.Kind is HsmErrorKind.Timeout or HsmErrorKind.TouchTimeout;
-        return RpcErrors.Create(
-            timeout ? StatusCode.DeadlineExceeded : StatusCode.Unavailable,
-            timeout ? ErrorReasons.CaKeyTimeout : ErrorReasons.CaKeyUnavailable,
-            timeout ? "the CA key's device did not sign in time; retry later" : "the CA key's device is unavailable; retry later",
-            metadata: new Dictionary<string, string>(StringComparer.Ordinal) { ["kind"] = e.Kind.ToString() });
+        var issued = await pipeline.IssueAllAsync(caller, context.Peer, requests, async () => await authenticator.UseBootstrapTokenAsync(context, caller).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);
+        return [.. issued.Select(ToProto)];
     }
 
     private static CertificateOption ToProto(Ssh.Certificates.SshOption option) =>
@@ -179,18 +136,18 @@ public sealed partial class CaGrpcService(IssuingPipeline pipeline, IAuditStore 
         var proto = new ProtoAuditRecord
         {
             Serial = record.Serial,
-            Type = record.Type,
+            Type = AuditNames.Name(record.Type),
             KeyId = record.KeyId,
             ValidAfter = record.ValidAfter,
             ValidBefore = record.ValidBefore,
             SubjectKeyFingerprint = record.SubjectKeyFingerprint,
             CaKeyFingerprint = record.CaKeyFingerprint,
             Caller = record.Caller,
-            AuthMethod = record.AuthMethod,
+            AuthMethod = AuthMethods.Name(record.AuthMethod),
             SourceAddress = record.SourceAddress,
             RequestId = record.RequestId,
             CreatedAt = record.CreatedAt,
-            Outcome = record.Outcome,
+            Outcome = AuditNames.Name(record.Outcome),
             Failure = record.Failure ?? string.Empty,
             Certificate = record.Certificate ?? string.Empty,
         };

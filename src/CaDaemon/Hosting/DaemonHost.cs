@@ -23,7 +23,15 @@ namespace SshHsmCa.CaDaemon.Hosting;
 public static partial class DaemonHost
 {
     /// <summary>Builds the application; throws with a clear message when a part cannot be opened.</summary>
-    public static WebApplication Build(DaemonOptions options, string[]? args = null, Action<ILoggingBuilder>? logging = null)
+    /// <param name="options">The configuration, validated here.</param>
+    /// <param name="args">Command-line arguments for the host.</param>
+    /// <param name="logging">Further logging configuration (tests, benchmarks).</param>
+    /// <param name="keys">
+    /// The CA keys to sign with, owned by the caller; null opens the configured ones (and disposes
+    /// them when the host stops). Tests hand in software keys to host the services in process.
+    /// </param>
+    /// <param name="configure">Last changes to the builder (a test replaces the server with TestServer, the clock with a fake).</param>
+    public static WebApplication Build(DaemonOptions options, string[]? args = null, Action<ILoggingBuilder>? logging = null, CaKeySet? keys = null, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = DaemonOptionsValidator.Validate(options);
@@ -42,36 +50,30 @@ public static partial class DaemonHost
         logging?.Invoke(builder.Logging);
         var policy = new PolicyHolder(SshPolicy.Load(File.ReadAllText(options.PolicyFile!)));
         var metrics = new CaMetrics();
-        var userCa = OpenKey(options.UserCa!, "user", metrics, keyLoggers);
-        ICaKey hostCa;
-        try
-        {
-            hostCa = OpenKey(options.HostCa!, "host", metrics, keyLoggers);
-        }
-        catch
-        {
-            userCa.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            throw;
-        }
-
+        var ownsKeys = keys is null;
+        keys ??= OpenKeys(options, metrics, keyLoggers);
         var audit = SqliteAuditStore.Open(options.AuditDatabase);
         builder.Services.AddSingleton(policy);
         builder.Services.AddSingleton<IAuditStore>(audit);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(RandomNumberGenerator.Create());
-        metrics.Observe(userCa, hostCa);
+        builder.Services.AddSingleton(keys);
+        metrics.Observe(keys.User, keys.Host);
         builder.Services.AddSingleton(metrics);
         var journalSocket = options.JournalSocket ?? (File.Exists(JournalAuditEvents.DefaultSocket) ? JournalAuditEvents.DefaultSocket : string.Empty);
         var journal = journalSocket.Length > 0 ? new JournalAuditEvents(journalSocket) : null;
-        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, userCa, hostCa, audit, TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>(), journal));
+        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, keys, audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>(), journal));
         var oidc = options.Oidc is null ? null : new Auth.OidcTokenValidator(options.Oidc);
-        builder.Services.AddSingleton(sp => new Auth.RequestAuthenticator(audit, policy, TimeProvider.System, sp.GetRequiredService<ILogger<Auth.RequestAuthenticator>>(), oidc));
-        builder.Services.AddSingleton(sp => new Auth.SourceLimits(options.RateLimits, metrics, TimeProvider.System, sp.GetRequiredService<ILogger<Auth.SourceLimits>>()));
-        builder.Services.AddSingleton(sp => new Auth.RenewalChallenges(TimeProvider.System, sp.GetRequiredService<RandomNumberGenerator>()));
+        builder.Services.AddSingleton(sp => new Auth.RequestAuthenticator(audit, policy, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Auth.RequestAuthenticator>>(), oidc));
+        builder.Services.AddSingleton(sp => new Auth.SourceLimits(options.RateLimits, metrics, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Auth.SourceLimits>>()));
+        builder.Services.AddSingleton(sp => new Auth.RenewalChallenges(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RandomNumberGenerator>()));
+        builder.Services.AddSingleton<Hosts.HostEnrollment>();
+        builder.Services.AddSingleton<Ceremony.PivCeremony>();
         builder.Services.AddGrpc(o =>
         {
-            o.Interceptors.Add<UnexpectedErrorInterceptor>();
+            // The source limits see UNAUTHENTICATED as the status it is: the failure table runs inside them.
             o.Interceptors.Add<SourceLimitInterceptor>();
+            o.Interceptors.Add<FailureInterceptor>();
             o.MaxReceiveMessageSize = 256 * 1024;
             o.EnableDetailedErrors = false;
         });
@@ -86,7 +88,7 @@ public static partial class DaemonHost
 
         builder.Services.Remove(binders[0]);
         builder.Services.AddSingleton(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>), typeof(StrictMessageMethodProvider<>));
-        builder.Services.AddHostedService(sp => new WatchdogService(sp, sp.GetRequiredService<IHostApplicationLifetime>(), [userCa, hostCa], options.KeyUnavailableRestartSeconds, TimeProvider.System, sp.GetRequiredService<ILogger<WatchdogService>>()));
+        builder.Services.AddHostedService(sp => new WatchdogService(sp, sp.GetRequiredService<IHostApplicationLifetime>(), keys.All, options.KeyUnavailableRestartSeconds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WatchdogService>>()));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<PolicyReloadService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyReloadService>());
@@ -100,7 +102,7 @@ public static partial class DaemonHost
                 o.Services.Map("", _ => true);
                 o.Services.Map(SshHsmCa.Protos.V1.CertificateAuthorityService.Descriptor.FullName, _ => true);
             })
-            .AddCheck("ca-keys", () => userCa.IsAvailable && hostCa.IsAvailable
+            .AddCheck("ca-keys", () => keys.AllAvailable
                 ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
                 : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("a CA key is unavailable"));
         builder.Services.AddGrpcReflection();
@@ -170,6 +172,7 @@ public static partial class DaemonHost
             }
         });
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.Use((context, next) =>
         {
@@ -204,8 +207,12 @@ public static partial class DaemonHost
 
         app.Lifetime.ApplicationStopped.Register(() =>
         {
-            userCa.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            hostCa.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            if (ownsKeys)
+            {
+                keys.User.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                keys.Host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
             audit.Dispose();
             journal?.Dispose();
         });
@@ -234,6 +241,20 @@ public static partial class DaemonHost
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationFlags = X509VerificationFlags.NoFlag;
         return chain.Build(certificate);
+    }
+
+    private static CaKeySet OpenKeys(DaemonOptions options, CaMetrics metrics, Microsoft.Extensions.Logging.ILoggerFactory loggers)
+    {
+        var user = OpenKey(options.UserCa!, "user", metrics, loggers);
+        try
+        {
+            return new CaKeySet(user, OpenKey(options.HostCa!, "host", metrics, loggers));
+        }
+        catch
+        {
+            user.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
     }
 
     private static ICaKey OpenKey(CaKeyOptions key, string name, CaMetrics metrics, Microsoft.Extensions.Logging.ILoggerFactory loggers)

@@ -13,45 +13,79 @@ namespace SshHsmCa.CaDaemon.Issuing;
 /// the hardware (the backend verifies the signature in software) → commit the audit record
 /// durably → return. A failure after the reservation leaves a failed record and no certificate.
 /// </summary>
-public sealed partial class IssuingPipeline(
-    PolicyHolder policy,
-    ICaKey userCa,
-    ICaKey hostCa,
-    IAuditStore audit,
-    TimeProvider time,
-    RandomNumberGenerator random,
-    CaMetrics metrics,
-    ILogger<IssuingPipeline> logger,
-    JournalAuditEvents? journal = null)
+public sealed class IssuingPipeline
 {
-    /// <summary>The user CA key.</summary>
-    public ICaKey UserCa => userCa;
+    private readonly PolicyHolder _policy;
+    private readonly CaKeySet _keys;
+    private readonly IAuditStore _audit;
+    private readonly TimeProvider _time;
+    private readonly RandomNumberGenerator _random;
+    private readonly CaMetrics _metrics;
+    private readonly IssuanceEvents _events;
 
-    /// <summary>The host CA key.</summary>
-    public ICaKey HostCa => hostCa;
-
-    /// <summary>The policy holder (for explanations and reloads).</summary>
-    public PolicyHolder Policy => policy;
+    /// <summary>Creates the pipeline over its parts.</summary>
+    public IssuingPipeline(PolicyHolder policy, CaKeySet keys, IAuditStore audit, TimeProvider time, RandomNumberGenerator random, CaMetrics metrics, ILogger<IssuingPipeline> logger, JournalAuditEvents? journal = null)
+    {
+        _policy = policy;
+        _keys = keys;
+        _audit = audit;
+        _time = time;
+        _random = random;
+        _metrics = metrics;
+        _events = new IssuanceEvents(metrics, logger, journal);
+    }
 
     /// <summary>Policy for one request (a denial is counted, logged and sent to the journal here).</summary>
     public PolicyDecision Decide(CallerIdentity caller, CertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
-        var decision = policy.Current.Evaluate(caller, request, time.GetUtcNow());
+        var decision = _policy.Current.Evaluate(caller, request, _time.GetUtcNow());
         if (decision is Deny deny)
         {
-            var subjectFingerprint = request.PublicKey.GetSha256Fingerprint();
-            metrics.Denied.WithLabels(request.TypeName).Inc();
-            journal?.Send(4, $"denied {request.TypeName} certificate to {caller.Name}", Fields(caller, request, subjectFingerprint, "denied", null, null, string.Join("; ", deny.Reasons.Select(r => r.Code))));
-            if (logger.IsEnabled(LogLevel.Warning))
-            {
-                LogDenied(logger, caller.Name, caller.Method, request.TypeName, string.Join("; ", deny.Reasons));
-            }
-
+            _events.Denied(caller, request, deny);
         }
 
         return decision;
+    }
+
+    /// <summary>What policy would decide, role by role (ExplainPolicy): nothing is counted or issued.</summary>
+    public PolicyExplanation Explain(CallerIdentity caller, CertificateRequest request) =>
+        _policy.Current.Explain(caller, request, _time.GetUtcNow());
+
+    /// <summary>
+    /// Several certificates for one caller, all or none past policy: every request is decided
+    /// first (one denial issues nothing and leaves a one-time credential unused), then the
+    /// caller's credential is used (<paramref name="useCredential"/>), then each is issued.
+    /// </summary>
+    /// <exception cref="PolicyDeniedException">Policy refused one of the requests.</exception>
+    /// <exception cref="HsmException">The CA key's device failed.</exception>
+    public async Task<IReadOnlyList<SshCertificate>> IssueAllAsync(CallerIdentity caller, string sourceAddress, IReadOnlyList<CertificateRequest> requests, Func<Task<ICredentialUse>> useCredential, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        ArgumentNullException.ThrowIfNull(useCredential);
+        var allowed = new Allow[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            allowed[i] = Decide(caller, requests[i]) switch
+            {
+                Deny deny => throw new PolicyDeniedException(deny),
+                var allow => (Allow)allow,
+            };
+        }
+
+        var use = await useCredential().ConfigureAwait(false);
+        await using (use.ConfigureAwait(false))
+        {
+            var issued = new List<SshCertificate>(requests.Count);
+            for (var i = 0; i < requests.Count; i++)
+            {
+                issued.Add(await IssueAllowedAsync(caller, sourceAddress, requests[i], allowed[i], cancellationToken).ConfigureAwait(false));
+                use.Complete();
+            }
+
+            return issued;
+        }
     }
 
     /// <summary>
@@ -64,14 +98,14 @@ public sealed partial class IssuingPipeline(
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(allow);
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var subjectFingerprint = request.PublicKey.GetSha256Fingerprint();
         var template = allow.Template;
-        var ca = request.Type == SshCertificateType.User ? userCa : hostCa;
-        var serial = await audit.ReserveAsync(new AuditRecord
+        var ca = _keys.For(request.Type);
+        var serial = await _audit.ReserveAsync(new AuditRecord
         {
             Serial = 0,
-            Type = request.TypeName,
+            Type = request.Type,
             KeyId = template.KeyId,
             Principals = template.Principals,
             ValidAfter = template.ValidAfter,
@@ -81,11 +115,11 @@ public sealed partial class IssuingPipeline(
             SubjectKeyFingerprint = subjectFingerprint,
             CaKeyFingerprint = ca.PublicKey.GetSha256Fingerprint(),
             Caller = caller.Name,
-            AuthMethod = AuthMethods.Name(caller.Method),
+            AuthMethod = caller.Method,
             SourceAddress = sourceAddress,
             RequestId = request.RequestId,
             CreatedAt = (ulong)now.ToUnixTimeSeconds(),
-            Outcome = "pending",
+            Outcome = AuditOutcome.Pending,
         }, cancellationToken).ConfigureAwait(false);
 
         SshCertificate certificate;
@@ -95,7 +129,7 @@ public sealed partial class IssuingPipeline(
             {
                 PublicKey = request.PublicKey,
                 SignatureKey = ca.PublicKey,
-                Nonce = SshCertificateBuilder.CreateNonce(random),
+                Nonce = SshCertificateBuilder.CreateNonce(_random),
                 Serial = serial,
                 Type = template.Type,
                 KeyId = template.KeyId,
@@ -107,7 +141,7 @@ public sealed partial class IssuingPipeline(
             };
             var tbs = builder.EncodeToBeSigned();
             SshHsmCa.Ssh.Signatures.SshSignature signature;
-            using (metrics.SignatureSeconds.WithLabels(request.TypeName).NewTimer())
+            using (_metrics.SignatureSeconds.WithLabels(request.TypeName).NewTimer())
             {
                 signature = await ca.SignAsync(tbs, cancellationToken).ConfigureAwait(false);
             }
@@ -116,54 +150,14 @@ public sealed partial class IssuingPipeline(
         }
         catch (Exception e)
         {
-            metrics.Failures.WithLabels(e is HsmException hsm ? hsm.Kind.ToString() : "internal").Inc();
-
             // CancellationToken.None: the failure must be recorded even when the caller gave up.
-            await audit.CommitFailedAsync(serial, e is HsmException h ? $"{h.Kind}: {h.Message}" : e.GetType().Name + ": " + e.Message, CancellationToken.None).ConfigureAwait(false);
-            LogFailed(logger, serial, caller.Name, e.Message);
-            journal?.Send(3, $"serial {serial} for {caller.Name} failed", Fields(caller, request, subjectFingerprint, "failed", serial, template, e is HsmException k ? k.Kind.ToString() : e.GetType().Name));
+            await _audit.CommitFailedAsync(serial, e is HsmException h ? $"{h.Kind}: {h.Message}" : e.GetType().Name + ": " + e.Message, CancellationToken.None).ConfigureAwait(false);
+            _events.Failed(caller, request, serial, template, e);
             throw;
         }
 
-        await audit.CommitIssuedAsync(serial, certificate.ToOpenSshLine(), CancellationToken.None).ConfigureAwait(false);
-        metrics.Issued.WithLabels(request.TypeName).Inc();
-        journal?.Send(6, $"issued serial {serial} key id {template.KeyId}", Fields(caller, request, subjectFingerprint, "issued", serial, template, null));
-        LogIssued(logger, serial, template.KeyId, template.Principals, caller.Name, caller.Method);
+        await _audit.CommitIssuedAsync(serial, certificate.ToOpenSshLine(), CancellationToken.None).ConfigureAwait(false);
+        _events.Issued(caller, request, serial, template);
         return certificate;
     }
-
-    private static IEnumerable<(string, string)> Fields(CallerIdentity caller, CertificateRequest request, string subjectFingerprint, string outcome, ulong? serial, CertificateTemplate? template, string? reason)
-    {
-        yield return ("OUTCOME", outcome);
-        yield return ("CERT_TYPE", request.TypeName);
-        yield return ("CALLER", caller.Name);
-        yield return ("AUTH_METHOD", AuthMethods.Name(caller.Method));
-        yield return ("SUBJECT_KEY", subjectFingerprint);
-        yield return ("REQUEST_ID", request.RequestId);
-        if (serial is { } s)
-        {
-            yield return ("CERT_SERIAL", s.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        if (template is not null)
-        {
-            yield return ("CERT_KEY_ID", template.KeyId);
-            yield return ("CERT_PRINCIPALS", string.Join(',', template.Principals));
-            yield return ("CERT_VALID_BEFORE", template.ValidBefore.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        if (reason is not null)
-        {
-            yield return ("REASON", reason);
-        }
-    }
-
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "issued serial {Serial} key id {KeyId} principals {Principals} to {Caller} ({Method})")]
-    private static partial void LogIssued(ILogger logger, ulong serial, string keyId, IReadOnlyList<string> principals, string caller, AuthMethod method);
-
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "denied {Type} certificate to {Caller} ({Method}): {Reasons}")]
-    private static partial void LogDenied(ILogger logger, string caller, AuthMethod method, string type, string reasons);
-
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Error, Message = "serial {Serial} for {Caller} failed: {Reason}")]
-    private static partial void LogFailed(ILogger logger, ulong serial, string caller, string reason);
 }

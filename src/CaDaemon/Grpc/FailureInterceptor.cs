@@ -4,11 +4,13 @@ using Grpc.Core.Interceptors;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>
-/// A handler failure that is not an <see cref="RpcException"/> (a bug, or an unexpected library
-/// error) becomes INTERNAL with a reference the operator finds in the log beside the exception;
-/// the client learns the exception's type, never its message (which might carry input back).
+/// Turns what a handler throws into the API's status: a domain failure (a malformed request, a
+/// policy denial, a refusal, a device failure) through <see cref="StatusTable"/>; anything else
+/// (a bug, or an unexpected library error) becomes INTERNAL with a reference the operator finds
+/// in the log beside the exception; the client learns neither its type nor its message (which
+/// might carry input back).
 /// </summary>
-public sealed partial class UnexpectedErrorInterceptor(ILogger<UnexpectedErrorInterceptor> logger) : Interceptor
+public sealed partial class FailureInterceptor(ILogger<FailureInterceptor> logger) : Interceptor
 {
     /// <inheritdoc />
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -20,7 +22,7 @@ public sealed partial class UnexpectedErrorInterceptor(ILogger<UnexpectedErrorIn
         }
         catch (Exception e) when (e is not RpcException and not OperationCanceledException)
         {
-            throw Wrap(e, context);
+            throw Translate(e, context);
         }
     }
 
@@ -34,12 +36,17 @@ public sealed partial class UnexpectedErrorInterceptor(ILogger<UnexpectedErrorIn
         }
         catch (Exception e) when (e is not RpcException and not OperationCanceledException)
         {
-            throw Wrap(e, context);
+            throw Translate(e, context);
         }
     }
 
-    private RpcException Wrap(Exception e, ServerCallContext context)
+    private RpcException Translate(Exception e, ServerCallContext context)
     {
+        if (StatusTable.Map(e) is { } mapped)
+        {
+            return StatusTable.ToRpcException(mapped);
+        }
+
         var reference = Guid.NewGuid().ToString("N")[..12];
         LogUnexpected(logger, e, context?.Method ?? "?", reference);
         return RpcErrors.Create(StatusCode.Internal, ErrorReasons.Internal, $"internal error (reference {reference} in the CA's log)", metadata: new Dictionary<string, string>(StringComparer.Ordinal) { ["reference"] = reference });

@@ -1,0 +1,4 @@
+namespace SshHsmCa.CaDaemon.Issuing;
+
+/// <summary>One malformed field of a request, by its proto field path.</summary>
+internal sealed record FieldViolation(string Field, string Description);

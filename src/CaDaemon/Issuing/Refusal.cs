@@ -1,0 +1,17 @@
+namespace SshHsmCa.CaDaemon.Issuing;
+
+/// <summary>The refusals that are neither a malformed request nor a policy denial.</summary>
+internal enum Refusal
+{
+    /// <summary>The host renewal's certificate, challenge or proof was refused.</summary>
+    RenewalRefused,
+
+    /// <summary>No certificate has the serial asked for.</summary>
+    CertificateNotFound,
+
+    /// <summary>The PIV slot holds one of this daemon's CA keys.</summary>
+    SlotInUse,
+
+    /// <summary>The key ceremony cannot run as configured (no management key, an unreadable one).</summary>
+    CeremonyNotConfigured,
+}

@@ -1,0 +1,8 @@
+namespace SshHsmCa.CaDaemon.Issuing;
+
+/// <summary>A refusal with its sentence.</summary>
+internal sealed class RefusedException(Refusal refusal, string message) : CaFailure(message)
+{
+    /// <summary>Which refusal.</summary>
+    public Refusal Refusal { get; } = refusal;
+}

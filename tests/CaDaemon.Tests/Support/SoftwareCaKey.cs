@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using SshHsmCa.Hsm;
+using SshHsmCa.Ssh.Keys;
+using SshHsmCa.Ssh.Signatures;
+
+namespace SshHsmCa.CaDaemon.Tests.Support;
+
+/// <summary>
+/// A P-256 key in memory standing in for the hardware in the in-process tests of the code around
+/// it (the pipeline, the services, the status table); the backends are tested on SoftHSM2 and the
+/// virtual YubiKey in Interop.Tests. <see cref="FailWith"/> makes the next signatures fail as a
+/// device would.
+/// </summary>
+internal sealed class SoftwareCaKey : ICaKey
+{
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    public SoftwareCaKey(string name)
+    {
+        Description = "software " + name;
+        PublicKey = EcdsaPublicKey.FromParameters(_key.ExportParameters(false));
+    }
+
+    public SshPublicKey PublicKey { get; }
+
+    public string Description { get; }
+
+    public bool IsAvailable => FailWith is not (HsmErrorKind.TokenNotFound or HsmErrorKind.DeviceUnavailable);
+
+    /// <summary>When set, every signature fails with this kind.</summary>
+    public HsmErrorKind? FailWith { get; set; }
+
+    public int Signatures { get; private set; }
+
+    public Task<SshSignature> SignAsync(ReadOnlyMemory<byte> toBeSigned, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (FailWith is { } kind)
+        {
+            throw new HsmException(kind, $"software key: {kind}");
+        }
+
+        Signatures++;
+        var rs = _key.SignData(toBeSigned.Span, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        return Task.FromResult(SshSignatureEncoder.FromEcdsaFixed(EcCurve.NistP256, rs));
+    }
+
+    /// <summary>An SSHSIG (PROTOCOL.sshsig) by this key over <paramref name="message"/>, armored as ssh-keygen -Y sign writes it.</summary>
+    public string SignSshSig(string ns, ReadOnlySpan<byte> message)
+    {
+        var signed = new Ssh.SshWriter();
+        signed.WriteRaw("SSHSIG"u8);
+        signed.WriteString(ns);
+        signed.WriteString(string.Empty);
+        signed.WriteString("sha512");
+        signed.WriteString(SHA512.HashData(message));
+        var rs = _key.SignData(signed.WrittenSpan, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        var blob = new Ssh.SshWriter();
+        blob.WriteRaw("SSHSIG"u8);
+        blob.WriteUInt32(1);
+        blob.WriteString(PublicKey.Blob.Span);
+        blob.WriteString(ns);
+        blob.WriteString(string.Empty);
+        blob.WriteString("sha512");
+        blob.WriteString(SshSignatureEncoder.FromEcdsaFixed(EcCurve.NistP256, rs).Blob.Span);
+        var base64 = Convert.ToBase64String(blob.ToArray());
+        var lines = Enumerable.Range(0, (base64.Length + 69) / 70).Select(i => base64.Substring(i * 70, Math.Min(70, base64.Length - (i * 70))));
+        return "-----BEGIN SSH SIGNATURE-----\n" + string.Join('\n', lines) + "\n-----END SSH SIGNATURE-----\n";
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _key.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
