@@ -66,8 +66,8 @@ public static class Program
                 var options = new DaemonOptions
                 {
                     Tls = new TlsListenerOptions { Address = "127.0.0.1", Port = port, CertificateFile = Path.Combine(dir, "server.pem"), KeyFile = Path.Combine(dir, "server.key"), ClientCaFile = Path.Combine(dir, "tls-ca.pem") },
-                    UserCa = new CaKeyOptions { Uri = $"pkcs11:token=load;object={label}?module-path={Module}", PinFile = pinFile, PoolSize = 2 },
-                    HostCa = new CaKeyOptions { Uri = $"pkcs11:token=load;object=host?module-path={Module}", PinFile = pinFile, PoolSize = 1 },
+                    UserCa = new CaKeyOptions { Uri = $"pkcs11:token=load;object={label}?module-path={Module}", PinFile = pinFile, Pkcs11 = new() { PoolSize = 2 } },
+                    HostCa = new CaKeyOptions { Uri = $"pkcs11:token=load;object=host?module-path={Module}", PinFile = pinFile, Pkcs11 = new() { PoolSize = 1 } },
                     PolicyFile = policy,
                     AuditDatabase = Path.Combine(dir, $"audit-{label}.db"),
                 };

@@ -28,13 +28,13 @@ public sealed class ConfigurationLoaderTests : IDisposable
               "policyFile": "{{policy}}"
             }
             """);
-        Write("conf.d/20-pool.json", """{ "userCa": { "poolSize": 4 } }""");
-        Write("conf.d/10-socket.json", """{ "unixSocket": { "mode": "0600" }, "userCa": { "poolSize": 2 } }""");
+        Write("conf.d/20-pool.json", """{ "userCa": { "pkcs11": { "poolSize": 4 } } }""");
+        Write("conf.d/10-socket.json", """{ "unixSocket": { "mode": "0600" }, "userCa": { "pkcs11": { "poolSize": 2 } } }""");
         var (options, errors) = ConfigurationLoader.Load(config);
         Assert.Empty(errors);
         Assert.Equal("0600", options!.UnixSocket!.Mode);
         Assert.Equal("/run/ssh-hsm-ca/ca.sock", options.UnixSocket.Path);
-        Assert.Equal(4, options.UserCa!.PoolSize);
+        Assert.Equal(4, options.UserCa!.Pkcs11!.PoolSize);
         Assert.Equal("pkcs11:token=a;object=u", options.UserCa.Uri);
     }
 
@@ -55,6 +55,15 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Contains(bad.Errors, e => e.StartsWith("$.hostCa", StringComparison.Ordinal));
         Assert.Contains(bad.Errors, e => e.StartsWith("$.policyFile", StringComparison.Ordinal));
         Assert.DoesNotContain(bad.Errors, e => e.Contains("1234", StringComparison.Ordinal));
+
+        var sections = ConfigurationLoader.Load(Write("config.json", """
+            { "userCa": { "uri": "piv:slot=9c", "pinFile": "/p", "pkcs11": { "poolSize": 4 }, "piv": { "touchTimeoutSeconds": 0 } },
+              "hostCa": { "uri": "pkcs11:token=a;object=h", "pinFile": "/p", "piv": {}, "pkcs11": { "poolSize": 0 } } }
+            """));
+        Assert.Contains(sections.Errors, e => e.StartsWith("$.userCa.pkcs11:", StringComparison.Ordinal) && e.Contains("'piv' section", StringComparison.Ordinal));
+        Assert.Contains(sections.Errors, e => e.StartsWith("$.userCa.piv.touchTimeoutSeconds:", StringComparison.Ordinal));
+        Assert.Contains(sections.Errors, e => e.StartsWith("$.hostCa.piv:", StringComparison.Ordinal) && e.Contains("'pkcs11' section", StringComparison.Ordinal));
+        Assert.Contains(sections.Errors, e => e.StartsWith("$.hostCa.pkcs11.poolSize:", StringComparison.Ordinal));
 
         var malformed = ConfigurationLoader.Load(Write("config.json", "{ \"tls\": "));
         Assert.Null(malformed.Options);

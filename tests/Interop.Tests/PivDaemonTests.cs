@@ -44,7 +44,7 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
             Pin,
             pin => (
                 new CaKeyOptions { Uri = $"piv:serial={VirtualCard.Serial};slot=9a", PinFile = pin, ExpectedPublicKey = user.PublicKey.GetSha256Fingerprint() },
-                new CaKeyOptions { Uri = $"piv:serial={VirtualCard.Serial};slot=9c", PinFile = pin, ExpectedPublicKey = host.PublicKey.ToOpenSshLine(), TouchTimeoutSeconds = 20 }),
+                new CaKeyOptions { Uri = $"piv:serial={VirtualCard.Serial};slot=9c", PinFile = pin, ExpectedPublicKey = host.PublicKey.ToOpenSshLine(), Piv = new() { TouchTimeoutSeconds = 20 } }),
             token: "piv",
             policy: Policy,
             configure: configure);

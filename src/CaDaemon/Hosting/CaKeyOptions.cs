@@ -1,9 +1,12 @@
 namespace SshHsmCa.CaDaemon.Hosting;
 
-/// <summary>A CA key on a PKCS#11 token.</summary>
+/// <summary>
+/// A CA key: where it is (a <c>pkcs11:</c> or <c>piv:</c> URI), its PIN source and the public key
+/// it must have; what only one backend understands sits in that backend's section.
+/// </summary>
 public sealed class CaKeyOptions
 {
-    /// <summary>RFC 7512 URI of the key.</summary>
+    /// <summary>RFC 7512 URI of the key, or <c>piv:serial=N;slot=9c</c>.</summary>
     public string? Uri { get; set; }
 
     /// <summary>A root-only file holding the PIN.</summary>
@@ -15,12 +18,9 @@ public sealed class CaKeyOptions
     /// <summary>The expected public key (OpenSSH line or SHA256 fingerprint); start refuses another key.</summary>
     public string? ExpectedPublicKey { get; set; }
 
-    /// <summary>Concurrent signatures.</summary>
-    public int PoolSize { get; set; } = Environment.ProcessorCount;
+    /// <summary>Settings of a <c>pkcs11:</c> key (refused beside a <c>piv:</c> URI).</summary>
+    public Pkcs11KeySection? Pkcs11 { get; set; }
 
-    /// <summary>PIV keys: how long a signature may wait for the YubiKey's touch, in seconds (default 30).</summary>
-    public int TouchTimeoutSeconds { get; set; } = 30;
-
-    /// <summary>PIV keys: refuse a key that was imported rather than generated on the device (default true).</summary>
-    public bool RequireGeneratedOnDevice { get; set; } = true;
+    /// <summary>Settings of a <c>piv:</c> key (refused beside a <c>pkcs11:</c> URI).</summary>
+    public PivKeySection? Piv { get; set; }
 }

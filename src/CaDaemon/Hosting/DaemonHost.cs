@@ -266,9 +266,9 @@ public static partial class DaemonHost
             {
                 Uri = key.Uri!,
                 ExpectedPublicKey = key.ExpectedPublicKey,
-                PoolSize = key.PoolSize,
-                RequireGeneratedOnDevice = key.RequireGeneratedOnDevice,
-                TouchTimeout = TimeSpan.FromSeconds(key.TouchTimeoutSeconds),
+                PoolSize = (key.Pkcs11 ?? new()).PoolSize,
+                RequireGeneratedOnDevice = (key.Piv ?? new()).RequireGeneratedOnDevice,
+                TouchTimeout = TimeSpan.FromSeconds((key.Piv ?? new()).TouchTimeoutSeconds),
             };
             return CaKeys.Open(spec, pin, loggers, _ => metrics.TouchPrompts.WithLabels(name).Inc());
         }

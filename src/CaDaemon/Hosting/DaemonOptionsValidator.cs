@@ -206,28 +206,41 @@ public static class DaemonOptionsValidator
                 errors.Add($"{path}.uri: {e.Message}");
             }
 
-            if (key.TouchTimeoutSeconds is < 1 or > 300)
+            if (key.Pkcs11 is not null)
             {
-                errors.Add($"{path}.touchTimeoutSeconds: {key.TouchTimeoutSeconds} is outside 1..300");
+                errors.Add($"{path}.pkcs11: the key is on a YubiKey (piv: URI); its settings go in a 'piv' section");
+            }
+
+            if (key.Piv is { TouchTimeoutSeconds: < 1 or > 300 } piv)
+            {
+                errors.Add($"{path}.piv.touchTimeoutSeconds: {piv.TouchTimeoutSeconds} is outside 1..300");
             }
         }
         else if (string.IsNullOrEmpty(key.Uri) || !key.Uri.StartsWith("pkcs11:", StringComparison.Ordinal))
         {
             errors.Add($"{path}.uri: a pkcs11: or piv: URI is required");
         }
-        else if (key.Uri.Contains("pin-value", StringComparison.OrdinalIgnoreCase))
+        else
         {
-            errors.Add($"{path}.uri: a PIN in the URI is refused; use pinFile or pinCredential");
+            if (key.Uri.Contains("pin-value", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{path}.uri: a PIN in the URI is refused; use pinFile or pinCredential");
+            }
+
+            if (key.Piv is not null)
+            {
+                errors.Add($"{path}.piv: the key is on a PKCS#11 token (pkcs11: URI); its settings go in a 'pkcs11' section");
+            }
+
+            if (key.Pkcs11 is { PoolSize: < 1 or > 256 } pkcs11)
+            {
+                errors.Add($"{path}.pkcs11.poolSize: {pkcs11.PoolSize} is outside 1..256");
+            }
         }
 
         if ((key.PinFile is null) == (key.PinCredential is null))
         {
             errors.Add($"{path}: exactly one of pinFile and pinCredential is required");
-        }
-
-        if (key.PoolSize is < 1 or > 256)
-        {
-            errors.Add($"{path}.poolSize: {key.PoolSize} is outside 1..256");
         }
     }
 }

@@ -59,7 +59,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         var token = hsm.CreateToken("daemon");
         SoftHsm.Generate(token, type, "user-ca", 1);
         SoftHsm.Generate(token, type, "host-ca", 2);
-        return StartAsync(SoftHsm.UserPin, pin => (new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin, PoolSize = 2 }, new CaKeyOptions { Uri = SoftHsm.Uri(token, "host-ca"), PinFile = pin, PoolSize = 2 }), token, policy, journalSocket, configure);
+        return StartAsync(SoftHsm.UserPin, pin => (new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin, Pkcs11 = new() { PoolSize = 2 } }, new CaKeyOptions { Uri = SoftHsm.Uri(token, "host-ca"), PinFile = pin, Pkcs11 = new() { PoolSize = 2 } }), token, policy, journalSocket, configure);
     }
 
     /// <summary>The daemon with CA keys elsewhere (a PIV card): <paramref name="keys"/> gets the PIN file's path.</summary>
