@@ -3,7 +3,7 @@ using SshHsmCa.CaDaemon.Hosting;
 namespace SshHsmCa.CaDaemon;
 
 /// <summary><c>ssh-hsm-cad [--config PATH] [--check-config]</c>.</summary>
-public static class Program
+internal static class Program
 {
     /// <summary>Entry point.</summary>
     public static async Task<int> Main(string[] args)

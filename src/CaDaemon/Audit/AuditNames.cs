@@ -4,7 +4,7 @@ using SshHsmCa.Ssh.Certificates;
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>The names the store, the journal and the API use for the closed sets of an audit record.</summary>
-public static class AuditNames
+internal static class AuditNames
 {
     /// <summary><c>pending</c>, <c>issued</c> or <c>failed</c>.</summary>
     public static string Name(AuditOutcome outcome) => outcome switch

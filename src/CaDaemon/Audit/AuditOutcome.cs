@@ -1,7 +1,7 @@
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>Where an issuing attempt stands.</summary>
-public enum AuditOutcome
+internal enum AuditOutcome
 {
     /// <summary>The serial is reserved and the intent written; the signature is not back yet.</summary>
     Pending,

@@ -4,7 +4,7 @@ using SshHsmCa.Ssh.Certificates;
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>One attempt to issue a certificate, as recorded.</summary>
-public sealed record AuditRecord
+internal sealed record AuditRecord
 {
     /// <summary>The serial reserved for the attempt (unique, non-zero).</summary>
     public required ulong Serial { get; init; }

@@ -1,4 +1,4 @@
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>An authentication event: a token made or used, a renewal proof checked.</summary>
-public sealed record AuthEvent(ulong Time, string Kind, string Subject, string Caller, string SourceAddress, string Outcome, string Detail);
+internal sealed record AuthEvent(ulong Time, string Kind, string Subject, string Caller, string SourceAddress, string Outcome, string Detail);

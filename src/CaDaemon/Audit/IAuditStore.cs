@@ -5,7 +5,7 @@ namespace SshHsmCa.CaDaemon.Audit;
 /// and a shared PostgreSQL store later: the serial comes from the store, the intent is written
 /// before the hardware signs, and the outcome is committed before the reply.
 /// </summary>
-public interface IAuditStore
+internal interface IAuditStore
 {
     /// <summary>Writes the intent (outcome <c>pending</c>) and returns its new unique non-zero serial.</summary>
     Task<ulong> ReserveAsync(AuditRecord intent, CancellationToken cancellationToken);

@@ -11,7 +11,7 @@ namespace SshHsmCa.CaDaemon.Audit;
 /// certificate. Values with a newline use the protocol's length-prefixed form. Sending never fails
 /// a request: the audit database is the record, the journal a view of it.
 /// </summary>
-public sealed class JournalAuditEvents(string socketPath) : IDisposable
+internal sealed class JournalAuditEvents(string socketPath) : IDisposable
 {
     /// <summary>journald's native socket.</summary>
     public const string DefaultSocket = "/run/systemd/journal/socket";

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>Bootstrap tokens and authentication events, written through the same group commit.</summary>
-public sealed partial class SqliteAuditStore
+internal sealed partial class SqliteAuditStore
 {
     /// <inheritdoc />
     public Task CreateBootstrapTokenAsync(BootstrapTokenRecord token, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ namespace SshHsmCa.CaDaemon.Audit;
 /// before the reply leaves. One connection, one writer at a time; schema versions in
 /// <c>PRAGMA user_version</c>, applied in order at open.
 /// </summary>
-public sealed partial class SqliteAuditStore : IAuditStore, IDisposable
+internal sealed partial class SqliteAuditStore : IAuditStore, IDisposable
 {
     private static readonly string[] Migrations =
     [

@@ -7,7 +7,7 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// Bootstrap tokens: <c>shcbt_&lt;id&gt;_&lt;secret&gt;</c>, a 12-hex-digit id (public, in audit
 /// records) and a 256-bit secret (base64url) of which the daemon keeps only the SHA-256.
 /// </summary>
-public static class BootstrapTokenFormat
+internal static class BootstrapTokenFormat
 {
     private const string Prefix = "shcbt_";
 

@@ -7,7 +7,7 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// with it; disposed without that, the token is given back (recorded), so that only an issuance
 /// consumes it (issue 13).
 /// </summary>
-public sealed class BootstrapTokenUse : Issuing.ICredentialUse
+internal sealed class BootstrapTokenUse : Issuing.ICredentialUse
 {
     private readonly IAuditStore? _audit;
     private readonly string _id;

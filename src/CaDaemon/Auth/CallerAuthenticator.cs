@@ -11,7 +11,7 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// against the configured client CA) or the peer credentials of the operator Unix socket
 /// (SO_PEERCRED). Anything else is not a caller.
 /// </summary>
-public static class CallerAuthenticator
+internal static class CallerAuthenticator
 {
     private const int SolSocket = 1;
     private const int SoPeerCred = 17;

@@ -14,7 +14,7 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// or a JWKS file for an air-gapped appliance) and expiry with a small skew. The claims go to policy;
 /// the token itself goes nowhere (not into logs, errors or the audit log).
 /// </summary>
-public sealed class OidcTokenValidator
+internal sealed class OidcTokenValidator
 {
     private const int MaxTokenLength = 16 * 1024;
     private readonly OidcOptions _options;

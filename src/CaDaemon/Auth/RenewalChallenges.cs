@@ -15,7 +15,7 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// is derived from it. Nothing is stored when a challenge is handed out; single use is enforced
 /// at redemption, after the proof of possession verified, by remembering the nonce until it expires.
 /// </summary>
-public sealed class RenewalChallenges : IDisposable
+internal sealed class RenewalChallenges : IDisposable
 {
     /// <summary>The SSHSIG namespace of renewal proofs; no other signature can be replayed here.</summary>
     public const string Namespace = "renew@ssh-hsm-ca";

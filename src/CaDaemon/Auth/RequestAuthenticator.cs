@@ -13,7 +13,7 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// Operator actions are then authorized by the policy's named permissions (<see cref="AuthorizeAsync"/>).
 /// A refusal is never written durably here: <see cref="SourceLimitInterceptor"/> counts it.
 /// </summary>
-public sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHolder policy, TimeProvider time, ILogger<RequestAuthenticator> logger, OidcTokenValidator? oidc = null)
+internal sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHolder policy, TimeProvider time, ILogger<RequestAuthenticator> logger, OidcTokenValidator? oidc = null)
 {
     private const int MaxHeaderLength = 16 * 1024;
 

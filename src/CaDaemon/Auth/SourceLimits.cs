@@ -11,7 +11,7 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// authentications that, once empty, refuses the source's calls until it refills. A failure is
 /// counted (metrics, one aggregated log line per source and interval), never written durably.
 /// </summary>
-public sealed partial class SourceLimits : IDisposable
+internal sealed partial class SourceLimits : IDisposable
 {
     /// <summary>How often the aggregated failure lines are written.</summary>
     public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(60);

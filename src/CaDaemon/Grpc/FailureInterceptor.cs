@@ -10,7 +10,7 @@ namespace SshHsmCa.CaDaemon.Grpc;
 /// in the log beside the exception; the client learns neither its type nor its message (which
 /// might carry input back).
 /// </summary>
-public sealed partial class FailureInterceptor(ILogger<FailureInterceptor> logger) : Interceptor
+internal sealed partial class FailureInterceptor(ILogger<FailureInterceptor> logger) : Interceptor
 {
     /// <inheritdoc />
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)

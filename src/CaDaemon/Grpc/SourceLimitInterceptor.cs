@@ -9,7 +9,7 @@ namespace SshHsmCa.CaDaemon.Grpc;
 /// over its limits with RESOURCE_EXHAUSTED before any work, and counts each UNAUTHENTICATED reply
 /// as a failure of its source. Operator socket calls have no source address and are not limited.
 /// </summary>
-public sealed class SourceLimitInterceptor(SourceLimits limits) : Interceptor
+internal sealed class SourceLimitInterceptor(SourceLimits limits) : Interceptor
 {
     /// <inheritdoc />
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)

@@ -15,7 +15,7 @@ namespace SshHsmCa.CaDaemon.Grpc;
 /// UNKNOWN and logs whole (issue 13). The deserializer is where the fault is, so it is handled there.
 /// </summary>
 /// <typeparam name="TService">The service implementation.</typeparam>
-public sealed partial class StrictMessageMethodProvider<TService>(CaMetrics metrics, ILogger<StrictMessageMethodProvider<TService>> logger) : IServiceMethodProvider<TService>
+internal sealed partial class StrictMessageMethodProvider<TService>(CaMetrics metrics, ILogger<StrictMessageMethodProvider<TService>> logger) : IServiceMethodProvider<TService>
     where TService : class
 {
     private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(60);

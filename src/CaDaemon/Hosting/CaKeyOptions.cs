@@ -4,7 +4,7 @@ namespace SshHsmCa.CaDaemon.Hosting;
 /// A CA key: where it is (a <c>pkcs11:</c> or <c>piv:</c> URI), its PIN source and the public key
 /// it must have; what only one backend understands sits in that backend's section.
 /// </summary>
-public sealed class CaKeyOptions
+internal sealed class CaKeyOptions
 {
     /// <summary>RFC 7512 URI of the key, or <c>piv:serial=N;slot=9c</c>.</summary>
     public string? Uri { get; set; }

@@ -9,7 +9,7 @@ namespace SshHsmCa.CaDaemon.Hosting;
 /// file's objects are merged into the result (members replace members, arrays and values are
 /// replaced whole). Unknown members are refused with their JSON path and file.
 /// </summary>
-public static class ConfigurationLoader
+internal static class ConfigurationLoader
 {
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -20,7 +20,7 @@ namespace SshHsmCa.CaDaemon.Hosting;
 /// listener checked against the configured client CA bundle (never the system store) and the
 /// operator Unix socket.
 /// </summary>
-public static partial class DaemonHost
+internal static partial class DaemonHost
 {
     /// <summary>Builds the application; throws with a clear message when a part cannot be opened.</summary>
     /// <param name="options">The configuration, validated here.</param>

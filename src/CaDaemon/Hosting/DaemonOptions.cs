@@ -1,7 +1,7 @@
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>The daemon's configuration (<c>/etc/ssh-hsm-ca/config.json</c>). No PIN or key material here.</summary>
-public sealed class DaemonOptions
+internal sealed class DaemonOptions
 {
     /// <summary>The mTLS listener; absent: none.</summary>
     public TlsListenerOptions? Tls { get; set; }

@@ -1,7 +1,7 @@
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>Checks a configuration and names the JSON path of every problem.</summary>
-public static class DaemonOptionsValidator
+internal static class DaemonOptionsValidator
 {
     /// <summary>Every problem, as "path: problem".</summary>
     public static IReadOnlyList<string> Validate(DaemonOptions options)

@@ -1,7 +1,7 @@
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>The Prometheus endpoint: <c>/metrics</c> over plain HTTP on a loopback port of its own.</summary>
-public sealed class MetricsOptions
+internal sealed class MetricsOptions
 {
     /// <summary>A loopback address.</summary>
     public string Address { get; set; } = "127.0.0.1";

@@ -1,7 +1,7 @@
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>SSO users: OpenID Connect ID tokens from one issuer (<c>"oidc"</c> in config.json).</summary>
-public sealed class OidcOptions
+internal sealed class OidcOptions
 {
     /// <summary>The issuer URL, exactly as in its tokens' <c>iss</c>; https unless a loopback development issuer is allowed.</summary>
     public string? Issuer { get; set; }

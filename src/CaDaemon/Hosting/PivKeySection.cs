@@ -1,7 +1,7 @@
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>The <c>piv</c> section of a CA key.</summary>
-public sealed class PivKeySection
+internal sealed class PivKeySection
 {
     /// <summary>How long a signature may wait for the YubiKey's touch, in seconds (default 30).</summary>
     public int TouchTimeoutSeconds { get; set; } = 30;

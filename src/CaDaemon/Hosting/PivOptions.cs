@@ -1,7 +1,7 @@
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>YubiKey PIV settings of the key ceremony (<c>GeneratePivKey</c>).</summary>
-public sealed class PivOptions
+internal sealed class PivOptions
 {
     /// <summary>A root-only file holding the management key in hex (48 hex digits for 3DES/AES-192).</summary>
     public string? ManagementKeyFile { get; set; }

@@ -5,7 +5,7 @@ namespace SshHsmCa.CaDaemon.Hosting;
 /// calls on a TLS connection without a client certificate, and failed authentications. Callers
 /// with a client certificate and the operator socket are limited only by their failures.
 /// </summary>
-public sealed class RateLimitOptions
+internal sealed class RateLimitOptions
 {
     /// <summary>Calls per second a source address may make without a client certificate (token bucket refill).</summary>
     public int AnonymousPerSecond { get; set; } = 50;

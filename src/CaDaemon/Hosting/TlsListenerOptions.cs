@@ -1,7 +1,7 @@
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>The TCP listener: TLS 1.2+ with required client certificates.</summary>
-public sealed class TlsListenerOptions
+internal sealed class TlsListenerOptions
 {
     /// <summary>Address to bind, e.g. 127.0.0.1.</summary>
     public string Address { get; set; } = "127.0.0.1";

@@ -6,7 +6,7 @@ namespace SshHsmCa.CaDaemon.Hosting;
 /// The root that ends the chain in <c>tls.certificateFile</c> (a self-signed certificate after the
 /// server's own), published for clients to pin by fingerprint; empty when the file has none.
 /// </summary>
-public sealed class TlsRoot
+internal sealed class TlsRoot
 {
     private TlsRoot(string pem) => Pem = pem;
 

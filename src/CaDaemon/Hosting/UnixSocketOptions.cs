@@ -1,7 +1,7 @@
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>The operator Unix socket.</summary>
-public sealed class UnixSocketOptions
+internal sealed class UnixSocketOptions
 {
     /// <summary>Socket path.</summary>
     public string Path { get; set; } = "/run/ssh-hsm-ca/ca.sock";

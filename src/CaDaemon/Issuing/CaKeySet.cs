@@ -8,7 +8,7 @@ namespace SshHsmCa.CaDaemon.Issuing;
 /// test: any <see cref="ICaKey"/> will do). Registered in dependency injection; everything that
 /// needs a CA key asks this, never the configuration.
 /// </summary>
-public sealed class CaKeySet(ICaKey user, ICaKey host)
+internal sealed class CaKeySet(ICaKey user, ICaKey host)
 {
     /// <summary>The user CA key.</summary>
     public ICaKey User { get; } = user ?? throw new ArgumentNullException(nameof(user));

@@ -7,7 +7,7 @@ namespace SshHsmCa.CaDaemon.Issuing;
 /// The daemon's Prometheus metrics, in a registry of its own (no process-wide state). No
 /// principals or key ids as labels: cardinality stays bounded.
 /// </summary>
-public sealed class CaMetrics
+internal sealed class CaMetrics
 {
     private readonly Gauge _poolIdle;
     private readonly Gauge _poolSize;

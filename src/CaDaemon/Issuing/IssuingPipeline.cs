@@ -13,7 +13,7 @@ namespace SshHsmCa.CaDaemon.Issuing;
 /// the hardware (the backend verifies the signature in software) → commit the audit record
 /// durably → return. A failure after the reservation leaves a failed record and no certificate.
 /// </summary>
-public sealed class IssuingPipeline
+internal sealed class IssuingPipeline
 {
     private readonly PolicyHolder _policy;
     private readonly CaKeySet _keys;

@@ -3,7 +3,7 @@ using SshHsmCa.Policy;
 namespace SshHsmCa.CaDaemon.Issuing;
 
 /// <summary>The policy in force; swapped atomically on reload (SIGHUP), never half replaced.</summary>
-public sealed class PolicyHolder(SshPolicy initial)
+internal sealed class PolicyHolder(SshPolicy initial)
 {
     private SshPolicy _current = initial;
 

@@ -12,7 +12,7 @@ namespace SshHsmCa.CaDaemon.Logging;
 /// (<see cref="Audit.JournalAuditEvents"/>). Nothing here ever formats a PIN, key or token: the
 /// daemon does not pass them to a logger.
 /// </summary>
-public static class DaemonLogging
+internal static class DaemonLogging
 {
     /// <summary>True when stdout is journald's stream (systemd sets <c>JOURNAL_STREAM</c>).</summary>
     public static bool UnderJournald => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"));

@@ -9,7 +9,7 @@ namespace SshHsmCa.CaDaemon.Logging;
 /// Newlines inside the message or the exception become <c> | </c> so that a stack trace stays one
 /// journal entry with the right priority.
 /// </summary>
-public sealed class SystemdLineFormatter(bool withTimestamp) : ITextFormatter
+internal sealed class SystemdLineFormatter(bool withTimestamp) : ITextFormatter
 {
     /// <summary>sd-daemon(3) priorities: Fatal 2 (crit), Error 3, Warning 4, Information 6, Debug/Verbose 7.</summary>
     public static int Priority(LogEventLevel level) => level switch

@@ -15,7 +15,7 @@ namespace SshHsmCa.Interop.Tests.Support;
 /// The real daemon, in process: CA keys on a SoftHSM token of its own, a SQLite audit log, an
 /// mTLS listener on a free loopback port with a test PKI, and the operator Unix socket.
 /// </summary>
-public sealed class DaemonUnderTest : IAsyncDisposable
+internal sealed class DaemonUnderTest : IAsyncDisposable
 {
     private readonly TempDir _dir;
     private readonly WebApplication _app;
