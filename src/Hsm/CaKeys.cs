@@ -20,23 +20,21 @@ public static class CaKeys
 
     /// <summary>
     /// Opens the key <paramref name="spec"/> names, checks it against its expected public key, and
-    /// returns it ready to sign. <paramref name="touchRequired"/> is called when a signature waits
-    /// for a touch (keys that never need one never call it).
+    /// returns it ready to sign. A signature that waits for a touch says so through
+    /// <see cref="TouchPrompts"/>, to the observer of the caller's flow.
     /// </summary>
-    public static ICaKey Open(CaKeySpec spec, ReadOnlySpan<byte> pin, ILoggerFactory loggers, Action<string>? touchRequired = null)
+    public static ICaKey Open(CaKeySpec spec, ReadOnlySpan<byte> pin, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(loggers);
         if (PivSlot(spec.Uri) is { } slot)
         {
-            var piv = PivCaKey.Open(slot with
+            return PivCaKey.Open(slot with
             {
                 ExpectedPublicKey = spec.ExpectedPublicKey,
                 RequireGeneratedOnDevice = spec.RequireGeneratedOnDevice,
                 SignTimeout = spec.TouchTimeout,
             }, pin, loggers.CreateLogger<PivCaKey>());
-            piv.TouchRequired = touchRequired;
-            return piv;
         }
 
         return Pkcs11CaKey.Open(new Pkcs11CaKeyOptions { Uri = spec.Uri, ExpectedPublicKey = spec.ExpectedPublicKey, PoolSize = spec.PoolSize }, pin, loggers.CreateLogger<Pkcs11CaKey>());

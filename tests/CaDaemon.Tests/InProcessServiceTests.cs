@@ -157,6 +157,23 @@ public sealed class InProcessServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TouchPromptsTakeOneRouteToTheBatchStreamAndTheMetric()
+    {
+        _ca.HostKey.PromptTouch = true;
+        var request = new SignHostCertificateBatchRequest();
+        foreach (var name in new[] { "web1.example.test", "web2.example.test" })
+        {
+            request.Hosts.Add(new SignHostCertificateRequest { PublicKey = SubjectKey(), Principals = { name } });
+        }
+
+        var results = await DrainAsync(_ca.Client.SignHostCertificateBatch(request, As(Operator)));
+        Assert.Equal([0u, 1u], results.Where(r => r.TouchPrompt is not null).Select(r => r.TouchPrompt.Index));
+        Assert.Equal(2u, results.Single(r => r.Summary is not null).Summary.TouchPrompts);
+        var metrics = (CaDaemon.Issuing.CaMetrics)_ca.Services.GetService(typeof(CaDaemon.Issuing.CaMetrics))!;
+        Assert.Equal(2, metrics.TouchPrompts.WithLabels("host").Value);
+    }
+
+    [Fact]
     public async Task AHostBootstrapsOnceWithItsTokenThenRenewsByProofUntilItsCertificateExpires()
     {
         var token = await _ca.Client.CreateBootstrapTokenAsync(new CreateBootstrapTokenRequest { HostNames = { "web1.example.test" } }, As(Operator));

@@ -51,7 +51,7 @@ internal static partial class DaemonHost
         var policy = new PolicyHolder(SshPolicy.Load(File.ReadAllText(options.PolicyFile!)));
         var metrics = new CaMetrics();
         var ownsKeys = keys is null;
-        keys ??= OpenKeys(options, metrics, keyLoggers);
+        keys ??= OpenKeys(options, keyLoggers);
         var audit = SqliteAuditStore.Open(options.AuditDatabase);
         builder.Services.AddSingleton(policy);
         builder.Services.AddSingleton<IAuditStore>(audit);
@@ -243,12 +243,12 @@ internal static partial class DaemonHost
         return chain.Build(certificate);
     }
 
-    private static CaKeySet OpenKeys(DaemonOptions options, CaMetrics metrics, Microsoft.Extensions.Logging.ILoggerFactory loggers)
+    private static CaKeySet OpenKeys(DaemonOptions options, Microsoft.Extensions.Logging.ILoggerFactory loggers)
     {
-        var user = OpenKey(options.UserCa!, "user", metrics, loggers);
+        var user = OpenKey(options.UserCa!, loggers);
         try
         {
-            return new CaKeySet(user, OpenKey(options.HostCa!, "host", metrics, loggers));
+            return new CaKeySet(user, OpenKey(options.HostCa!, loggers));
         }
         catch
         {
@@ -257,7 +257,7 @@ internal static partial class DaemonHost
         }
     }
 
-    private static ICaKey OpenKey(CaKeyOptions key, string name, CaMetrics metrics, Microsoft.Extensions.Logging.ILoggerFactory loggers)
+    private static ICaKey OpenKey(CaKeyOptions key, Microsoft.Extensions.Logging.ILoggerFactory loggers)
     {
         var pin = key.PinCredential is not null ? PinSource.ReadCredential(key.PinCredential) : PinSource.ReadFile(key.PinFile!);
         try
@@ -270,7 +270,7 @@ internal static partial class DaemonHost
                 RequireGeneratedOnDevice = (key.Piv ?? new()).RequireGeneratedOnDevice,
                 TouchTimeout = TimeSpan.FromSeconds((key.Piv ?? new()).TouchTimeoutSeconds),
             };
-            return CaKeys.Open(spec, pin, loggers, _ => metrics.TouchPrompts.WithLabels(name).Inc());
+            return CaKeys.Open(spec, pin, loggers);
         }
         finally
         {

@@ -141,6 +141,14 @@ internal sealed class IssuingPipeline
             };
             var tbs = builder.EncodeToBeSigned();
             SshHsmCa.Ssh.Signatures.SshSignature signature;
+            // Touch prompts (the one route, TouchPrompts) are counted here and passed on to the
+            // caller's own observer (a batch streams them to the operator).
+            var outer = TouchPrompts.Capture();
+            using (TouchPrompts.Observe(message =>
+            {
+                _metrics.TouchPrompts.WithLabels(request.TypeName).Inc();
+                outer?.Invoke(message);
+            }))
             using (_metrics.SignatureSeconds.WithLabels(request.TypeName).NewTimer())
             {
                 signature = await ca.SignAsync(tbs, cancellationToken).ConfigureAwait(false);

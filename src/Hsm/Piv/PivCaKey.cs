@@ -13,7 +13,8 @@ namespace SshHsmCa.Hsm.Piv;
 /// operation is serialised and runs inside a PC/SC transaction; each signature is verified in
 /// software before it is returned. When the slot needs a touch and the card has not answered
 /// after <see cref="PivCaKeyOptions.TouchPromptDelay"/>, the key announces it
-/// (<see cref="TouchRequired"/> and <see cref="TouchPrompts"/>); a deadline turns a missing touch
+/// (its log line, and to the observer of the caller's flow in <see cref="TouchPrompts"/>, the one
+/// route for touch events); a deadline turns a missing touch
 /// into <see cref="HsmErrorKind.TouchTimeout"/>. A pulled card fails the signature in flight with
 /// <see cref="HsmErrorKind.DeviceUnavailable"/>; the next signature reconnects and checks that the
 /// card carries the same key.
@@ -65,9 +66,6 @@ public sealed class PivCaKey : IAttestedCaKey
 
     /// <summary>Times the card was reconnected after it went away.</summary>
     public int Reconnects { get; private set; }
-
-    /// <summary>Called (on a timer thread) when a signature waits for a touch: the daemon's log event and metric.</summary>
-    public Action<string>? TouchRequired { get; set; }
 
     /// <summary>
     /// Finds the card, reads the slot, checks the key against the expected one and its origin,
@@ -187,7 +185,6 @@ public sealed class PivCaKey : IAttestedCaKey
                     {
                         var message = $"touch the YubiKey (serial {Serial}, slot {_options.Slot:x2})";
                         PivLog.TouchRequired(_logger, Description);
-                        TouchRequired?.Invoke(message);
                         observer?.Invoke(message);
                     }
                 }

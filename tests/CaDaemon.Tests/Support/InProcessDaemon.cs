@@ -63,6 +63,8 @@ internal sealed class InProcessDaemon : IAsyncDisposable
 
     public string AuditDatabase => Path.Combine(_dir, "audit.db");
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<InProcessDaemon> StartAsync(string? policy = null)
     {
         var dir = Directory.CreateTempSubdirectory("sshhsmca-inprocess-").FullName;

@@ -32,6 +32,9 @@ internal sealed class SoftwareCaKey : ICaKey
 
     public int Signatures { get; private set; }
 
+    /// <summary>When set, every signature announces a wait for a touch, as a YubiKey slot with a touch policy does.</summary>
+    public bool PromptTouch { get; set; }
+
     public Task<SshSignature> SignAsync(ReadOnlyMemory<byte> toBeSigned, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -41,6 +44,11 @@ internal sealed class SoftwareCaKey : ICaKey
         }
 
         Signatures++;
+        if (PromptTouch)
+        {
+            TouchPrompts.Capture()?.Invoke($"touch the {Description}");
+        }
+
         var rs = _key.SignData(toBeSigned.Span, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         return Task.FromResult(SshSignatureEncoder.FromEcdsaFixed(EcCurve.NistP256, rs));
     }
