@@ -62,6 +62,9 @@ public sealed class SshCertificate
     /// <summary>The key id, which sshd logs.</summary>
     public string KeyId => _keyIdText ??= SshText.Decode(_keyId.Span);
 
+    /// <summary>The key id's bytes as signed (a KRL matches them bytewise).</summary>
+    public ReadOnlyMemory<byte> KeyIdBytes => _keyId;
+
     /// <summary>The valid principals.</summary>
     public IReadOnlyList<string> Principals => _principalList ??= DecodePrincipals(_principals.Span, PrincipalCount);
 
