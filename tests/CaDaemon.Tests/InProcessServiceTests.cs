@@ -229,6 +229,28 @@ public sealed class InProcessServiceTests : IAsyncLifetime
         Assert.Empty(await AuditAsync());
     }
 
+    [Fact]
+    public async Task TheCeremonyAndTheAuditPagesMapTheirRefusals()
+    {
+        var ceremony = await Assert.ThrowsAsync<RpcException>(async () => await _ca.Client.GeneratePivKeyAsync(new GeneratePivKeyRequest { Uri = "piv:slot=9c" }, As(Operator)));
+        Assert.Equal((StatusCode.PermissionDenied, "OPERATOR_RIGHT_MISSING"), (ceremony.StatusCode, Reason(ceremony)));
+
+        await using var ceremonial = await StartAsync(DefaultPolicy.Replace("\"operator\": [\"tokens\", \"audit\", \"batch\"]", "\"operator\": [\"tokens\", \"audit\", \"batch\", \"ceremony\"]", StringComparison.Ordinal));
+        var uri = await Assert.ThrowsAsync<RpcException>(async () => await ceremonial.Client.GeneratePivKeyAsync(new GeneratePivKeyRequest { Uri = "pkcs11:token=x", Algorithm = "p256" }, As(Operator)));
+        Assert.Equal(("uri", StatusCode.InvalidArgument), (uri.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations.Single().Field, uri.StatusCode));
+        var algorithm = await Assert.ThrowsAsync<RpcException>(async () => await ceremonial.Client.GeneratePivKeyAsync(new GeneratePivKeyRequest { Uri = "piv:slot=9d", Algorithm = "dsa" }, As(Operator)));
+        Assert.Equal("algorithm", algorithm.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations.Single().Field);
+        var unconfigured = await Assert.ThrowsAsync<RpcException>(async () => await ceremonial.Client.GeneratePivKeyAsync(new GeneratePivKeyRequest { Uri = "piv:slot=9d" }, As(Operator)));
+        Assert.Equal((StatusCode.FailedPrecondition, "CEREMONY_FAILED"), (unconfigured.StatusCode, Reason(unconfigured)));
+        Assert.Contains("management key", unconfigured.Status.Detail, StringComparison.Ordinal);
+
+        var page = await Assert.ThrowsAsync<RpcException>(async () => await _ca.Client.ListCertificatesAsync(new ListCertificatesRequest { PageSize = 501 }, As(Auditor)));
+        Assert.Equal("page_size", page.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations.Single().Field);
+        var token = await Assert.ThrowsAsync<RpcException>(async () => await _ca.Client.ListCertificatesAsync(new ListCertificatesRequest { PageToken = "x" }, As(Auditor)));
+        Assert.Equal("page_token", token.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations.Single().Field);
+        Assert.Empty((await _ca.Client.GetLoginSettingsAsync(new GetLoginSettingsRequest())).Issuer);
+    }
+
     private static string StatusTableName(StatusCode code) => code == StatusCode.DeadlineExceeded ? "DEADLINE_EXCEEDED" : "UNAVAILABLE";
 
     private static async Task<List<SignHostCertificateBatchResponse>> DrainAsync(AsyncServerStreamingCall<SignHostCertificateBatchResponse> call)
