@@ -132,4 +132,16 @@ public sealed class SqliteAuditStoreTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void StoredNamesReadBackIncludingThoseOfRecordsBefore020()
+    {
+        Assert.Equal(SshHsmCa.Policy.AuthMethod.MutualTls, AuditNames.ParseAuthMethod("mtls"));
+        Assert.Equal(SshHsmCa.Policy.AuthMethod.MutualTls, AuditNames.ParseAuthMethod("MutualTls"));
+        Assert.Equal(SshHsmCa.Policy.AuthMethod.HostCertificate, AuditNames.ParseAuthMethod("host-certificate"));
+        Assert.Throws<InvalidDataException>(() => AuditNames.ParseAuthMethod("2"));
+        Assert.Throws<InvalidDataException>(() => AuditNames.ParseAuthMethod("kerberos"));
+        Assert.Equal(AuditOutcome.Failed, AuditNames.ParseOutcome("failed"));
+        Assert.Throws<InvalidDataException>(() => AuditNames.ParseOutcome("FAILED"));
+    }
 }

@@ -37,7 +37,10 @@ internal static class AuditNames
         _ => throw new InvalidDataException($"the audit store holds an unknown certificate type '{name}'"),
     };
 
-    /// <summary>The authentication method a stored name stands for (<see cref="AuthMethods.Name"/>).</summary>
+    /// <summary>
+    /// The authentication method a stored name stands for (<see cref="AuthMethods.Name"/>; records
+    /// written before 0.2.0 hold the enum's own names, "MutualTls" and so on, and still read).
+    /// </summary>
     /// <exception cref="InvalidDataException">The store holds another value.</exception>
     public static AuthMethod ParseAuthMethod(string name)
     {
@@ -49,6 +52,8 @@ internal static class AuditNames
             }
         }
 
-        throw new InvalidDataException($"the audit store holds an unknown authentication method '{name}'");
+        return Enum.TryParse<AuthMethod>(name, ignoreCase: false, out var legacy) && Enum.IsDefined(legacy) && !int.TryParse(name, System.Globalization.CultureInfo.InvariantCulture, out _)
+            ? legacy
+            : throw new InvalidDataException($"the audit store holds an unknown authentication method '{name}'");
     }
 }
