@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace SshHsmCa.Tests.Shared;
 
 /// <summary>
-/// Runs a Debian tool for a test: no stdin, output captured, TZ=UTC, bounded in time. Compiled into
+/// Runs a Debian tool for a test: stdin empty or the bytes given, output captured, TZ=UTC, bounded in time. Compiled into
 /// each test project that judges with real tools (linked, not referenced, to keep projects flat).
 /// </summary>
 internal static class ProcessRunner
@@ -13,7 +13,7 @@ internal static class ProcessRunner
         public string Output => Stdout + Stderr;
     }
 
-    public static Result Run(string program, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int timeoutMs = 60_000)
+    public static Result Run(string program, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int timeoutMs = 60_000, byte[]? stdin = null)
     {
         if (!File.Exists(program))
         {
@@ -40,6 +40,11 @@ internal static class ProcessRunner
         }
 
         using var process = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            process.StandardInput.BaseStream.Write(stdin);
+        }
+
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -2,6 +2,7 @@ using System.Text;
 using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Signatures;
 using SshHsmCa.Ssh.Tests.Support;
+using SshHsmCa.Tests.Shared;
 
 namespace SshHsmCa.Ssh.Tests;
 
@@ -33,6 +34,28 @@ public sealed class SshSigTests : IDisposable
         Assert.False(signature.Verifies(publicKey, "file", message));
         message[^2] ^= 1;
         Assert.False(signature.Verifies(publicKey, "renew@ssh-hsm-ca", message));
+    }
+
+    [Theory]
+    [InlineData("ed25519")]
+    [InlineData("p256")]
+    [InlineData("p384")]
+    [InlineData("rsa3072-sha512")]
+    public void SignaturesWeWriteVerifyWithSshKeygenAndAreRefusedForAnotherMessage(string caType)
+    {
+        using var ca = TestCaKey.Create(caType);
+        var message = Encoding.UTF8.GetBytes("a KRL's bytes\0\x01\x02");
+        var signature = SshSig.Create(ca.PublicKey, "krl@ssh-hsm-ca", "sha512", ca.Sign(SshSig.SignedData("krl@ssh-hsm-ca", "sha512", message)), message);
+        Assert.Throws<ArgumentException>(() => SshSig.Create(ca.PublicKey, "krl@ssh-hsm-ca", "sha512", signature.Signature, "another"u8));
+        var file = Path.Combine(_dir.Path, "krl-" + caType);
+        File.WriteAllBytes(file, message);
+        File.WriteAllText(file + ".sig", signature.ToArmored());
+        File.WriteAllText(file + ".signers", "ca@example " + ca.PublicKey.ToOpenSshLine() + "\n");
+        var verify = ProcessRunner.Run(SshKeygen.Path, ["-Y", "verify", "-f", file + ".signers", "-I", "ca@example", "-n", "krl@ssh-hsm-ca", "-s", file + ".sig"], stdin: message);
+        Assert.True(verify.ExitCode == 0, verify.Output);
+        var other = ProcessRunner.Run(SshKeygen.Path, ["-Y", "verify", "-f", file + ".signers", "-I", "ca@example", "-n", "krl@ssh-hsm-ca", "-s", file + ".sig"], stdin: [.. message, 1]);
+        Assert.NotEqual(0, other.ExitCode);
+        Assert.Equal(signature.ToBlob(), SshSig.ParseArmored(signature.ToArmored()).ToBlob());
     }
 
     [Theory]

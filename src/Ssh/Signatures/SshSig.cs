@@ -36,6 +36,52 @@ public sealed class SshSig
     /// <summary>The SSH signature over the signed data.</summary>
     public SshSignature Signature { get; }
 
+    /// <summary>
+    /// A signature made elsewhere (a CA key on hardware signed <see cref="SignedData"/>): checks
+    /// that the signature verifies before it can be written out.
+    /// </summary>
+    /// <exception cref="ArgumentException">The namespace is empty, the hash unknown, or the signature does not verify.</exception>
+    public static SshSig Create(SshPublicKey publicKey, string ns, string hashAlgorithm, SshSignature signature, ReadOnlySpan<byte> message)
+    {
+        ArgumentNullException.ThrowIfNull(publicKey);
+        ArgumentException.ThrowIfNullOrEmpty(ns);
+        ArgumentNullException.ThrowIfNull(signature);
+        if (hashAlgorithm is not ("sha256" or "sha512"))
+        {
+            throw new ArgumentException($"'{hashAlgorithm}' is not sha256 or sha512", nameof(hashAlgorithm));
+        }
+
+        var made = new SshSig(publicKey, ns, hashAlgorithm, signature);
+        return made.Verifies(publicKey, ns, message) ? made : throw new ArgumentException("the signature does not verify over the message", nameof(signature));
+    }
+
+    /// <summary>The binary form (PROTOCOL.sshsig §2).</summary>
+    public byte[] ToBlob()
+    {
+        var writer = new SshWriter(256);
+        writer.WriteRaw(Magic);
+        writer.WriteUInt32(1);
+        writer.WriteString(PublicKey.Blob.Span);
+        writer.WriteString(Encoding.UTF8.GetBytes(Namespace));
+        writer.WriteString(ReadOnlySpan<byte>.Empty);
+        writer.WriteString(Encoding.UTF8.GetBytes(HashAlgorithm));
+        writer.WriteString(Signature.Blob.Span);
+        return writer.ToArray();
+    }
+
+    /// <summary>The armored form ssh-keygen -Y writes: base64 in lines of 70 between the markers (PROTOCOL.sshsig §1).</summary>
+    public string ToArmored()
+    {
+        var base64 = Convert.ToBase64String(ToBlob());
+        var text = new StringBuilder(base64.Length + 128).Append(Begin).Append('\n');
+        for (var i = 0; i < base64.Length; i += 70)
+        {
+            text.Append(base64.AsSpan(i, Math.Min(70, base64.Length - i))).Append('\n');
+        }
+
+        return text.Append(End).Append('\n').ToString();
+    }
+
     /// <summary>Parses the armored text (at most 16 KiB).</summary>
     public static SshSig ParseArmored(string text)
     {

@@ -56,24 +56,9 @@ internal sealed class SoftwareCaKey : ICaKey
     /// <summary>An SSHSIG (PROTOCOL.sshsig) by this key over <paramref name="message"/>, armored as ssh-keygen -Y sign writes it.</summary>
     public string SignSshSig(string ns, ReadOnlySpan<byte> message)
     {
-        var signed = new Ssh.SshWriter();
-        signed.WriteRaw("SSHSIG"u8);
-        signed.WriteString(ns);
-        signed.WriteString(string.Empty);
-        signed.WriteString("sha512");
-        signed.WriteString(SHA512.HashData(message));
-        var rs = _key.SignData(signed.WrittenSpan, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-        var blob = new Ssh.SshWriter();
-        blob.WriteRaw("SSHSIG"u8);
-        blob.WriteUInt32(1);
-        blob.WriteString(PublicKey.Blob.Span);
-        blob.WriteString(ns);
-        blob.WriteString(string.Empty);
-        blob.WriteString("sha512");
-        blob.WriteString(SshSignatureEncoder.FromEcdsaFixed(EcCurve.NistP256, rs).Blob.Span);
-        var base64 = Convert.ToBase64String(blob.ToArray());
-        var lines = Enumerable.Range(0, (base64.Length + 69) / 70).Select(i => base64.Substring(i * 70, Math.Min(70, base64.Length - (i * 70))));
-        return "-----BEGIN SSH SIGNATURE-----\n" + string.Join('\n', lines) + "\n-----END SSH SIGNATURE-----\n";
+        var signed = SshSig.SignedData(ns, "sha512", message);
+        var rs = _key.SignData(signed, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        return SshSig.Create(PublicKey, ns, "sha512", SshSignatureEncoder.FromEcdsaFixed(EcCurve.NistP256, rs), message).ToArmored();
     }
 
     public ValueTask DisposeAsync()
