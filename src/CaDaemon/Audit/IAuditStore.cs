@@ -45,4 +45,25 @@ internal interface IAuditStore
 
     /// <summary>Authentication events, newest first.</summary>
     Task<IReadOnlyList<AuthEvent>> ListAuthEventsAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records a revocation and its KRL entries, and increases the KRL version, in one durable
+    /// write; returns it with its id and the KRL version that first includes it.
+    /// </summary>
+    Task<RevocationRecord> RecordRevocationAsync(RevocationRecord revocation, CancellationToken cancellationToken);
+
+    /// <summary>Revocations newest first, before an id (paging).</summary>
+    Task<IReadOnlyList<RevocationRecord>> ListRevocationsAsync(ulong? beforeId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The KRL version and every revoked entry, read together.</summary>
+    Task<KrlContent> ReadKrlContentAsync(CancellationToken cancellationToken);
+
+    /// <summary>The KRL version alone (cheap: polled before a rebuild).</summary>
+    Task<ulong> KrlVersionAsync(CancellationToken cancellationToken);
+
+    /// <summary>The first revocation that covers a certificate (its serial for its CA, its key, its CA key), or null.</summary>
+    Task<ulong?> FindRevocationAsync(ulong serial, Ssh.Certificates.SshCertificateType type, string subjectFingerprint, string caFingerprint, CancellationToken cancellationToken);
+
+    /// <summary>Issued certificates matching the query, oldest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<AuditRecord>> FindIssuedAsync(CertificateQuery query, int limit, CancellationToken cancellationToken);
 }

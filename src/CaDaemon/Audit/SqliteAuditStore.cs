@@ -66,6 +66,36 @@ internal sealed partial class SqliteAuditStore : IAuditStore, IDisposable
             detail TEXT NOT NULL
         );
         """,
+        """
+        CREATE TABLE revocations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at INTEGER NOT NULL,
+            caller TEXT NOT NULL,
+            auth_method TEXT NOT NULL,
+            source_address TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            selector TEXT NOT NULL,
+            krl_version INTEGER NOT NULL
+        );
+        CREATE TABLE revoked_items (
+            revocation_id INTEGER NOT NULL REFERENCES revocations(id),
+            kind TEXT NOT NULL CHECK (kind IN ('serial', 'key', 'key-sha256', 'ca-key')),
+            ca TEXT CHECK (ca IN ('user', 'host')),
+            serial_lo INTEGER,
+            serial_hi INTEGER,
+            value TEXT NOT NULL,
+            fingerprint TEXT NOT NULL
+        );
+        CREATE INDEX revoked_items_by_serial ON revoked_items(ca, serial_lo);
+        CREATE INDEX revoked_items_by_fingerprint ON revoked_items(fingerprint);
+        CREATE TABLE krl_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL,
+            changed_at INTEGER NOT NULL
+        );
+        INSERT INTO krl_state (id, version, changed_at) VALUES (1, 0, 0);
+        CREATE INDEX certificates_by_key_id ON certificates(key_id, serial);
+        """,
     ];
 
     private const int MaxBatch = 256;

@@ -12,7 +12,7 @@ using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
-internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, IAuditStore audit, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, DaemonOptions options, TlsRoot tlsRoot) : CertificateAuthorityService.CertificateAuthorityServiceBase
+internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, IAuditStore audit, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, DaemonOptions options, TlsRoot tlsRoot) : CertificateAuthorityService.CertificateAuthorityServiceBase
 {
     /// <inheritdoc />
     public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
@@ -77,30 +77,23 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
         await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
         var record = await audit.GetAsync(request.Serial, context.CancellationToken).ConfigureAwait(false)
             ?? throw new RefusedException(Refusal.CertificateNotFound, $"no certificate with serial {request.Serial}");
-        return new GetCertificateResponse { Record = ToProto(record) };
+        return new GetCertificateResponse { Record = await WithRevocationAsync(record, context.CancellationToken).ConfigureAwait(false) };
     }
 
     /// <inheritdoc />
     public override async Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
     {
         await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
-        if (request.PageSize > 500)
-        {
-            throw new InvalidRequestException("page_size", $"{request.PageSize} is more than 500");
-        }
-
-        var size = request.PageSize == 0 ? 50 : (int)request.PageSize;
-        ulong? before = null;
-        if (request.PageToken.Length > 0)
-        {
-            before = ulong.TryParse(request.PageToken, System.Globalization.CultureInfo.InvariantCulture, out var token) ? token : throw new InvalidRequestException("page_token", "not a token from a previous response");
-        }
-
+        var (size, before) = Page(request.PageSize, request.PageToken);
         // One more than asked: a next page token only when a next page exists.
         var records = await audit.ListAsync(request.Principal, request.Caller, before, size + 1, context.CancellationToken).ConfigureAwait(false);
         var page = records.Take(size).ToList();
         var response = new ListCertificatesResponse { NextPageToken = records.Count > size ? page[^1].Serial.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty };
-        response.Records.AddRange(page.Select(ToProto));
+        foreach (var record in page)
+        {
+            response.Records.Add(await WithRevocationAsync(record, context.CancellationToken).ConfigureAwait(false));
+        }
+
         return response;
     }
 
@@ -129,6 +122,20 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
         };
         response.Principals.AddRange(certificate.Principals);
         return response;
+    }
+
+    /// <summary>The record with the revocation that covers it, if any.</summary>
+    private async Task<ProtoAuditRecord> WithRevocationAsync(Audit.AuditRecord record, CancellationToken cancellationToken)
+    {
+        var proto = ToProto(record);
+        if (record.Outcome == AuditOutcome.Issued
+            && await audit.FindRevocationAsync(record.Serial, record.Type, record.SubjectKeyFingerprint, record.CaKeyFingerprint, cancellationToken).ConfigureAwait(false) is { } id
+            && (await audit.ListRevocationsAsync(id + 1, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Id == id) is { } revocation)
+        {
+            proto.Revocation = ToProto(revocation);
+        }
+
+        return proto;
     }
 
     private static ProtoAuditRecord ToProto(Audit.AuditRecord record)

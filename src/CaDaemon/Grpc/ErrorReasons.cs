@@ -48,6 +48,9 @@ internal static class ErrorReasons
     /// <summary>FAILED_PRECONDITION: the PIV slot holds one of this daemon's CA keys.</summary>
     public const string SlotInUse = "SLOT_IN_USE";
 
+    /// <summary>FAILED_PRECONDITION: the revocation's selector matches no certificate this CA issued.</summary>
+    public const string NothingToRevoke = "NOTHING_TO_REVOKE";
+
     /// <summary>The key ceremony failed on the card (status code by the failure; metadata "kind").</summary>
     public const string CeremonyFailed = "CEREMONY_FAILED";
 

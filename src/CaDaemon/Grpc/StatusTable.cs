@@ -29,6 +29,7 @@ internal static class StatusTable
             Refusal.RenewalRefused => new(StatusCode.Unauthenticated, ErrorReasons.RenewalRefused, refused.Message),
             Refusal.CertificateNotFound => new(StatusCode.NotFound, ErrorReasons.CertificateNotFound, refused.Message),
             Refusal.SlotInUse => new(StatusCode.FailedPrecondition, ErrorReasons.SlotInUse, refused.Message),
+            Refusal.NothingToRevoke => new(StatusCode.FailedPrecondition, ErrorReasons.NothingToRevoke, refused.Message),
             _ => new(StatusCode.FailedPrecondition, ErrorReasons.CeremonyFailed, refused.Message),
         },
         CeremonyFailedException ceremony => new(

@@ -69,6 +69,8 @@ internal static partial class DaemonHost
         builder.Services.AddSingleton(sp => new Auth.RenewalChallenges(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RandomNumberGenerator>()));
         builder.Services.AddSingleton<Hosts.HostEnrollment>();
         builder.Services.AddSingleton<Ceremony.PivCeremony>();
+        builder.Services.AddSingleton(sp => new Revocation.Revocations(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.Revocations>>(), journal));
+        builder.Services.AddSingleton(sp => new Revocation.KrlPublisher(audit, keys, metrics, sp.GetRequiredService<ILogger<Revocation.KrlPublisher>>()));
         builder.Services.AddGrpc(o =>
         {
             // The source limits see UNAUTHENTICATED as the status it is: the failure table runs inside them.
@@ -145,6 +147,27 @@ internal static partial class DaemonHost
                 });
             }
 
+            if (options is { Publish: { } publish, Tls: { } publishTls })
+            {
+                var publishCertificate = X509Certificate2.CreateFromPemFile(publishTls.CertificateFile!, publishTls.KeyFile);
+                kestrel.Listen(IPAddress.Parse(publish.Address), publish.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = publishCertificate;
+                        https.ServerCertificateChain = fileChain.Count > 1 ? new X509Certificate2Collection(fileChain.Skip(1).ToArray()) : null;
+                        https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                        https.ClientCertificateMode = ClientCertificateMode.NoCertificate;
+                    });
+                    listen.Use(next => connection =>
+                    {
+                        connection.Items[PublishListener] = true;
+                        return next(connection);
+                    });
+                });
+            }
+
             if (options.Metrics is { } metrics)
             {
                 kestrel.Listen(IPAddress.Parse(metrics.Address), metrics.Port, listen =>
@@ -176,8 +199,15 @@ internal static partial class DaemonHost
         var app = builder.Build();
         app.Use((context, next) =>
         {
-            var onMetricsListener = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.ContainsKey(MetricsListener) == true;
-            if (onMetricsListener != context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal))
+            // /metrics on the metrics listener and nowhere else; /krl* on the publish listener
+            // and nothing else there; everything else (gRPC) on the other listeners.
+            var items = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
+            var onMetricsListener = items?.ContainsKey(MetricsListener) == true;
+            var onPublishListener = items?.ContainsKey(PublishListener) == true;
+            var allowed = onMetricsListener ? context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
+                : onPublishListener ? Revocation.KrlEndpoints.Paths.Contains(context.Request.Path.Value ?? string.Empty, StringComparer.Ordinal)
+                : !context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal) && !Revocation.KrlEndpoints.Paths.Contains(context.Request.Path.Value ?? string.Empty, StringComparer.Ordinal);
+            if (!allowed)
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;
@@ -186,6 +216,11 @@ internal static partial class DaemonHost
             return next(context);
         });
         app.MapGrpcService<CaGrpcService>();
+        if (options.Publish is not null)
+        {
+            Revocation.KrlEndpoints.Map(app);
+        }
+
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (options.Metrics is not null)
@@ -220,6 +255,7 @@ internal static partial class DaemonHost
     }
 
     private const string MetricsListener = "sshhsmca.metrics-listener";
+    private const string PublishListener = "sshhsmca.publish-listener";
 
     /// <summary>
     /// A client certificate must name the clientAuth extended key usage (RFC 5280 §4.2.1.12,

@@ -12,6 +12,9 @@ internal sealed class DaemonOptions
     /// <summary>Prometheus metrics on a loopback port; absent: none.</summary>
     public MetricsOptions? Metrics { get; set; }
 
+    /// <summary>The KRL over plain HTTPS GETs (needs the tls section's certificate); absent: none.</summary>
+    public PublishOptions? Publish { get; set; }
+
     /// <summary>journald's native socket for structured audit events; null: the default socket when it exists, "" for none.</summary>
     public string? JournalSocket { get; set; }
 

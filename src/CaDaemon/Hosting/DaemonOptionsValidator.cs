@@ -85,6 +85,24 @@ internal static class DaemonOptionsValidator
             }
         }
 
+        if (options.Publish is { } publish)
+        {
+            if (options.Tls is null)
+            {
+                errors.Add("$.publish: needs the tls section (its certificate serves the KRL over HTTPS)");
+            }
+
+            if (!System.Net.IPAddress.TryParse(publish.Address, out _))
+            {
+                errors.Add($"$.publish.address: '{publish.Address}' is not an IP address");
+            }
+
+            if (publish.Port is < 1 or > 65535 || publish.Port == options.Tls?.Port || publish.Port == options.Metrics?.Port)
+            {
+                errors.Add($"$.publish.port: {publish.Port} is not a free port of its own");
+            }
+        }
+
         if (options.Metrics is { } metrics)
         {
             if (!System.Net.IPAddress.TryParse(metrics.Address, out var address) || !System.Net.IPAddress.IsLoopback(address))

@@ -30,6 +30,7 @@ internal sealed class CaMetrics
         Throttled = factory.CreateCounter("sshhsmca_throttled_total", "Calls refused RESOURCE_EXHAUSTED by the per-source limits.", "limit");
         MalformedMessages = factory.CreateCounter("sshhsmca_malformed_messages_total", "Requests whose protobuf message could not be parsed.");
         TouchPrompts = factory.CreateCounter("sshhsmca_touch_prompts_total", "Signatures that waited for a touch of the CA key's YubiKey.", "ca");
+        KrlSignatures = factory.CreateCounter("sshhsmca_krl_signatures_total", "KRL versions signed by the user CA key (one hardware signature each).");
     }
 
     /// <summary>The registry to expose.</summary>
@@ -58,6 +59,9 @@ internal sealed class CaMetrics
 
     /// <summary>Touch prompts, by CA.</summary>
     public Counter TouchPrompts { get; }
+
+    /// <summary>KRL versions signed.</summary>
+    public Counter KrlSignatures { get; }
 
     /// <summary>Reads the CA keys' pool state at every scrape.</summary>
     public void Observe(ICaKey userCa, ICaKey hostCa)

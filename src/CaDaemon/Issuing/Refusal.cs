@@ -12,6 +12,9 @@ internal enum Refusal
     /// <summary>The PIV slot holds one of this daemon's CA keys.</summary>
     SlotInUse,
 
+    /// <summary>A revocation's selector matches nothing this CA issued.</summary>
+    NothingToRevoke,
+
     /// <summary>The key ceremony cannot run as configured (no management key, an unreadable one).</summary>
     CeremonyNotConfigured,
 }

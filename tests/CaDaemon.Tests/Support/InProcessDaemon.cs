@@ -43,7 +43,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
             { "name": "laptops", "match": [ { "mtls": { "subjects": ["CN=alice-laptop*"] } } ],
               "user": { "principals": ["alice"], "validity": { "default": "1h", "max": "8h", "backdate": "1m" } } },
             { "name": "operators", "match": [ { "mtls": { "subjects": ["CN=operator"] } } ],
-              "operator": ["tokens", "audit", "batch"],
+              "operator": ["tokens", "audit", "batch", "revoke"],
               "host": { "names": ["*.example.test"], "validity": { "default": "720h", "max": "2160h" } } },
             { "name": "auditors", "match": [ { "mtls": { "subjects": ["CN=auditor"] } } ],
               "operator": ["audit"] },

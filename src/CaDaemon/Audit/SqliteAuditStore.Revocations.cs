@@ -1,0 +1,243 @@
+using Microsoft.Data.Sqlite;
+using SshHsmCa.Ssh.Certificates;
+
+namespace SshHsmCa.CaDaemon.Audit;
+
+/// <summary>Revocations and the KRL version, written through the same group commit.</summary>
+internal sealed partial class SqliteAuditStore
+{
+    private const string ItemColumns = "kind, ca, serial_lo, serial_hi, value, fingerprint";
+
+    /// <inheritdoc />
+    public async Task<RevocationRecord> RecordRevocationAsync(RevocationRecord revocation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(revocation);
+        ulong version = 0;
+        var id = await EnqueueAsync(transaction =>
+        {
+            using (var bump = _connection.CreateCommand())
+            {
+                bump.Transaction = transaction;
+                bump.CommandText = "UPDATE krl_state SET version = version + 1, changed_at = $now WHERE id = 1 RETURNING version;";
+                bump.Parameters.AddWithValue("$now", (long)revocation.CreatedAt);
+                version = (ulong)(long)bump.ExecuteScalar()!;
+            }
+
+            using var insert = _connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO revocations (created_at, caller, auth_method, source_address, reason, selector, krl_version)
+                VALUES ($created, $caller, $method, $source, $reason, $selector, $version) RETURNING id;
+                """;
+            insert.Parameters.AddWithValue("$created", (long)revocation.CreatedAt);
+            insert.Parameters.AddWithValue("$caller", revocation.Caller);
+            insert.Parameters.AddWithValue("$method", Policy.AuthMethods.Name(revocation.AuthMethod));
+            insert.Parameters.AddWithValue("$source", revocation.SourceAddress);
+            insert.Parameters.AddWithValue("$reason", revocation.Reason);
+            insert.Parameters.AddWithValue("$selector", revocation.Selector);
+            insert.Parameters.AddWithValue("$version", (long)version);
+            var id = (ulong)(long)insert.ExecuteScalar()!;
+            using var item = _connection.CreateCommand();
+            item.Transaction = transaction;
+            item.CommandText = $"INSERT INTO revoked_items (revocation_id, {ItemColumns}) VALUES ($id, $kind, $ca, $lo, $hi, $value, $fingerprint);";
+            foreach (var entry in revocation.Items)
+            {
+                item.Parameters.Clear();
+                item.Parameters.AddWithValue("$id", (long)id);
+                item.Parameters.AddWithValue("$kind", KindName(entry.Kind));
+                item.Parameters.AddWithValue("$ca", entry.Ca is { } ca ? AuditNames.Name(ca) : DBNull.Value);
+                item.Parameters.AddWithValue("$lo", entry.Kind == RevokedKind.Serial ? (long)entry.SerialLo : DBNull.Value);
+                item.Parameters.AddWithValue("$hi", entry.Kind == RevokedKind.Serial ? (long)entry.SerialHi : DBNull.Value);
+                item.Parameters.AddWithValue("$value", entry.Value);
+                item.Parameters.AddWithValue("$fingerprint", entry.Fingerprint);
+                item.ExecuteNonQuery();
+            }
+
+            return id;
+        }, cancellationToken).ConfigureAwait(false);
+        return revocation with { Id = id, KrlVersion = version };
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RevocationRecord>> ListRevocationsAsync(ulong? beforeId, int limit, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _reader.CreateCommand();
+            command.CommandText = "SELECT * FROM revocations" + (beforeId is null ? string.Empty : " WHERE id < $before") + " ORDER BY id DESC LIMIT $limit;";
+            command.Parameters.AddWithValue("$limit", Math.Clamp(limit, 1, 1000));
+            if (beforeId is { } before)
+            {
+                command.Parameters.AddWithValue("$before", (long)before);
+            }
+
+            var found = new List<RevocationRecord>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    found.Add(new RevocationRecord
+                    {
+                        Id = (ulong)reader.GetInt64(reader.GetOrdinal("id")),
+                        CreatedAt = (ulong)reader.GetInt64(reader.GetOrdinal("created_at")),
+                        Caller = reader.GetString(reader.GetOrdinal("caller")),
+                        AuthMethod = AuditNames.ParseAuthMethod(reader.GetString(reader.GetOrdinal("auth_method"))),
+                        SourceAddress = reader.GetString(reader.GetOrdinal("source_address")),
+                        Reason = reader.GetString(reader.GetOrdinal("reason")),
+                        Selector = reader.GetString(reader.GetOrdinal("selector")),
+                        KrlVersion = (ulong)reader.GetInt64(reader.GetOrdinal("krl_version")),
+                        Items = [],
+                    });
+                }
+            }
+
+            return [.. found.Select(r => r with { Items = ReadItems("WHERE revocation_id = $id", ("$id", (long)r.Id)) })];
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<KrlContent> ReadKrlContentAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // One read transaction: the version and the entries agree.
+            using var transaction = _reader.BeginTransaction(deferred: true);
+            using var state = _reader.CreateCommand();
+            state.Transaction = transaction;
+            state.CommandText = "SELECT version, changed_at FROM krl_state WHERE id = 1;";
+            ulong version, changed;
+            using (var row = state.ExecuteReader())
+            {
+                row.Read();
+                version = (ulong)row.GetInt64(0);
+                changed = (ulong)row.GetInt64(1);
+            }
+
+            return new KrlContent(version, changed, ReadItems("ORDER BY revocation_id, rowid", transaction: transaction));
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<ulong> KrlVersionAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _reader.CreateCommand();
+            command.CommandText = "SELECT version FROM krl_state WHERE id = 1;";
+            return (ulong)(long)command.ExecuteScalar()!;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<ulong?> FindRevocationAsync(ulong serial, SshCertificateType type, string subjectFingerprint, string caFingerprint, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _reader.CreateCommand();
+            command.CommandText = """
+                SELECT MIN(revocation_id) FROM revoked_items
+                WHERE (kind = 'serial' AND ca = $ca AND serial_lo <= $serial AND serial_hi >= $serial)
+                   OR (kind IN ('key', 'key-sha256') AND fingerprint = $subject)
+                   OR (kind = 'ca-key' AND fingerprint = $caKey);
+                """;
+            command.Parameters.AddWithValue("$ca", AuditNames.Name(type));
+            command.Parameters.AddWithValue("$serial", serial > long.MaxValue ? long.MaxValue : (long)serial);
+            command.Parameters.AddWithValue("$subject", subjectFingerprint);
+            command.Parameters.AddWithValue("$caKey", caFingerprint);
+            return command.ExecuteScalar() is long id ? (ulong)id : null;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AuditRecord>> FindIssuedAsync(CertificateQuery query, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string> { "outcome = 'issued'", "created_at >= $since" };
+        var parameters = new List<(string, object)> { ("$since", (long)query.Since), ("$limit", limit) };
+        if (query.KeyId is not null)
+        {
+            where.Add("key_id = $key_id");
+            parameters.Add(("$key_id", query.KeyId));
+        }
+
+        if (query.Principal is not null)
+        {
+            where.Add("serial IN (SELECT serial FROM certificate_principals WHERE principal = $principal)");
+            parameters.Add(("$principal", query.Principal));
+        }
+
+        if (query.Caller is not null)
+        {
+            where.Add("caller = $caller");
+            parameters.Add(("$caller", query.Caller));
+        }
+
+        where.Add("type IN (" + string.Join(", ", query.Types.Select(t => $"'{AuditNames.Name(t)}'")) + ")");
+        return QueryAsync("SELECT * FROM certificates WHERE " + string.Join(" AND ", where) + " ORDER BY serial LIMIT $limit;", parameters, cancellationToken);
+    }
+
+    private List<RevokedItem> ReadItems(string clause, (string Name, object Value)? parameter = null, SqliteTransaction? transaction = null)
+    {
+        using var command = _reader.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {ItemColumns} FROM revoked_items {clause};";
+        if (parameter is { } p)
+        {
+            command.Parameters.AddWithValue(p.Name, p.Value);
+        }
+
+        var items = new List<RevokedItem>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var kind = ParseKind(reader.GetString(0));
+            items.Add(new RevokedItem(
+                kind,
+                reader.IsDBNull(1) ? null : AuditNames.ParseType(reader.GetString(1)),
+                reader.IsDBNull(2) ? 0 : (ulong)reader.GetInt64(2),
+                reader.IsDBNull(3) ? 0 : (ulong)reader.GetInt64(3),
+                reader.GetString(4),
+                reader.GetString(5)));
+        }
+
+        return items;
+    }
+
+    /// <summary>The stored name of a kind (also the API's).</summary>
+    public static string KindName(RevokedKind kind) => kind switch
+    {
+        RevokedKind.Serial => "serial",
+        RevokedKind.Key => "key",
+        RevokedKind.KeySha256 => "key-sha256",
+        _ => "ca-key",
+    };
+
+    private static RevokedKind ParseKind(string name) => name switch
+    {
+        "serial" => RevokedKind.Serial,
+        "key" => RevokedKind.Key,
+        "key-sha256" => RevokedKind.KeySha256,
+        "ca-key" => RevokedKind.CaKey,
+        _ => throw new InvalidDataException($"the audit store holds an unknown revocation kind '{name}'"),
+    };
+}
