@@ -177,6 +177,21 @@ if [ -n "$init" ]; then
   check "systemd: systemctl reload (SIGHUP) reloads the policy and the daemon stays" in_box sh -c '
     systemctl reload ssh-hsm-ca && sleep 1 && systemctl is-active ssh-hsm-ca &&
     journalctl -u ssh-hsm-ca --no-pager -o cat | grep -q "reloaded: 2 roles"'
+  # This appliance as a host of its own CA: a revocation reaches sshd's RevokedKeys file through
+  # the packaged ssh-hsm-ca-krl.service (its ExecStart, sandbox and EnvironmentFile), verified.
+  check "KRL: a revocation reaches the host's RevokedKeys file through ssh-hsm-ca-krl.service" in_box sh -c '
+    set -e; s=/run/ssh-hsm-ca/ca.sock
+    ssh-keygen -q -t ed25519 -N "" -C web-02 -f /root/web-02 </dev/null
+    ssh-hsm-ca --socket $s sign --host -n web-02.example.internal /root/web-02.pub >/dev/null
+    ssh-hsm-ca --socket $s ca keys | sed -n 2p > /etc/ssh/ssh-hsm-ca-user-ca.pub
+    echo SSH_HSM_CA_SOCKET=$s > /etc/default/ssh-hsm-ca-renew
+    systemctl start ssh-hsm-ca-krl.service
+    ssh-keygen -Q -f /etc/ssh/ssh-hsm-ca-revoked.krl /root/web-02-cert.pub | grep -q ": ok"
+    serial=$(ssh-keygen -L -f /root/web-02-cert.pub | sed -n "s/^ *Serial: //p")
+    ssh-hsm-ca --socket $s revoke --serial "$serial" --reason "install test" >/dev/null
+    systemctl start ssh-hsm-ca-krl.service
+    ssh-keygen -Q -f /etc/ssh/ssh-hsm-ca-revoked.krl /root/web-02-cert.pub | grep -q REVOKED
+    systemd-analyze verify --man=no /lib/systemd/system/ssh-hsm-ca-krl.service /lib/systemd/system/ssh-hsm-ca-krl.timer'
   check "systemd: systemctl stop drains and exits 0" in_box sh -c '
     systemctl stop ssh-hsm-ca && [ "$(systemctl show -p ExecMainStatus --value ssh-hsm-ca)" = 0 ] &&
     [ "$(systemctl is-active ssh-hsm-ca)" = inactive ]'

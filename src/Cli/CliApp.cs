@@ -5,6 +5,7 @@ using SshHsmCa.Cli.Commands.Ca;
 using SshHsmCa.Cli.Commands.Certificates;
 using SshHsmCa.Cli.Commands.Host;
 using SshHsmCa.Cli.Commands.Piv;
+using SshHsmCa.Cli.Commands.Revocation;
 using SshHsmCa.Cli.Commands.User;
 
 namespace SshHsmCa.Cli;
@@ -15,8 +16,10 @@ internal static class CliApp
     public const string Description = """
         ssh-hsm-ca: the client of an SSH certificate authority whose keys live in hardware.
         Users log in through SSO into ssh-agent; hosts bootstrap with a one-time token and renew by
-        proving possession of their keys; operators sign batches, make tokens and read the audit log.
-        Exit codes: 0 done, 1 refused or failed, 2 usage, 3 the CA could not be reached.
+        proving possession of their keys; operators sign batches, make tokens, revoke and read the
+        audit log; hosts and users install the CA's signed KRL.
+        Exit codes: 0 done, 1 refused or failed, 2 usage, 3 the CA could not be reached, 4 a KRL
+        failed verification, 5 a KRL older than the installed one (krl, host renew).
         """;
 
     public static RootCommand Build()
@@ -38,6 +41,9 @@ internal static class CliApp
         root.Subcommands.Add(SignCommand.Create(global));
         root.Subcommands.Add(InspectCommand.Create(global));
         root.Subcommands.Add(Group("audit", "the audit log (operators: the policy's 'audit' right)", AuditListCommand.Create(global), AuditShowCommand.Create(global)));
+        root.Subcommands.Add(RevokeCommand.Create(global));
+        root.Subcommands.Add(RevocationsCommand.Create(global));
+        root.Subcommands.Add(KrlCommand.Create(global));
         return root;
     }
 

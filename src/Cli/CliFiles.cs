@@ -14,6 +14,32 @@ internal static class CliFiles
     /// <summary>A batch list of the largest allowed batch.</summary>
     public const int MaxListFile = 4 * 1024 * 1024;
 
+    /// <summary>The bytes of <paramref name="path"/>, at most <paramref name="maxBytes"/>.</summary>
+    /// <exception cref="IOException">Not a regular file, too large, or unreadable; the message names the file.</exception>
+    public static byte[] ReadBytes(string path, int maxBytes)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"{path}: a directory, not a file");
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > maxBytes)
+            {
+                throw new IOException($"{path}: larger than {maxBytes / 1024} KiB; not the file expected here");
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
     /// <summary>The text of <paramref name="path"/>, at most <paramref name="maxBytes"/> bytes of UTF-8.</summary>
     /// <exception cref="IOException">Not a regular file, too large, or unreadable; the message names the file.</exception>
     public static string ReadText(string path, int maxBytes = MaxKeyFile)

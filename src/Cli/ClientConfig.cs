@@ -30,6 +30,9 @@ internal sealed record ClientConfig
     /// <summary>The known_hosts file holding the host CA's @cert-authority line (refreshed by login).</summary>
     public string? KnownHostsFile { get; init; }
 
+    /// <summary>The CA's KRL for host certificates, which ssh reads through RevokedHostKeys (refreshed by login).</summary>
+    public string? RevokedHostKeysFile { get; init; }
+
     /// <summary>The host pattern of that line.</summary>
     public string HostsPattern { get; init; } = "*";
 

@@ -51,6 +51,11 @@ public static class Program
             await Console.Error.WriteLineAsync($"ssh-hsm-ca: {Describe(e)}").ConfigureAwait(false);
             return e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded ? 3 : 1;
         }
+        catch (KrlRefusedException e)
+        {
+            await Console.Error.WriteLineAsync($"ssh-hsm-ca: {e.Message}").ConfigureAwait(false);
+            return e.ExitCode;
+        }
         catch (ConnectionException e)
         {
             await Console.Error.WriteLineAsync($"ssh-hsm-ca: {e.Message}").ConfigureAwait(false);

@@ -62,7 +62,7 @@ public sealed class SshdServer : IAsyncDisposable
     }
 
     /// <summary>Starts sshd trusting <paramref name="userCa"/>, with a host certificate from <paramref name="signHostCertificate"/>.</summary>
-    public static async Task<SshdServer> StartAsync(SshPublicKey userCa, Func<SshPublicKey, Task<SshCertificate>> signHostCertificate)
+    public static async Task<SshdServer> StartAsync(SshPublicKey userCa, Func<SshPublicKey, Task<SshCertificate>> signHostCertificate, string? revokedKeys = null)
     {
         Tools.Require(Tools.Sshd);
         var dir = new TempDir("sshhsmca-sshd-");
@@ -95,6 +95,7 @@ public sealed class SshdServer : IAsyncDisposable
                 PidFile {dir.PathOf("sshd.pid")}
                 LogLevel DEBUG1
                 MaxStartups 100
+                {(revokedKeys is null ? string.Empty : "RevokedKeys " + revokedKeys)}
                 """);
 
             var check = Tools.Run(Tools.Sshd, ["-t", "-f", config]);
@@ -123,7 +124,7 @@ public sealed class SshdServer : IAsyncDisposable
     /// Logs in as <see cref="User"/> with a private key file and its certificate, trusting only
     /// <paramref name="hostCa"/> for the host (a <c>@cert-authority</c> line), and runs <c>echo</c>.
     /// </summary>
-    internal ProcessRunner.Result Login(string privateKeyPath, string certificatePath, SshPublicKey hostCa, string? user = null)
+    internal ProcessRunner.Result Login(string privateKeyPath, string certificatePath, SshPublicKey hostCa, string? user = null, string? revokedHostKeys = null)
     {
         var knownHosts = _dir.Write($"known_hosts-{Guid.NewGuid():N}", $"@cert-authority {HostAlias} {hostCa.ToOpenSshLine("host-ca")}\n");
         return Tools.Run(Tools.Ssh,
@@ -140,6 +141,7 @@ public sealed class SshdServer : IAsyncDisposable
             "-o", $"CertificateFile={certificatePath}",
             "-o", "PasswordAuthentication=no",
             "-o", "ConnectTimeout=10",
+            .. (revokedHostKeys is null ? Array.Empty<string>() : ["-o", "RevokedHostKeys=" + revokedHostKeys]),
             "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             $"{user ?? User}@127.0.0.1",
             "echo", "login-ok",

@@ -13,7 +13,8 @@ internal static class AuditShowCommand
         command.SetAction(async (result, cancel) =>
         {
             var record = (await global.Connection(result).CreateClient().GetCertificateAsync(new GetCertificateRequest { Serial = result.GetValue(serial) }, cancellationToken: cancel).ConfigureAwait(false)).Record;
-            await Console.Out.WriteLineAsync(AuditListCommand.Describe(record) + (record.Certificate.Length > 0 ? "\n" + record.Certificate : string.Empty)).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync(AuditListCommand.Describe(record) + (record.Certificate.Length > 0 ? "\n" + record.Certificate : string.Empty)
+                + (record.Revocation is { } revocation ? "\nREVOKED by revocation " + Revocation.RevocationsCommand.Describe(revocation) : string.Empty)).ConfigureAwait(false);
             return 0;
         });
         return command;

@@ -10,14 +10,16 @@ namespace SshHsmCa.Cli.Commands.Certificates;
 /// <summary>
 /// <c>inspect CERT</c>: what ssh-keygen -L shows, the time left, whether the signature verifies,
 /// and (with a connection) whether this CA issued it: signed by one of its keys and in its audit
-/// log with exactly these bytes. Exit 1 when the signature does not verify or the CA did not issue it.
+/// log with exactly these bytes, and whether the CA's KRL (or the one given with --krl) revokes it.
+/// Exit 1 when the signature does not verify, the CA did not issue it, or it is revoked.
 /// </summary>
 internal static class InspectCommand
 {
     public static Command Create(GlobalOptions global)
     {
         var file = new Argument<string>("CERT") { Description = "an OpenSSH certificate file (KEY-cert.pub)" };
-        var command = new Command("inspect", "what ssh-keygen -L shows, time left, and (with a connection) whether this CA issued it") { file };
+        var krlOption = new Option<string?>("--krl") { Description = "check against this KRL file instead of the CA's current one", HelpName = "KRL" };
+        var command = new Command("inspect", "what ssh-keygen -L shows, time left, and (with a connection) whether this CA issued it and whether its KRL revokes it") { file, krlOption };
         command.SetAction(async (result, cancel) =>
         {
             var path = result.GetValue(file)!;
@@ -28,6 +30,14 @@ internal static class InspectCommand
             await Console.Out.WriteLineAsync($"        Time left: {TimeText.Left(certificate.ValidAfter, certificate.ValidBefore, now)}").ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"        Signature: {signature}").ConfigureAwait(false);
             var connection = global.Connection(result);
+            var revoked = false;
+            if (result.GetValue(krlOption) is { } krlFile)
+            {
+                var krl = Ssh.Krl.SshKrl.Parse(CliFiles.ReadBytes(krlFile, Ssh.Krl.SshKrl.MaxLength));
+                revoked = krl.IsRevoked(certificate);
+                await Console.Out.WriteLineAsync($"       Revocation: {(revoked ? "REVOKED" : "not revoked")} by {krlFile} (KRL version {krl.Version})").ConfigureAwait(false);
+            }
+
             if (signature != SignatureVerification.Valid)
             {
                 // A certificate whose signature does not verify was issued by nobody.
@@ -41,12 +51,22 @@ internal static class InspectCommand
 
             if (!connection.IsConfigured)
             {
-                return 0;
+                return revoked ? 1 : 0;
             }
 
-            var verdict = await VerdictAsync(connection.CreateClient(), certificate, cancel).ConfigureAwait(false);
+            var client = connection.CreateClient();
+            var verdict = await VerdictAsync(client, certificate, cancel).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"        Issued by this CA: {verdict}").ConfigureAwait(false);
-            return verdict.StartsWith("yes", StringComparison.Ordinal) ? 0 : 1;
+            if (result.GetValue(krlOption) is null)
+            {
+                var (bytes, krlSignature, version) = await KrlInstaller.FetchAsync(client, cancel).ConfigureAwait(false);
+                var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest(), cancellationToken: cancel).ConfigureAwait(false);
+                var signed = SshSig.ParseArmored(krlSignature).Verifies(SshPublicKey.ParseLine(keys.UserCaPublicKey), KrlInstaller.Namespace, bytes);
+                revoked = Ssh.Krl.SshKrl.Parse(bytes).IsRevoked(certificate);
+                await Console.Out.WriteLineAsync($"       Revocation: {(revoked ? "REVOKED" : "not revoked")} (the CA's KRL version {version}{(signed ? string.Empty : ", whose signature DOES NOT VERIFY")})").ConfigureAwait(false);
+            }
+
+            return verdict.StartsWith("yes", StringComparison.Ordinal) && !revoked ? 0 : 1;
         });
         return command;
     }

@@ -10,7 +10,8 @@ namespace SshHsmCa.Cli.Commands.Host;
 
 /// <summary>
 /// <c>host bootstrap</c>: certifies every ssh_host_*_key.pub with a one-time token and writes,
-/// atomically, the certificates, the user CA file and the sshd drop-in.
+/// atomically, the certificates, the user CA file, the CA's KRL (verified against that user CA
+/// key) and the sshd drop-in naming them, in that order: RevokedKeys never names a missing file.
 /// </summary>
 internal static class HostBootstrapCommand
 {
@@ -22,7 +23,7 @@ internal static class HostBootstrapCommand
         var tokenFileOption = new Option<string?>("--token-file") { Description = "a file holding the bootstrap token and nothing else", HelpName = "FILE" };
         var sshDirOption = new Option<string>("--ssh-dir") { Description = "where the host keys are", HelpName = "DIR", DefaultValueFactory = _ => "/etc/ssh" };
         var dropInOption = new Option<string>("--sshd-config-dir") { Description = "where the sshd drop-in ssh-hsm-ca.conf goes", HelpName = "DIR", DefaultValueFactory = _ => "/etc/ssh/sshd_config.d" };
-        var revokedOption = new Option<string?>("--revoked-keys") { Description = "a KRL for sshd's RevokedKeys", HelpName = "KRL" };
+        var revokedOption = new Option<string?>("--revoked-keys") { Description = "where the CA's KRL goes, for sshd's RevokedKeys (default: SSH_DIR/ssh-hsm-ca-revoked.krl)", HelpName = "KRL" };
         var principalsOption = new Option<string[]>("--principal", "-n") { Description = "a host name to ask for (repeat; default: all the token is bound to)", HelpName = "NAME" };
         var validityOption = GlobalOptions.Duration("--validity", "how long the certificates are valid (default: the policy's)");
         var jsonOption = GlobalOptions.Json();
@@ -48,7 +49,7 @@ internal static class HostBootstrapCommand
             var connection = global.Connection(result);
             var sshDir = result.GetValue(sshDirOption)!;
             var dropInDir = result.GetValue(dropInOption)!;
-            var revokedKeys = result.GetValue(revokedOption);
+            var revokedKeys = result.GetValue(revokedOption) ?? Path.Combine(sshDir, "ssh-hsm-ca-revoked.krl");
             var json = result.GetValue(jsonOption);
             var request = new BootstrapHostRequest { RequestId = "bootstrap", ValiditySeconds = result.GetValue(validityOption) };
             request.Principals.AddRange(result.GetValue(principalsOption) ?? []);
@@ -59,6 +60,10 @@ internal static class HostBootstrapCommand
             }
 
             var response = await connection.CreateClient("Bootstrap " + token).BootstrapHostAsync(request, cancellationToken: cancel).ConfigureAwait(false);
+
+            // The KRL before anything else is written: a refusal leaves the host as it was.
+            var (krl, krlSignature, krlVersion) = await KrlInstaller.FetchAsync(connection.CreateClient(), cancel).ConfigureAwait(false);
+            var userCa = SshPublicKey.ParseLine(response.UserCaPublicKey);
             var written = new List<string>();
             for (var i = 0; i < keyFiles.Count; i++)
             {
@@ -70,6 +75,8 @@ internal static class HostBootstrapCommand
             var userCaPath = Path.Combine(sshDir, "ssh-hsm-ca-user-ca.pub");
             FileOutput.WriteAtomically(userCaPath, response.UserCaPublicKey + "\n", PublicMode);
             written.Add(userCaPath);
+            KrlInstaller.Install(revokedKeys, krl, krlSignature, [userCa], krlVersion);
+            written.Add(revokedKeys);
             Directory.CreateDirectory(dropInDir);
             var dropIn = new StringBuilder("# Written by ssh-hsm-ca host bootstrap; certificates renewed by ssh-hsm-ca-renew.timer.\n");
             foreach (var path in written.Take(keyFiles.Count))
@@ -78,10 +85,7 @@ internal static class HostBootstrapCommand
             }
 
             dropIn.Append(CultureInfo.InvariantCulture, $"TrustedUserCAKeys {Path.GetFullPath(userCaPath)}\n");
-            if (revokedKeys is not null)
-            {
-                dropIn.Append(CultureInfo.InvariantCulture, $"RevokedKeys {Path.GetFullPath(revokedKeys)}\n");
-            }
+            dropIn.Append(CultureInfo.InvariantCulture, $"# The CA's signed KRL, kept current by ssh-hsm-ca-krl.timer (ssh-hsm-ca krl).\nRevokedKeys {Path.GetFullPath(revokedKeys)}\n");
 
             var dropInPath = Path.Combine(dropInDir, "ssh-hsm-ca.conf");
             FileOutput.WriteAtomically(dropInPath, dropIn.ToString(), PublicMode);
@@ -93,7 +97,7 @@ internal static class HostBootstrapCommand
             }
             else
             {
-                await Console.Out.WriteLineAsync($"Certified {keyFiles.Count} host key(s) as {string.Join(", ", first.Principals)} until {TimeText.Utc(first.ValidBefore)}.\nWrote:\n  {string.Join("\n  ", written)}\nsshd uses them once it reloads its configuration (on a systemd host: sshd -t && systemctl reload ssh)").ConfigureAwait(false);
+                await Console.Out.WriteLineAsync($"Certified {keyFiles.Count} host key(s) as {string.Join(", ", first.Principals)} until {TimeText.Utc(first.ValidBefore)}.\nWrote:\n  {string.Join("\n  ", written)}\nsshd uses them once it reloads its configuration (on a systemd host: sshd -t && systemctl reload ssh); keep them current with: systemctl enable --now ssh-hsm-ca-renew.timer ssh-hsm-ca-krl.timer").ConfigureAwait(false);
             }
 
             return 0;

@@ -5,7 +5,10 @@ using SshHsmCa.Ssh.Certificates;
 
 namespace SshHsmCa.Cli.Commands.Host;
 
-/// <summary><c>host renew</c>: renews host certificates by proving possession of the host keys (SSHSIG over a challenge).</summary>
+/// <summary>
+/// <c>host renew</c>: renews host certificates by proving possession of the host keys (SSHSIG over
+/// a challenge), and refreshes the CA's KRL where host bootstrap installed it.
+/// </summary>
 internal static class HostRenewCommand
 {
     private const UnixFileMode PublicMode = FileOutput.PublicMode;
@@ -55,6 +58,20 @@ internal static class HostRenewCommand
                 if (!json)
                 {
                     await Console.Out.WriteLineAsync($"{path}: renewed, serial {renewed.Serial}, valid until {TimeText.Utc(renewed.ValidBefore)}").ConfigureAwait(false);
+                }
+            }
+
+            // The KRL bootstrap installed, verified against the user CA key this host trusts.
+            var krlPath = Path.Combine(sshDir, "ssh-hsm-ca-revoked.krl");
+            var signers = Path.Combine(sshDir, "ssh-hsm-ca-user-ca.pub");
+            if (File.Exists(krlPath) && File.Exists(signers))
+            {
+                var (krl, signature, version) = await KrlInstaller.FetchAsync(client, cancel).ConfigureAwait(false);
+                var outcome = KrlInstaller.Install(krlPath, krl, signature, KrlInstaller.ReadSigners(signers), version);
+                results.Add(new { file = krlPath, renewed = outcome.Written, krlVersion = outcome.Version });
+                if (!json)
+                {
+                    await Console.Out.WriteLineAsync($"{krlPath}: KRL version {outcome.Version}{(outcome.Written ? " installed" : ", current")}").ConfigureAwait(false);
                 }
             }
 

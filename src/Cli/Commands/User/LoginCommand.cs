@@ -113,6 +113,23 @@ internal static class LoginCommand
                 await status.WriteLineAsync($"Updated the CA's host keys in {knownHosts}.").ConfigureAwait(false);
             }
 
+            // The host KRL setup installed: refreshed, verified with the user CA key; a refusal is reported, not fatal.
+            if (configured?.RevokedHostKeysFile is { } revokedHosts && File.Exists(revokedHosts))
+            {
+                try
+                {
+                    var (krl, signature, version) = await KrlInstaller.FetchAsync(anonymous, cancel).ConfigureAwait(false);
+                    if (KrlInstaller.Install(revokedHosts, krl, signature, [SshPublicKey.ParseLine(keys.UserCaPublicKey)], version).Written)
+                    {
+                        await status.WriteLineAsync($"Updated the CA's KRL in {revokedHosts} (version {version}).").ConfigureAwait(false);
+                    }
+                }
+                catch (KrlRefusedException e)
+                {
+                    await Console.Error.WriteLineAsync($"ssh-hsm-ca: warning: {e.Message}").ConfigureAwait(false);
+                }
+            }
+
             if (json)
             {
                 await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { status = "logged-in", keyId = certificate.KeyId, principals = certificate.Principals, serial = certificate.Serial, validAfter = certificate.ValidAfter, validBefore = certificate.ValidBefore, agentLifetimeSeconds = lifetime, keyFile = keyPath })).ConfigureAwait(false);

@@ -13,6 +13,8 @@ namespace SshHsmCa.Cli.Commands.User;
 /// pinned root and a known_hosts file with the host CA's @cert-authority line are written, and ssh
 /// is pointed at that file through a file of its own (an <c>Include</c>d file for the user, a
 /// drop-in in /etc/ssh/ssh_config.d with --system): the user's own lines are never rewritten.
+/// The CA's signed KRL is installed (verified with the user CA key) before ssh is told to read it
+/// through RevokedHostKeys: ssh refuses every host when that file is missing.
 /// A wrong fingerprint refuses before anything is written.
 /// </summary>
 internal static class SetupCommand
@@ -49,20 +51,24 @@ internal static class SetupCommand
             var directory = system ? ClientConfig.SystemDirectory : ClientConfig.UserDirectory;
             var rootFile = Path.Combine(directory, "tls-root.pem");
             var knownHosts = Path.Combine(directory, "known_hosts");
+            var revokedHosts = Path.Combine(directory, "revoked-hosts.krl");
 
             // Everything is fetched and checked before the first file is written.
-            var keys = await new Connection(null, server, null, null, null) { Roots = [root] }.CreateClient()
-                .GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = pattern }, cancellationToken: cancel).ConfigureAwait(false);
+            var client = new Connection(null, server, null, null, null) { Roots = [root] }.CreateClient();
+            var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = pattern }, cancellationToken: cancel).ConfigureAwait(false);
+            var (krl, krlSignature, krlVersion) = await KrlInstaller.FetchAsync(client, cancel).ConfigureAwait(false);
 
             Directory.CreateDirectory(directory);
             FileOutput.WriteAtomically(rootFile, root.ExportCertificatePem() + "\n", PublicMode);
             FileOutput.WriteAtomically(knownHosts, keys.KnownHostsLine + "\n", PublicMode);
-            var config = new ClientConfig { Server = server, ServerCa = rootFile, KnownHostsFile = knownHosts, HostsPattern = pattern };
+            KrlInstaller.Install(revokedHosts, krl, krlSignature, [Ssh.Keys.SshPublicKey.ParseLine(keys.UserCaPublicKey)], krlVersion);
+            var config = new ClientConfig { Server = server, ServerCa = rootFile, KnownHostsFile = knownHosts, RevokedHostKeysFile = revokedHosts, HostsPattern = pattern };
             FileOutput.WriteAtomically(system ? ClientConfig.SystemFile : ClientConfig.UserFile, config.Serialize(), PublicMode);
-            var sshConfig = system ? WriteSystemSshConfig(knownHosts) : WriteUserSshConfig(knownHosts);
+            var sshConfig = system ? WriteSystemSshConfig(knownHosts, revokedHosts) : WriteUserSshConfig(knownHosts, revokedHosts);
             await Console.Out.WriteLineAsync($"""
                 Trusted {server}: its TLS root {Fingerprint(root)} ({root.Subject}) is pinned in {rootFile}.
-                ssh trusts host certificates from this CA for {pattern}: {knownHosts}, read through {sshConfig}.
+                ssh trusts host certificates from this CA for {pattern}: {knownHosts}, read through {sshConfig},
+                and refuses those the CA revoked: {revokedHosts} (KRL version {krlVersion}, refreshed by login).
                 The client configuration is {(system ? ClientConfig.SystemFile : ClientConfig.UserFile)}; next: ssh-hsm-ca login
                 """).ConfigureAwait(false);
             return 0;
@@ -156,13 +162,13 @@ internal static class SetupCommand
     }
 
     /// <summary>~/.ssh/ssh-hsm-ca.conf, Included at the top of ~/.ssh/config (created if missing; the user's lines kept as they are).</summary>
-    private static string WriteUserSshConfig(string knownHosts)
+    private static string WriteUserSshConfig(string knownHosts, string revokedHosts)
     {
         var ssh = Path.Combine(ClientConfig.Home, ".ssh");
         Directory.CreateDirectory(ssh);
         File.SetUnixFileMode(ssh, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var ours = Path.Combine(ssh, "ssh-hsm-ca.conf");
-        FileOutput.WriteAtomically(ours, $"# Written by ssh-hsm-ca setup: the CA's @cert-authority line, beside your own known_hosts.\nUserKnownHostsFile ~/.ssh/known_hosts ~/.ssh/known_hosts2 {knownHosts}\n", PrivateMode);
+        FileOutput.WriteAtomically(ours, $"# Written by ssh-hsm-ca setup: the CA's @cert-authority line, beside your own known_hosts, and its signed KRL.\nUserKnownHostsFile ~/.ssh/known_hosts ~/.ssh/known_hosts2 {knownHosts}\nRevokedHostKeys {revokedHosts}\n", PrivateMode);
         var config = Path.Combine(ssh, "config");
         var include = $"Include {ours}";
         var existing = File.Exists(config) ? CliFiles.ReadText(config, CliFiles.MaxListFile) : string.Empty;
@@ -176,11 +182,11 @@ internal static class SetupCommand
     }
 
     /// <summary>/etc/ssh/ssh_config.d/ssh-hsm-ca.conf (Debian's ssh_config includes that folder).</summary>
-    private static string WriteSystemSshConfig(string knownHosts)
+    private static string WriteSystemSshConfig(string knownHosts, string revokedHosts)
     {
         var path = "/etc/ssh/ssh_config.d/ssh-hsm-ca.conf";
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        FileOutput.WriteAtomically(path, $"# Written by ssh-hsm-ca setup --system.\nGlobalKnownHostsFile /etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2 {knownHosts}\n", PublicMode);
+        FileOutput.WriteAtomically(path, $"# Written by ssh-hsm-ca setup --system.\nGlobalKnownHostsFile /etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2 {knownHosts}\nRevokedHostKeys {revokedHosts}\n", PublicMode);
         return path;
     }
 }
