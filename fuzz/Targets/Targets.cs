@@ -28,6 +28,7 @@ internal static class Targets
         ["tokens"] = Tokens,
         ["id-token"] = IdToken,
         ["request"] = Request,
+        ["krl"] = Krl,
     };
 
     private static string Text(byte[] input) => Encoding.UTF8.GetString(input);
@@ -37,6 +38,25 @@ internal static class Targets
     {
         Expect<SshFormatException>(() => SshPublicKey.ParseLine(Text(input)).GetSha256Fingerprint());
         Expect<SshFormatException>(() => SshPublicKey.ParseBlob(input).ToOpenSshLine());
+    }
+
+    /// <summary>A KRL (what krl --out, inspect --krl and the CLI read), re-encoded and queried.</summary>
+    private static void Krl(byte[] input)
+    {
+        Expect<SshFormatException>(() =>
+        {
+            var krl = Ssh.Krl.SshKrl.Parse(input);
+            var again = Ssh.Krl.SshKrl.Parse(krl.Encode());
+            if (again.Version != krl.Version || again.Certificates.Count != krl.Certificates.Count)
+            {
+                throw new InvalidOperationException("a parsed KRL does not survive its own encoding");
+            }
+
+            foreach (var section in krl.Certificates)
+            {
+                _ = section.RevokesSerial(1) || section.RevokesKeyId("x"u8);
+            }
+        });
     }
 
     /// <summary>A certificate line (what inspect and renewal read), then its signature check.</summary>

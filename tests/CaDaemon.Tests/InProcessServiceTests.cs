@@ -18,9 +18,6 @@ namespace SshHsmCa.CaDaemon.Tests;
 /// </summary>
 public sealed class InProcessServiceTests : IAsyncLifetime
 {
-    private static readonly System.Security.Cryptography.X509Certificates.X509Certificate2 Alice = Certificate("CN=alice-laptop-1");
-    private static readonly System.Security.Cryptography.X509Certificates.X509Certificate2 Operator = Certificate("CN=operator");
-    private static readonly System.Security.Cryptography.X509Certificates.X509Certificate2 Auditor = Certificate("CN=auditor");
     private InProcessDaemon _ca = null!;
 
     public async Task InitializeAsync() => _ca = await StartAsync();

@@ -62,28 +62,5 @@ public sealed class KrlCertificateSection
     }
 
     /// <summary>True when the key id (its bytes) is revoked by this section.</summary>
-    public bool RevokesKeyId(ReadOnlySpan<byte> keyId)
-    {
-        int lo = 0, hi = KeyIdBytes.Count - 1;
-        while (lo <= hi)
-        {
-            var mid = lo + ((hi - lo) / 2);
-            var order = KeyIdBytes[mid].AsSpan().SequenceCompareTo(keyId);
-            if (order == 0)
-            {
-                return true;
-            }
-
-            if (order < 0)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return false;
-    }
+    public bool RevokesKeyId(ReadOnlySpan<byte> keyId) => SshKrl.Contains(KeyIdBytes, keyId);
 }

@@ -225,7 +225,8 @@ public sealed class SshKrl
 #pragma warning restore CA5350
     }
 
-    private static bool Contains(IReadOnlyList<byte[]> sorted, ReadOnlySpan<byte> value)
+    /// <summary>Binary search in a list sorted bytewise.</summary>
+    internal static bool Contains(IReadOnlyList<byte[]> sorted, ReadOnlySpan<byte> value)
     {
         int lo = 0, hi = sorted.Count - 1;
         while (lo <= hi)

@@ -53,6 +53,15 @@ internal sealed class InProcessDaemon : IAsyncDisposable
         }
         """;
 
+    /// <summary>A user's laptop (the "laptops" role: user certificates for alice).</summary>
+    public static X509Certificate2 Alice { get; } = Certificate("CN=alice-laptop-1");
+
+    /// <summary>The operator (host certificates, tokens, audit, batch, revoke).</summary>
+    public static X509Certificate2 Operator { get; } = Certificate("CN=operator");
+
+    /// <summary>An auditor (the audit right alone).</summary>
+    public static X509Certificate2 Auditor { get; } = Certificate("CN=auditor");
+
     public FakeTimeProvider Time { get; }
 
     public SoftwareCaKey UserKey { get; }
