@@ -143,6 +143,31 @@ public sealed class RevocationServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RevokedCertificatesThatExpiredLeaveTheKrlInANewVersion()
+    {
+        var shortLived = await UserAsync();
+        var host = await HostAsync();
+        await _ca.Client.RevokeAsync(new RevokeRequest { Serials = { shortLived.Serial, host.Serial }, Reason = "both" }, As(Operator));
+        var prune = (CaDaemon.Revocation.KrlPruneService)_ca.Services.GetService(typeof(CaDaemon.Revocation.KrlPruneService))!;
+        Assert.Null(await prune.PruneOnceAsync(CancellationToken.None));
+        var (before, response) = await KrlAsync();
+        Assert.Equal(1UL, response.Version);
+        Assert.True(before.IsRevoked(shortLived));
+
+        // The user certificate (1 h) expires; a day later it leaves the KRL; the host's (30 days)
+        // stays. (The hosted service's hourly pass may take the step while the clock advances:
+        // either pass makes version 2, and the next finds nothing to do.)
+        _ca.Time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        _ = await prune.PruneOnceAsync(CancellationToken.None);
+        Assert.Null(await prune.PruneOnceAsync(CancellationToken.None));
+        var (after, pruned) = await KrlAsync();
+        Assert.Equal(2UL, pruned.Version);
+        Assert.False(after.IsRevoked(shortLived));
+        Assert.True(after.IsRevoked(host));
+        Assert.True(pruned.Krl.Length < response.Krl.Length);
+    }
+
+    [Fact]
     public async Task RefusalsNameTheFieldAndWriteNothing()
     {
         await UserAsync();

@@ -58,6 +58,12 @@ internal interface IAuditStore
     /// <summary>The KRL version and every revoked entry, read together.</summary>
     Task<KrlContent> ReadKrlContentAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts a new KRL version (returned) when revoked certificates expired, with the margin,
+    /// since the last change, so that the next KRL leaves them out; null when nothing changed.
+    /// </summary>
+    Task<ulong?> PruneKrlAsync(ulong now, CancellationToken cancellationToken);
+
     /// <summary>The KRL version alone (cheap: polled before a rebuild).</summary>
     Task<ulong> KrlVersionAsync(CancellationToken cancellationToken);
 

@@ -119,13 +119,61 @@ internal sealed partial class SqliteAuditStore
                 changed = (ulong)row.GetInt64(1);
             }
 
-            return new KrlContent(version, changed, ReadItems("ORDER BY revocation_id, rowid", transaction: transaction));
+            var items = ReadItems("ORDER BY revocation_id, rowid", transaction: transaction);
+            using var expired = _reader.CreateCommand();
+            expired.Transaction = transaction;
+            expired.CommandText = $"SELECT DISTINCT c.type, c.serial {ExpiredRevokedSerials} ORDER BY c.serial;";
+            expired.Parameters.AddWithValue("$before", (long)Math.Min(changed, long.MaxValue));
+            var serials = new List<(SshCertificateType, ulong)>();
+            using (var row = expired.ExecuteReader())
+            {
+                while (row.Read())
+                {
+                    serials.Add((AuditNames.ParseType(row.GetString(0)), (ulong)row.GetInt64(1)));
+                }
+            }
+
+            return new KrlContent(version, changed, items, serials);
         }
         finally
         {
             _lock.Release();
         }
     }
+
+    /// <inheritdoc />
+    public async Task<ulong?> PruneKrlAsync(ulong now, CancellationToken cancellationToken)
+    {
+        ulong? version = null;
+        await EnqueueAsync(transaction =>
+        {
+            // A new version only when some revoked serial's certificate expired (with the margin)
+            // between the last change and now: otherwise the bytes would not change.
+            using var check = _connection.CreateCommand();
+            check.Transaction = transaction;
+            check.CommandText = $"SELECT EXISTS (SELECT 1 {ExpiredRevokedSerials} AND CAST(c.valid_before AS INTEGER) + {KrlContent.ExpiryMargin} >= (SELECT changed_at FROM krl_state WHERE id = 1));";
+            check.Parameters.AddWithValue("$before", (long)Math.Min(now, long.MaxValue));
+            if ((long)check.ExecuteScalar()! == 0)
+            {
+                return 0;
+            }
+
+            using var bump = _connection.CreateCommand();
+            bump.Transaction = transaction;
+            bump.CommandText = "UPDATE krl_state SET version = version + 1, changed_at = $now WHERE id = 1 RETURNING version;";
+            bump.Parameters.AddWithValue("$now", (long)Math.Min(now, long.MaxValue));
+            version = (ulong)(long)bump.ExecuteScalar()!;
+            return version.Value;
+        }, cancellationToken).ConfigureAwait(false);
+        return version;
+    }
+
+    /// <summary>FROM/WHERE of the revoked serials whose issued certificate expired (with the margin) before $before.</summary>
+    private static readonly string ExpiredRevokedSerials = $"""
+        FROM certificates c JOIN revoked_items r
+          ON r.kind = 'serial' AND r.ca = c.type AND c.serial BETWEEN r.serial_lo AND r.serial_hi
+        WHERE c.outcome = 'issued' AND CAST(c.valid_before AS INTEGER) + {KrlContent.ExpiryMargin} < $before
+        """;
 
     /// <inheritdoc />
     public async Task<ulong> KrlVersionAsync(CancellationToken cancellationToken)

@@ -13,9 +13,10 @@ namespace SshHsmCa.CaDaemon.Revocation;
 /// the hardware, once per version, so that a host can check where a KRL came from before it
 /// installs it ("ssh-keygen -Y verify -n krl@ssh-hsm-ca" with the user CA key it already trusts).
 /// The generation date is the time of the last change, so every appliance on one store builds the
-/// same bytes for the same version. Serials of expired certificates stay in it: a KRL of a million
-/// serials is a few megabytes at most (docs/benchmarks.md), and dropping them would change a
-/// version's bytes after the fact.
+/// same bytes for the same version. Serials of certificates that expired more than a day before a
+/// version's time are left out (<see cref="KrlPruneService"/> starts a new version when some
+/// expire): sshd reads the whole KRL at every login, ssh-keygen -Q takes 6 s on a million sparse
+/// serials (docs/benchmarks.md).
 /// </summary>
 internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaMetrics metrics, ILogger<KrlPublisher> logger) : IDisposable
 {
@@ -69,9 +70,13 @@ internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaM
         foreach (var type in new[] { SshCertificateType.User, SshCertificateType.Host })
         {
             var ca = keys.For(type).PublicKey;
+            var expired = content.Expired.Where(e => e.Ca == type).Select(e => e.Serial).ToList();
             foreach (var item in content.Items.Where(i => i.Kind == RevokedKind.Serial && i.Ca == type))
             {
-                builder.RevokeSerials(ca, item.SerialLo, item.SerialHi);
+                foreach (var (lo, hi) in Without(item.SerialLo, item.SerialHi, expired))
+                {
+                    builder.RevokeSerials(ca, lo, hi);
+                }
             }
         }
 
@@ -89,6 +94,34 @@ internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaM
         }
 
         return builder.Build(content.Version, content.ChangedAt, $"ssh-hsm-ca KRL version {content.Version}");
+    }
+
+    /// <summary>The range lo..hi without the serials of <paramref name="sortedOut"/> (sorted), as ranges.</summary>
+    private static IEnumerable<(ulong Lo, ulong Hi)> Without(ulong lo, ulong hi, List<ulong> sortedOut)
+    {
+        var index = sortedOut.BinarySearch(lo);
+        index = index < 0 ? ~index : index;
+        var start = lo;
+        for (; index < sortedOut.Count && sortedOut[index] <= hi; index++)
+        {
+            var gap = sortedOut[index];
+            if (gap > start)
+            {
+                yield return (start, gap - 1);
+            }
+
+            if (gap == ulong.MaxValue)
+            {
+                yield break;
+            }
+
+            start = gap + 1;
+        }
+
+        if (start <= hi && start >= lo)
+        {
+            yield return (start, hi);
+        }
     }
 
     /// <inheritdoc />
