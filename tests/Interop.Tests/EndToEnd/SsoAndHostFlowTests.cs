@@ -26,7 +26,7 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
             { "name": "engineers", "match": [ { "oidc": { "issuer": "{{issuer}}", "groups": ["ssh-users"] } } ],
               "user": { "principals": ["{claim:preferred_username}"], "validity": { {{validity}} } {{ssoExtra}} } },
             { "name": "operators", "match": [ { "unix": { "users": ["{{SshdServer.User}}"] } } ],
-              "operator": ["tokens", "audit"],
+              "operator": ["tokens", "audit", "revoke"],
               "user": { "principals": ["{{SshdServer.User}}"] } },
             { "name": "hosts", "match": [ { "bootstrap": true }, { "hostRenewal": true } ],
               "host": { "names": ["{{HostName}}"], "validity": { "default": "30d", "max": "90d" } } }
@@ -49,6 +49,8 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         var dropIn = await File.ReadAllTextAsync(Path.Combine(dropIns, "ssh-hsm-ca.conf"));
         Assert.Contains($"HostCertificate {etc}/ssh_host_ed25519_key-cert.pub", dropIn, StringComparison.Ordinal);
         Assert.Contains($"TrustedUserCAKeys {etc}/ssh-hsm-ca-user-ca.pub", dropIn, StringComparison.Ordinal);
+        Assert.Contains($"RevokedKeys {etc}/ssh-hsm-ca-revoked.krl", dropIn, StringComparison.Ordinal);
+        Assert.Equal(0UL, SshHsmCa.Ssh.Krl.SshKrl.Parse(File.ReadAllBytes(Path.Combine(etc, "ssh-hsm-ca-revoked.krl"))).Version);
         var port = Repository.FreePort();
         using var sshd = StartSshd(etc, dropIns, port);
 
@@ -266,6 +268,16 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         Assert.True(ssh.ExitCode == 0 && ssh.Stdout.Contains("login-ok", StringComparison.Ordinal), ssh.Output + sshd.Log);
         Assert.DoesNotContain("WARNING", ssh.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(account.Home, ".ssh", "known_hosts")), "ssh learnt a key on first use");
+
+        // Issue 16: ssh reads the CA's KRL through RevokedHostKeys; once the operator revokes the
+        // host's certificates and the user logs in again (which refreshes the KRL), ssh refuses the host.
+        Assert.Contains($"RevokedHostKeys {config}/revoked-hosts.krl", File.ReadAllText(Path.Combine(account.Home, ".ssh", "ssh-hsm-ca.conf")), StringComparison.Ordinal);
+        await daemon.SocketClient().RevokeAsync(new RevokeRequest { Principal = HostName, Scope = CaScope.Host, Reason = "host compromised" });
+        var again = account.Run("/usr/bin/dotnet", [Path.Combine(cli, "ssh-hsm-ca.dll"), "login", "--id-token-file", idToken], environment);
+        Assert.True(again.ExitCode == 0 && again.Stdout.Contains("Updated the CA's KRL", StringComparison.Ordinal), again.Output);
+        var refused = account.Run(Tools.Ssh, ["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", $"HostKeyAlias={HostName}", "-o", "IdentityFile=none", "-o", "ConnectTimeout=10",
+            "-p", port.ToString(CultureInfo.InvariantCulture), $"{account.Name}@127.0.0.1", "echo", "login-ok"], environment, 30_000);
+        Assert.True(refused.ExitCode == 255 && refused.Stderr.Contains("revoked", StringComparison.OrdinalIgnoreCase), refused.Output);
     }
 
     /// <summary>An ID token by the device flow over plain HTTP, as an automation pipeline would get one.</summary>

@@ -52,6 +52,24 @@ internal static class LoginCommand
             var configured = ClientConfig.Current;
             var keys = await anonymous.GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = configured?.HostsPattern ?? "*" }, cancellationToken: cancel).ConfigureAwait(false);
             var userCa = SshPublicKey.ParseLine(keys.UserCaPublicKey);
+
+            // The host KRL setup installed: refreshed, verified with the user CA key; a refusal is reported, not fatal.
+            if (configured?.RevokedHostKeysFile is { } revokedHosts && File.Exists(revokedHosts))
+            {
+                try
+                {
+                    var (krl, signature, version) = await KrlInstaller.FetchAsync(anonymous, cancel).ConfigureAwait(false);
+                    if (KrlInstaller.Install(revokedHosts, krl, signature, [userCa], version).Written)
+                    {
+                        await status.WriteLineAsync($"Updated the CA's KRL in {revokedHosts} (version {version}).").ConfigureAwait(false);
+                    }
+                }
+                catch (KrlRefusedException e)
+                {
+                    await Console.Error.WriteLineAsync($"ssh-hsm-ca: warning: {e.Message}").ConfigureAwait(false);
+                }
+            }
+
             var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             using var agent = SshAgentClient.Connect();
             if (!force && CurrentCertificate(agent, userCa, now) is { } current)
@@ -111,23 +129,6 @@ internal static class LoginCommand
             {
                 FileOutput.WriteAtomically(knownHosts, keys.KnownHostsLine + "\n", FileOutput.PublicMode);
                 await status.WriteLineAsync($"Updated the CA's host keys in {knownHosts}.").ConfigureAwait(false);
-            }
-
-            // The host KRL setup installed: refreshed, verified with the user CA key; a refusal is reported, not fatal.
-            if (configured?.RevokedHostKeysFile is { } revokedHosts && File.Exists(revokedHosts))
-            {
-                try
-                {
-                    var (krl, signature, version) = await KrlInstaller.FetchAsync(anonymous, cancel).ConfigureAwait(false);
-                    if (KrlInstaller.Install(revokedHosts, krl, signature, [SshPublicKey.ParseLine(keys.UserCaPublicKey)], version).Written)
-                    {
-                        await status.WriteLineAsync($"Updated the CA's KRL in {revokedHosts} (version {version}).").ConfigureAwait(false);
-                    }
-                }
-                catch (KrlRefusedException e)
-                {
-                    await Console.Error.WriteLineAsync($"ssh-hsm-ca: warning: {e.Message}").ConfigureAwait(false);
-                }
             }
 
             if (json)
