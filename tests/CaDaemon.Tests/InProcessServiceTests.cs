@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using SshHsmCa.CaDaemon.Tests.Support;
 using SshHsmCa.Hsm;
 using SshHsmCa.Protos.V1;
@@ -246,6 +247,19 @@ public sealed class InProcessServiceTests : IAsyncLifetime
         var token = await Assert.ThrowsAsync<RpcException>(async () => await _ca.Client.ListCertificatesAsync(new ListCertificatesRequest { PageToken = "x" }, As(Auditor)));
         Assert.Equal("page_token", token.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations.Single().Field);
         Assert.Empty((await _ca.Client.GetLoginSettingsAsync(new GetLoginSettingsRequest())).Issuer);
+    }
+
+    [Fact]
+    public async Task ACallersMinimumLogLevelHoldsForEveryProvider()
+    {
+        // The load benchmark asks for Warning; "issued serial" lines (Information) must not be written.
+        await using var quiet = await StartAsync(logging: l => l.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
+        var loggers = (Microsoft.Extensions.Logging.ILoggerFactory)quiet.Services.GetService(typeof(Microsoft.Extensions.Logging.ILoggerFactory))!;
+        var pipeline = loggers.CreateLogger("SshHsmCa.CaDaemon.Issuing.IssuingPipeline");
+        Assert.False(pipeline.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information));
+        Assert.True(pipeline.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Warning));
+        var defaults = (Microsoft.Extensions.Logging.ILoggerFactory)_ca.Services.GetService(typeof(Microsoft.Extensions.Logging.ILoggerFactory))!;
+        Assert.True(defaults.CreateLogger("SshHsmCa.CaDaemon.Issuing.IssuingPipeline").IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information));
     }
 
     private static string StatusTableName(StatusCode code) => code == StatusCode.DeadlineExceeded ? "DEADLINE_EXCEEDED" : "UNAVAILABLE";

@@ -9,7 +9,6 @@ using SshHsmCa.CaDaemon.Grpc;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Hsm;
 using Prometheus;
-using Serilog;
 using SshHsmCa.Policy;
 
 namespace SshHsmCa.CaDaemon.Hosting;
@@ -44,7 +43,10 @@ internal static partial class DaemonHost
         builder.Host.UseSystemd();
         builder.Logging.ClearProviders();
         var serilog = Logging.DaemonLogging.Create(Logging.DaemonLogging.UnderJournald);
-        builder.Logging.AddSerilog(serilog, dispose: true);
+        // As a plain provider: AddSerilog would also add a Trace-level filter rule for Serilog's
+        // provider, which outranks SetMinimumLevel, so a caller's "Warning" (the load benchmark)
+        // still let every "issued serial" line through (issue 19).
+        builder.Logging.AddProvider(new Serilog.Extensions.Logging.SerilogLoggerProvider(serilog, dispose: true));
         // The CA keys are opened before the host is built: they log through the same Serilog logger.
         var keyLoggers = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog, dispose: false);
         logging?.Invoke(builder.Logging);

@@ -74,7 +74,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<InProcessDaemon> StartAsync(string? policy = null)
+    public static async Task<InProcessDaemon> StartAsync(string? policy = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null)
     {
         var dir = Directory.CreateTempSubdirectory("sshhsmca-inprocess-").FullName;
         File.WriteAllText(Path.Combine(dir, "policy.json"), policy ?? DefaultPolicy);
@@ -91,7 +91,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 8, 0, 0, TimeSpan.Zero));
         var user = new SoftwareCaKey("user");
         var host = new SoftwareCaKey("host");
-        var app = DaemonHost.Build(options, [], keys: new CaKeySet(user, host), configure: builder =>
+        var app = DaemonHost.Build(options, [], logging, keys: new CaKeySet(user, host), configure: builder =>
         {
             builder.WebHost.UseTestServer();
             builder.Services.AddSingleton<TimeProvider>(time);
