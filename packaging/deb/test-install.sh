@@ -54,7 +54,7 @@ check() { # name, command...
   if "$@" >"$work/check.log" 2>&1; then
     echo "PASS $name"; passed=$((passed + 1))
   else
-    echo "FAIL $name"; sed 's/^/    /' "$work/check.log" | tail -20; failed=$((failed + 1))
+    echo "FAIL $name"; sed 's/^/    /' "$work/check.log" | tail -40; failed=$((failed + 1))
   fi
 }
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
@@ -180,17 +180,17 @@ if [ -n "$init" ]; then
   # This appliance as a host of its own CA: a revocation reaches sshd's RevokedKeys file through
   # the packaged ssh-hsm-ca-krl.service (its ExecStart, sandbox and EnvironmentFile), verified.
   check "KRL: a revocation reaches the host's RevokedKeys file through ssh-hsm-ca-krl.service" in_box sh -c '
-    set -e; s=/run/ssh-hsm-ca/ca.sock
-    ssh-keygen -q -t ed25519 -N "" -C web-02 -f /root/web-02 </dev/null
-    ssh-hsm-ca --socket $s sign --host -n web-02.example.internal /root/web-02.pub >/dev/null
+    set -ex; s=/run/ssh-hsm-ca/ca.sock
+    ssh-keygen -q -t ed25519 -N "" -C web-03 -f /root/web-03 </dev/null
+    ssh-hsm-ca --socket $s sign --host -n web-03.example.internal /root/web-03.pub >/dev/null
     ssh-hsm-ca --socket $s ca keys | sed -n 2p > /etc/ssh/ssh-hsm-ca-user-ca.pub
     echo SSH_HSM_CA_SOCKET=$s > /etc/default/ssh-hsm-ca-renew
     systemctl start ssh-hsm-ca-krl.service
-    ssh-keygen -Q -f /etc/ssh/ssh-hsm-ca-revoked.krl /root/web-02-cert.pub | grep -q ": ok"
-    serial=$(ssh-keygen -L -f /root/web-02-cert.pub | sed -n "s/^ *Serial: //p")
+    ssh-keygen -Q -f /etc/ssh/ssh-hsm-ca-revoked.krl /root/web-03-cert.pub | grep ": ok"
+    serial=$(ssh-keygen -L -f /root/web-03-cert.pub | sed -n "s/^ *Serial: //p")
     ssh-hsm-ca --socket $s revoke --serial "$serial" --reason "install test" >/dev/null
     systemctl start ssh-hsm-ca-krl.service
-    ssh-keygen -Q -f /etc/ssh/ssh-hsm-ca-revoked.krl /root/web-02-cert.pub | grep -q REVOKED
+    ssh-keygen -Q -f /etc/ssh/ssh-hsm-ca-revoked.krl /root/web-03-cert.pub | grep REVOKED
     systemd-analyze verify --man=no /lib/systemd/system/ssh-hsm-ca-krl.service /lib/systemd/system/ssh-hsm-ca-krl.timer'
   check "systemd: systemctl stop drains and exits 0" in_box sh -c '
     systemctl stop ssh-hsm-ca && [ "$(systemctl show -p ExecMainStatus --value ssh-hsm-ca)" = 0 ] &&

@@ -30,25 +30,72 @@ public sealed class SqliteAuditStoreTests : IDisposable
     };
 
     [Fact]
-    public async Task RowsLeftPendingByAnEarlierProcessAreResolvedAsInterruptedAtOpen()
+    public async Task RowsLeftPendingByAnEarlierVersionAreResolvedAsInterruptedAtOpen()
     {
-        ulong pending, issued;
+        ulong issued;
         using (var store = SqliteAuditStore.Open(Database))
         {
             Assert.Equal(0, store.InterruptedAtOpen);
-            pending = await store.ReserveAsync(Intent(), CancellationToken.None);
             issued = await store.ReserveAsync(Intent(), CancellationToken.None);
             await store.CommitIssuedAsync(issued, "cert", CancellationToken.None);
         }
 
-        // As after kill -9: the process ended between the reservation and the outcome.
+        // Before 0.2.0 the intent was a row: one left 'pending' by a process that stopped (kill -9).
+        using (var connection = new SqliteConnection($"Data Source={Database};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO certificates (serial, type, key_id, principals, valid_after, valid_before, critical_options, extensions,
+                    subject_key_fingerprint, ca_key_fingerprint, caller, auth_method, source_address, request_id, created_at, outcome)
+                VALUES (9000, 'user', 'k', '[]', '0', '1', '[]', '[]', 's', 'c', 'alice', 'MutualTls', '', 'r', 0, 'pending');
+                """;
+            command.ExecuteNonQuery();
+        }
+
         using var reopened = SqliteAuditStore.Open(Database);
         Assert.Equal(1, reopened.InterruptedAtOpen);
-        var record = await reopened.GetAsync(pending, CancellationToken.None);
+        var record = await reopened.GetAsync(9000, CancellationToken.None);
         Assert.Equal(AuditOutcome.Failed, record!.Outcome);
         Assert.StartsWith("interrupted:", record.Failure, StringComparison.Ordinal);
         Assert.Equal(AuditOutcome.Issued, (await reopened.GetAsync(issued, CancellationToken.None))!.Outcome);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.CommitIssuedAsync(pending, "late", CancellationToken.None));
+        Assert.True(await reopened.ReserveAsync(Intent(), CancellationToken.None) > 9000);
+    }
+
+    [Fact]
+    public async Task AReservationWritesNothingAndItsSerialIsNeverHandedOutAgainAfterAStop()
+    {
+        ulong reserved;
+        using (var store = SqliteAuditStore.Open(Database))
+        {
+            reserved = await store.ReserveAsync(Intent(), CancellationToken.None);
+            Assert.Equal(AuditOutcome.Pending, (await store.GetAsync(reserved, CancellationToken.None))!.Outcome);
+            Assert.Empty(await store.ListAsync(null, null, null, 50, CancellationToken.None));
+        }
+
+        // As after kill -9 between the reservation and the outcome: no row, and no reuse.
+        using var reopened = SqliteAuditStore.Open(Database);
+        Assert.Equal(0, reopened.InterruptedAtOpen);
+        Assert.Null(await reopened.GetAsync(reserved, CancellationToken.None));
+        var next = await reopened.ReserveAsync(Intent(), CancellationToken.None);
+        Assert.True(next > reserved, $"serial {next} after {reserved}");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.CommitIssuedAsync(reserved, "late", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SerialsStayUniqueAcrossBlocksAndRestarts()
+    {
+        var all = new List<ulong>();
+        for (var run = 0; run < 3; run++)
+        {
+            using var store = SqliteAuditStore.Open(Database);
+            var serials = await Task.WhenAll(Enumerable.Range(0, 5000).Select(_ => store.ReserveAsync(Intent(), CancellationToken.None)));
+            await Task.WhenAll(serials.Take(10).Select(s => store.CommitIssuedAsync(s, "cert", CancellationToken.None)));
+            all.AddRange(serials);
+        }
+
+        Assert.Equal(all.Count, all.Distinct().Count());
+        Assert.DoesNotContain(0UL, all);
     }
 
     [Fact]
@@ -100,6 +147,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
         for (var i = 0; i < 7; i++)
         {
             serials.Add(await store.ReserveAsync(Intent(i % 2 == 0 ? "even" : "odd", i < 3 ? "early" : "late"), CancellationToken.None));
+            await store.CommitIssuedAsync(serials[^1], "cert", CancellationToken.None);
         }
 
         Assert.Equal(serials.Where((_, i) => i % 2 == 0).Reverse(), (await store.ListAsync("even", null, null, 50, CancellationToken.None)).Select(r => r.Serial));
@@ -121,7 +169,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA user_version;";
-            Assert.Equal(3L, command.ExecuteScalar());
+            Assert.Equal(4L, command.ExecuteScalar());
             command.CommandText = "PRAGMA journal_mode;";
             Assert.Equal("wal", command.ExecuteScalar());
             command.CommandText = "PRAGMA user_version = 99;";

@@ -2,18 +2,18 @@ namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>
 /// The durable record of every issuing attempt. Shaped for one writer per appliance today (SQLite)
-/// and a shared PostgreSQL store later: the serial comes from the store, the intent is written
-/// before the hardware signs, and the outcome is committed before the reply.
+/// and a shared PostgreSQL store later: the serial comes from the store (without a durable write
+/// of its own), and the record with its outcome is written once, durably, before the reply.
 /// </summary>
 internal interface IAuditStore
 {
-    /// <summary>Writes the intent (outcome <c>pending</c>) and returns its new unique non-zero serial.</summary>
+    /// <summary>Reserves a unique non-zero serial for the intent (outcome <c>pending</c>, held until its outcome is committed).</summary>
     Task<ulong> ReserveAsync(AuditRecord intent, CancellationToken cancellationToken);
 
-    /// <summary>Marks the attempt issued with its certificate, durably.</summary>
+    /// <summary>Records the attempt as issued with its certificate, durably (the attempt's one write).</summary>
     Task CommitIssuedAsync(ulong serial, string certificate, CancellationToken cancellationToken);
 
-    /// <summary>Marks the attempt failed, durably.</summary>
+    /// <summary>Records the attempt as failed, durably (the attempt's one write).</summary>
     Task CommitFailedAsync(ulong serial, string failure, CancellationToken cancellationToken);
 
     /// <summary>One record, or null.</summary>

@@ -96,7 +96,17 @@ internal sealed partial class SqliteAuditStore : IAuditStore, IDisposable
         INSERT INTO krl_state (id, version, changed_at) VALUES (1, 0, 0);
         CREATE INDEX certificates_by_key_id ON certificates(key_id, serial);
         """,
+        """
+        CREATE TABLE serial_reservations (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            next INTEGER NOT NULL
+        );
+        INSERT INTO serial_reservations (id, next) VALUES (1, (SELECT COALESCE(MAX(serial), 0) + 1 FROM certificates));
+        """,
     ];
+
+    /// <summary>Serials reserved per durable write: one write per this many certificates.</summary>
+    private const ulong SerialBlock = 4096;
 
     private const int MaxBatch = 256;
     private readonly SqliteConnection _connection;
@@ -104,6 +114,11 @@ internal sealed partial class SqliteAuditStore : IAuditStore, IDisposable
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private readonly Lock _serials = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, AuditRecord> _intents = new();
+    private ulong _nextSerial;
+    private ulong _serialLimit;
+    private Task? _extending;
 
     private SqliteAuditStore(SqliteConnection connection, SqliteConnection reader)
     {
@@ -151,9 +166,20 @@ internal sealed partial class SqliteAuditStore : IAuditStore, IDisposable
             interrupted = resolve.ExecuteNonQuery();
         }
 
+        // Serials start where the last process's reserved block ended (or after the last record).
+        ulong next;
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT MAX(next, (SELECT COALESCE(MAX(serial), 0) + 1 FROM certificates)) FROM serial_reservations WHERE id = 1;";
+            next = (ulong)(long)read.ExecuteScalar()!;
+        }
+
         var reader = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         reader.Open();
-        return new SqliteAuditStore(connection, reader) { InterruptedAtOpen = interrupted };
+        var store = new SqliteAuditStore(connection, reader) { InterruptedAtOpen = interrupted };
+        store._nextSerial = next;
+        store._serialLimit = next;
+        return store;
     }
 
     /// <summary>The failure recorded for attempts an earlier process left pending.</summary>
@@ -234,72 +260,145 @@ internal sealed partial class SqliteAuditStore : IAuditStore, IDisposable
         return done.Task;
     }
 
-    /// <inheritdoc />
-    public Task<ulong> ReserveAsync(AuditRecord intent, CancellationToken cancellationToken)
+    /// <summary>
+    /// A unique non-zero serial, without a durable write of its own (issue 19): serials come from
+    /// a block whose upper end is made durable once per <see cref="SerialBlock"/> reservations, so a
+    /// process that stops never hands out a serial again after its restart (unused ones are a gap).
+    /// The intent stays in memory; the record is written once, with its outcome.
+    /// </summary>
+    public async Task<ulong> ReserveAsync(AuditRecord intent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(intent);
-        return EnqueueAsync(transaction =>
+        while (true)
         {
-            using var insert = _connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO certificates (type, key_id, principals, valid_after, valid_before, critical_options, extensions,
-                    subject_key_fingerprint, ca_key_fingerprint, caller, auth_method, source_address, request_id, created_at, outcome)
-                VALUES ($type, $key_id, $principals, $valid_after, $valid_before, $critical, $extensions,
-                    $subject, $ca, $caller, $method, $source, $request, $created, 'pending')
-                RETURNING serial;
-                """;
-            insert.Parameters.AddWithValue("$type", AuditNames.Name(intent.Type));
-            insert.Parameters.AddWithValue("$key_id", intent.KeyId);
-            insert.Parameters.AddWithValue("$principals", JsonSerializer.Serialize(intent.Principals));
-            insert.Parameters.AddWithValue("$valid_after", intent.ValidAfter.ToString(CultureInfo.InvariantCulture));
-            insert.Parameters.AddWithValue("$valid_before", intent.ValidBefore.ToString(CultureInfo.InvariantCulture));
-            insert.Parameters.AddWithValue("$critical", JsonSerializer.Serialize(intent.CriticalOptions));
-            insert.Parameters.AddWithValue("$extensions", JsonSerializer.Serialize(intent.Extensions));
-            insert.Parameters.AddWithValue("$subject", intent.SubjectKeyFingerprint);
-            insert.Parameters.AddWithValue("$ca", intent.CaKeyFingerprint);
-            insert.Parameters.AddWithValue("$caller", intent.Caller);
-            insert.Parameters.AddWithValue("$method", AuthMethods.Name(intent.AuthMethod));
-            insert.Parameters.AddWithValue("$source", intent.SourceAddress);
-            insert.Parameters.AddWithValue("$request", intent.RequestId);
-            insert.Parameters.AddWithValue("$created", (long)intent.CreatedAt);
-            var serial = (ulong)(long)insert.ExecuteScalar()!;
-            foreach (var principal in intent.Principals)
+            Task extending;
+            lock (_serials)
             {
-                using var p = _connection.CreateCommand();
-                p.Transaction = transaction;
-                p.CommandText = "INSERT INTO certificate_principals (serial, principal) VALUES ($serial, $principal);";
-                p.Parameters.AddWithValue("$serial", (long)serial);
-                p.Parameters.AddWithValue("$principal", principal);
-                p.ExecuteNonQuery();
+                if (_nextSerial < _serialLimit)
+                {
+                    var serial = _nextSerial++;
+                    _intents[serial] = intent with { Serial = serial, Outcome = AuditOutcome.Pending };
+                    return serial;
+                }
+
+                extending = _extending ??= ExtendSerialsAsync();
             }
 
-            return serial;
-        }, cancellationToken);
+            await extending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ExtendSerialsAsync()
+    {
+        ulong limit;
+        lock (_serials)
+        {
+            limit = Math.Max(_serialLimit, _nextSerial) + SerialBlock;
+        }
+
+        try
+        {
+            await EnqueueAsync(transaction =>
+            {
+                using var update = _connection.CreateCommand();
+                update.Transaction = transaction;
+                update.CommandText = "UPDATE serial_reservations SET next = $limit WHERE id = 1;";
+                update.Parameters.AddWithValue("$limit", (long)limit);
+                update.ExecuteNonQuery();
+                return limit;
+            }, CancellationToken.None).ConfigureAwait(false);
+            lock (_serials)
+            {
+                _serialLimit = limit;
+            }
+        }
+        finally
+        {
+            lock (_serials)
+            {
+                _extending = null;
+            }
+        }
     }
 
     /// <inheritdoc />
     public Task CommitIssuedAsync(ulong serial, string certificate, CancellationToken cancellationToken) =>
-        UpdateAsync(serial, "UPDATE certificates SET outcome = 'issued', certificate = $value WHERE serial = $serial AND outcome = 'pending';", certificate, cancellationToken);
+        CommitAsync(serial, AuditOutcome.Issued, null, certificate, cancellationToken);
 
     /// <inheritdoc />
     public Task CommitFailedAsync(ulong serial, string failure, CancellationToken cancellationToken) =>
-        UpdateAsync(serial, "UPDATE certificates SET outcome = 'failed', failure = $value WHERE serial = $serial AND outcome = 'pending';", failure, cancellationToken);
+        CommitAsync(serial, AuditOutcome.Failed, failure, null, cancellationToken);
 
-    private Task<ulong> UpdateAsync(ulong serial, string sql, string value, CancellationToken cancellationToken) =>
-        EnqueueAsync(transaction =>
+    /// <summary>The one durable write of an attempt: its record with its outcome (group commit).</summary>
+    private async Task CommitAsync(ulong serial, AuditOutcome outcome, string? failure, string? certificate, CancellationToken cancellationToken)
+    {
+        if (!_intents.TryRemove(serial, out var intent))
         {
-            using var command = _connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = sql;
-            command.Parameters.AddWithValue("$serial", (long)serial);
-            command.Parameters.AddWithValue("$value", value);
-            return command.ExecuteNonQuery() == 1 ? serial : throw new InvalidOperationException($"audit record {serial} is not pending");
-        }, cancellationToken);
+            throw new InvalidOperationException($"audit record {serial} is not pending");
+        }
+
+        try
+        {
+            await EnqueueAsync(transaction => Insert(transaction, intent with { Outcome = outcome, Failure = failure, Certificate = certificate }), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not written: the outcome can still be recorded (as failed, by the caller).
+            _intents.TryAdd(serial, intent);
+            throw;
+        }
+    }
+
+    private ulong Insert(SqliteTransaction transaction, AuditRecord record)
+    {
+        using var insert = _connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO certificates (serial, type, key_id, principals, valid_after, valid_before, critical_options, extensions,
+                subject_key_fingerprint, ca_key_fingerprint, caller, auth_method, source_address, request_id, created_at, outcome, failure, certificate)
+            VALUES ($serial, $type, $key_id, $principals, $valid_after, $valid_before, $critical, $extensions,
+                $subject, $ca, $caller, $method, $source, $request, $created, $outcome, $failure, $certificate);
+            """;
+        insert.Parameters.AddWithValue("$serial", (long)record.Serial);
+        insert.Parameters.AddWithValue("$type", AuditNames.Name(record.Type));
+        insert.Parameters.AddWithValue("$key_id", record.KeyId);
+        insert.Parameters.AddWithValue("$principals", JsonSerializer.Serialize(record.Principals));
+        insert.Parameters.AddWithValue("$valid_after", record.ValidAfter.ToString(CultureInfo.InvariantCulture));
+        insert.Parameters.AddWithValue("$valid_before", record.ValidBefore.ToString(CultureInfo.InvariantCulture));
+        insert.Parameters.AddWithValue("$critical", JsonSerializer.Serialize(record.CriticalOptions));
+        insert.Parameters.AddWithValue("$extensions", JsonSerializer.Serialize(record.Extensions));
+        insert.Parameters.AddWithValue("$subject", record.SubjectKeyFingerprint);
+        insert.Parameters.AddWithValue("$ca", record.CaKeyFingerprint);
+        insert.Parameters.AddWithValue("$caller", record.Caller);
+        insert.Parameters.AddWithValue("$method", AuthMethods.Name(record.AuthMethod));
+        insert.Parameters.AddWithValue("$source", record.SourceAddress);
+        insert.Parameters.AddWithValue("$request", record.RequestId);
+        insert.Parameters.AddWithValue("$created", (long)record.CreatedAt);
+        insert.Parameters.AddWithValue("$outcome", AuditNames.Name(record.Outcome));
+        insert.Parameters.AddWithValue("$failure", (object?)record.Failure ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$certificate", (object?)record.Certificate ?? DBNull.Value);
+        insert.ExecuteNonQuery();
+        foreach (var principal in record.Principals)
+        {
+            using var p = _connection.CreateCommand();
+            p.Transaction = transaction;
+            p.CommandText = "INSERT INTO certificate_principals (serial, principal) VALUES ($serial, $principal);";
+            p.Parameters.AddWithValue("$serial", (long)record.Serial);
+            p.Parameters.AddWithValue("$principal", principal);
+            p.ExecuteNonQuery();
+        }
+
+        return record.Serial;
+    }
 
     /// <inheritdoc />
     public async Task<AuditRecord?> GetAsync(ulong serial, CancellationToken cancellationToken)
     {
+        if (_intents.TryGetValue(serial, out var pending))
+        {
+            return pending;
+        }
+
         var records = await QueryAsync("SELECT * FROM certificates WHERE serial = $serial;", [("$serial", (long)serial)], cancellationToken).ConfigureAwait(false);
         return records.Count == 0 ? null : records[0];
     }

@@ -9,7 +9,7 @@ namespace SshHsmCa.CaDaemon.Issuing;
 
 /// <summary>
 /// The issuing pipeline, in one place and in DESIGN.md's order: (the caller is authenticated and
-/// the request parsed before this) policy → reserve a serial and write the intent → sign once on
+/// the request parsed before this) policy → reserve a serial (no durable write) → sign once on
 /// the hardware (the backend verifies the signature in software) → commit the audit record
 /// durably → return. A failure after the reservation leaves a failed record and no certificate.
 /// </summary>
@@ -89,7 +89,7 @@ internal sealed class IssuingPipeline
     }
 
     /// <summary>
-    /// Reserves the serial and writes the audit intent, signs once, verifies, commits: a request
+    /// Reserves the serial, signs once, verifies, commits the record (its one durable write): a request
     /// that policy allowed (<see cref="Decide"/>).
     /// </summary>
     /// <exception cref="HsmException">The CA key's device failed (the attempt is recorded as failed).</exception>
