@@ -133,8 +133,9 @@ internal static class Targets
         {
             parse();
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+        catch (CaDaemon.Issuing.InvalidRequestException e) when (e.Violations.Count > 0 && StatusTable.ToRpcException(StatusTable.Map(e)!).StatusCode == StatusCode.InvalidArgument)
         {
+            // A malformed request is a value with its field violations, INVALID_ARGUMENT through the status table.
         }
     }
 
