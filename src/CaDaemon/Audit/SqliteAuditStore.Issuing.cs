@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using SshHsmCa.Policy;
+
+namespace SshHsmCa.CaDaemon.Audit;
+
+/// <summary>
+/// Issuing attempts: serials reserved from a durable block, intents held in memory, and each
+/// attempt's record written once, with its outcome, through the group commit.
+/// </summary>
+internal sealed partial class SqliteAuditStore
+{
+    /// <summary>
+    /// A unique non-zero serial, without a durable write of its own (issue 19): serials come from
+    /// a block whose upper end is made durable once per <see cref="SerialBlock"/> reservations, so a
+    /// process that stops never hands out a serial again after its restart (unused ones are a gap).
+    /// The intent stays in memory; the record is written once, with its outcome.
+    /// </summary>
+    public async Task<ulong> ReserveAsync(AuditRecord intent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        while (true)
+        {
+            Task extending;
+            lock (_serials)
+            {
+                if (_nextSerial < _serialLimit)
+                {
+                    var serial = _nextSerial++;
+                    _intents[serial] = intent with { Serial = serial, Outcome = AuditOutcome.Pending };
+                    return serial;
+                }
+
+                extending = _extending ??= ExtendSerialsAsync();
+            }
+
+            await extending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ExtendSerialsAsync()
+    {
+        ulong limit;
+        lock (_serials)
+        {
+            limit = Math.Max(_serialLimit, _nextSerial) + SerialBlock;
+        }
+
+        try
+        {
+            await EnqueueAsync(transaction =>
+            {
+                using var update = _connection.CreateCommand();
+                update.Transaction = transaction;
+                update.CommandText = "UPDATE serial_reservations SET next = $limit WHERE id = 1;";
+                update.Parameters.AddWithValue("$limit", (long)limit);
+                update.ExecuteNonQuery();
+                return limit;
+            }, CancellationToken.None).ConfigureAwait(false);
+            lock (_serials)
+            {
+                _serialLimit = limit;
+            }
+        }
+        finally
+        {
+            lock (_serials)
+            {
+                _extending = null;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public Task CommitIssuedAsync(ulong serial, string certificate, CancellationToken cancellationToken) =>
+        CommitAsync(serial, AuditOutcome.Issued, null, certificate, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CommitFailedAsync(ulong serial, string failure, CancellationToken cancellationToken) =>
+        CommitAsync(serial, AuditOutcome.Failed, failure, null, cancellationToken);
+
+    /// <summary>The one durable write of an attempt: its record with its outcome (group commit).</summary>
+    private async Task CommitAsync(ulong serial, AuditOutcome outcome, string? failure, string? certificate, CancellationToken cancellationToken)
+    {
+        if (!_intents.TryRemove(serial, out var intent))
+        {
+            throw new InvalidOperationException($"audit record {serial} is not pending");
+        }
+
+        try
+        {
+            await EnqueueAsync(transaction => Insert(transaction, intent with { Outcome = outcome, Failure = failure, Certificate = certificate }), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not written: the outcome can still be recorded (as failed, by the caller).
+            _intents.TryAdd(serial, intent);
+            throw;
+        }
+    }
+
+    private ulong Insert(SqliteTransaction transaction, AuditRecord record)
+    {
+        using var insert = _connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO certificates (serial, type, key_id, principals, valid_after, valid_before, critical_options, extensions,
+                subject_key_fingerprint, ca_key_fingerprint, caller, auth_method, source_address, request_id, created_at, outcome, failure, certificate)
+            VALUES ($serial, $type, $key_id, $principals, $valid_after, $valid_before, $critical, $extensions,
+                $subject, $ca, $caller, $method, $source, $request, $created, $outcome, $failure, $certificate);
+            """;
+        insert.Parameters.AddWithValue("$serial", (long)record.Serial);
+        insert.Parameters.AddWithValue("$type", AuditNames.Name(record.Type));
+        insert.Parameters.AddWithValue("$key_id", record.KeyId);
+        insert.Parameters.AddWithValue("$principals", JsonSerializer.Serialize(record.Principals));
+        insert.Parameters.AddWithValue("$valid_after", record.ValidAfter.ToString(CultureInfo.InvariantCulture));
+        insert.Parameters.AddWithValue("$valid_before", record.ValidBefore.ToString(CultureInfo.InvariantCulture));
+        insert.Parameters.AddWithValue("$critical", JsonSerializer.Serialize(record.CriticalOptions));
+        insert.Parameters.AddWithValue("$extensions", JsonSerializer.Serialize(record.Extensions));
+        insert.Parameters.AddWithValue("$subject", record.SubjectKeyFingerprint);
+        insert.Parameters.AddWithValue("$ca", record.CaKeyFingerprint);
+        insert.Parameters.AddWithValue("$caller", record.Caller);
+        insert.Parameters.AddWithValue("$method", AuthMethods.Name(record.AuthMethod));
+        insert.Parameters.AddWithValue("$source", record.SourceAddress);
+        insert.Parameters.AddWithValue("$request", record.RequestId);
+        insert.Parameters.AddWithValue("$created", (long)record.CreatedAt);
+        insert.Parameters.AddWithValue("$outcome", AuditNames.Name(record.Outcome));
+        insert.Parameters.AddWithValue("$failure", (object?)record.Failure ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$certificate", (object?)record.Certificate ?? DBNull.Value);
+        insert.ExecuteNonQuery();
+        foreach (var principal in record.Principals)
+        {
+            using var p = _connection.CreateCommand();
+            p.Transaction = transaction;
+            p.CommandText = "INSERT INTO certificate_principals (serial, principal) VALUES ($serial, $principal);";
+            p.Parameters.AddWithValue("$serial", (long)record.Serial);
+            p.Parameters.AddWithValue("$principal", principal);
+            p.ExecuteNonQuery();
+        }
+
+        return record.Serial;
+    }
+}
