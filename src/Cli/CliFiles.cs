@@ -24,6 +24,7 @@ internal static class CliFiles
             throw new IOException($"{path}: a directory, not a file");
         }
 
+        // Never trusts a length: a device (/dev/zero) says 0 and never ends; the read is bounded instead.
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
@@ -44,31 +45,10 @@ internal static class CliFiles
     /// <exception cref="IOException">Not a regular file, too large, or unreadable; the message names the file.</exception>
     public static string ReadText(string path, int maxBytes = MaxKeyFile)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (Directory.Exists(path))
-        {
-            throw new IOException($"{path}: a directory, not a file");
-        }
-
-        // Never trusts a length: a device (/dev/zero) says 0 and never ends; the read is bounded instead.
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
-
-        var buffer = new byte[maxBytes + 1];
-        var total = 0;
-        int read;
-        while (total < buffer.Length && (read = stream.Read(buffer, total, buffer.Length - total)) > 0)
-        {
-            total += read;
-        }
-
-        if (total > maxBytes)
-        {
-            throw new IOException($"{path}: larger than {maxBytes / 1024} KiB; not the file expected here");
-        }
-
+        var bytes = ReadBytes(path, maxBytes);
         try
         {
-            return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(buffer, 0, total);
+            return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
         }
         catch (DecoderFallbackException e)
         {

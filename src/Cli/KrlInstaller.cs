@@ -21,9 +21,6 @@ internal static class KrlInstaller
     /// <summary>The KRL is older than the installed one.</summary>
     public const int ExitRollback = 5;
 
-    /// <summary>The SSHSIG namespace of KRL signatures.</summary>
-    public const string Namespace = "krl@ssh-hsm-ca";
-
     /// <summary>The default place of the host's KRL (sshd's RevokedKeys).</summary>
     public const string DefaultHostPath = "/etc/ssh/ssh-hsm-ca-revoked.krl";
 
@@ -69,9 +66,9 @@ internal static class KrlInstaller
             throw new KrlRefusedException(ExitVerification, $"the KRL's signature is malformed ({e.Message}); {path} is unchanged");
         }
 
-        if (!signers.Any(k => sig.Verifies(k, Namespace, krl)))
+        if (!signers.Any(k => sig.Verifies(k, KrlSignature.Namespace, krl)))
         {
-            throw new KrlRefusedException(ExitVerification, $"the KRL's signature does not verify with the pinned CA key(s) (namespace {Namespace}); {path} is unchanged");
+            throw new KrlRefusedException(ExitVerification, $"the KRL's signature does not verify with the pinned CA key(s) (namespace {KrlSignature.Namespace}); {path} is unchanged");
         }
 
         SshKrl parsed;

@@ -68,7 +68,7 @@ internal interface IAuditStore
     Task<ulong> KrlVersionAsync(CancellationToken cancellationToken);
 
     /// <summary>The first revocation that covers a certificate (its serial for its CA, its key, its CA key), or null.</summary>
-    Task<ulong?> FindRevocationAsync(ulong serial, Ssh.Certificates.SshCertificateType type, string subjectFingerprint, string caFingerprint, CancellationToken cancellationToken);
+    Task<RevocationRecord?> FindRevocationAsync(ulong serial, Ssh.Certificates.SshCertificateType type, string subjectFingerprint, string caFingerprint, CancellationToken cancellationToken);
 
     /// <summary>Issued certificates matching the query, oldest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<AuditRecord>> FindIssuedAsync(CertificateQuery query, int limit, CancellationToken cancellationToken);

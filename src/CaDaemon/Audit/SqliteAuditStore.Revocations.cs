@@ -64,40 +64,47 @@ internal sealed partial class SqliteAuditStore
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = _reader.CreateCommand();
-            command.CommandText = "SELECT * FROM revocations" + (beforeId is null ? string.Empty : " WHERE id < $before") + " ORDER BY id DESC LIMIT $limit;";
-            command.Parameters.AddWithValue("$limit", Math.Clamp(limit, 1, 1000));
-            if (beforeId is { } before)
-            {
-                command.Parameters.AddWithValue("$before", (long)before);
-            }
-
-            var found = new List<RevocationRecord>();
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    found.Add(new RevocationRecord
-                    {
-                        Id = (ulong)reader.GetInt64(reader.GetOrdinal("id")),
-                        CreatedAt = (ulong)reader.GetInt64(reader.GetOrdinal("created_at")),
-                        Caller = reader.GetString(reader.GetOrdinal("caller")),
-                        AuthMethod = AuditNames.ParseAuthMethod(reader.GetString(reader.GetOrdinal("auth_method"))),
-                        SourceAddress = reader.GetString(reader.GetOrdinal("source_address")),
-                        Reason = reader.GetString(reader.GetOrdinal("reason")),
-                        Selector = reader.GetString(reader.GetOrdinal("selector")),
-                        KrlVersion = (ulong)reader.GetInt64(reader.GetOrdinal("krl_version")),
-                        Items = [],
-                    });
-                }
-            }
-
-            return [.. found.Select(r => r with { Items = ReadItems("WHERE revocation_id = $id", ("$id", (long)r.Id)) })];
+            return ReadRevocations(
+                (beforeId is null ? string.Empty : "WHERE id < $before ") + "ORDER BY id DESC LIMIT $limit",
+                [("$limit", Math.Clamp(limit, 1, 1000)), ("$before", (long)(beforeId ?? 0))]);
         }
         finally
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>Revocations (with their entries) chosen by a WHERE/ORDER clause; call under the lock.</summary>
+    private List<RevocationRecord> ReadRevocations(string clause, (string Name, object Value)[] parameters)
+    {
+        using var command = _reader.CreateCommand();
+        command.CommandText = $"SELECT * FROM revocations {clause};";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var found = new List<RevocationRecord>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                found.Add(new RevocationRecord
+                {
+                    Id = (ulong)reader.GetInt64(reader.GetOrdinal("id")),
+                    CreatedAt = (ulong)reader.GetInt64(reader.GetOrdinal("created_at")),
+                    Caller = reader.GetString(reader.GetOrdinal("caller")),
+                    AuthMethod = AuditNames.ParseAuthMethod(reader.GetString(reader.GetOrdinal("auth_method"))),
+                    SourceAddress = reader.GetString(reader.GetOrdinal("source_address")),
+                    Reason = reader.GetString(reader.GetOrdinal("reason")),
+                    Selector = reader.GetString(reader.GetOrdinal("selector")),
+                    KrlVersion = (ulong)reader.GetInt64(reader.GetOrdinal("krl_version")),
+                    Items = [],
+                });
+            }
+        }
+
+        return [.. found.Select(r => r with { Items = ReadItems("WHERE revocation_id = $id", ("$id", (long)r.Id)) })];
     }
 
     /// <inheritdoc />
@@ -192,23 +199,20 @@ internal sealed partial class SqliteAuditStore
     }
 
     /// <inheritdoc />
-    public async Task<ulong?> FindRevocationAsync(ulong serial, SshCertificateType type, string subjectFingerprint, string caFingerprint, CancellationToken cancellationToken)
+    public async Task<RevocationRecord?> FindRevocationAsync(ulong serial, SshCertificateType type, string subjectFingerprint, string caFingerprint, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = _reader.CreateCommand();
-            command.CommandText = """
-                SELECT MIN(revocation_id) FROM revoked_items
-                WHERE (kind = 'serial' AND ca = $ca AND serial_lo <= $serial AND serial_hi >= $serial)
-                   OR (kind IN ('key', 'key-sha256') AND fingerprint = $subject)
-                   OR (kind = 'ca-key' AND fingerprint = $caKey);
-                """;
-            command.Parameters.AddWithValue("$ca", AuditNames.Name(type));
-            command.Parameters.AddWithValue("$serial", serial > long.MaxValue ? long.MaxValue : (long)serial);
-            command.Parameters.AddWithValue("$subject", subjectFingerprint);
-            command.Parameters.AddWithValue("$caKey", caFingerprint);
-            return command.ExecuteScalar() is long id ? (ulong)id : null;
+            var found = ReadRevocations(
+                """
+                WHERE id = (SELECT MIN(revocation_id) FROM revoked_items
+                    WHERE (kind = 'serial' AND ca = $ca AND serial_lo <= $serial AND serial_hi >= $serial)
+                       OR (kind IN ('key', 'key-sha256') AND fingerprint = $subject)
+                       OR (kind = 'ca-key' AND fingerprint = $caKey))
+                """,
+                [("$ca", AuditNames.Name(type)), ("$serial", serial > long.MaxValue ? long.MaxValue : (long)serial), ("$subject", subjectFingerprint), ("$caKey", caFingerprint)]);
+            return found.Count == 0 ? null : found[0];
         }
         finally
         {

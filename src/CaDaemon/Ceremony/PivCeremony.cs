@@ -46,21 +46,21 @@ internal sealed partial class PivCeremony(DaemonOptions options, ILogger<PivCere
             "rsa2048" => PivAlgorithm.Rsa2048,
             "rsa3072" => PivAlgorithm.Rsa3072,
             "rsa4096" => PivAlgorithm.Rsa4096,
-            _ => throw new InvalidRequestException("algorithm", $"'{Shorten(request.Algorithm)}' is not p256, p384, ed25519, rsa2048, rsa3072 or rsa4096"),
+            _ => throw new InvalidRequestException("algorithm", $"'{Quoted.Short(request.Algorithm)}' is not p256, p384, ed25519, rsa2048, rsa3072 or rsa4096"),
         };
         var pin = (request.PinPolicy.Length == 0 ? "once" : request.PinPolicy) switch
         {
             "never" => PivPinPolicy.Never,
             "once" => PivPinPolicy.Once,
             "always" => PivPinPolicy.Always,
-            _ => throw new InvalidRequestException("pin_policy", $"'{Shorten(request.PinPolicy)}' is not never, once or always"),
+            _ => throw new InvalidRequestException("pin_policy", $"'{Quoted.Short(request.PinPolicy)}' is not never, once or always"),
         };
         var touch = (request.TouchPolicy.Length == 0 ? "cached" : request.TouchPolicy) switch
         {
             "never" => PivTouchPolicy.Never,
             "always" => PivTouchPolicy.Always,
             "cached" => PivTouchPolicy.Cached,
-            _ => throw new InvalidRequestException("touch_policy", $"'{Shorten(request.TouchPolicy)}' is not never, always or cached"),
+            _ => throw new InvalidRequestException("touch_policy", $"'{Quoted.Short(request.TouchPolicy)}' is not never, always or cached"),
         };
 
         foreach (var (name, key) in new[] { ("user", options.UserCa), ("host", options.HostCa) })
@@ -154,8 +154,6 @@ internal sealed partial class PivCeremony(DaemonOptions options, ILogger<PivCere
         using var parsed = X509CertificateLoader.LoadCertificate(certificate);
         return parsed.PublicKey.ExportSubjectPublicKeyInfo();
     }
-
-    private static string Shorten(string text) => text.Length > 64 ? string.Concat(text.AsSpan(0, 64), "…") : text;
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "key ceremony by {Caller}: generated key {Fingerprint} in YubiKey {Serial} slot {Slot:x2} (attestation verified: {Verified})")]
     private static partial void LogCeremony(ILogger logger, string caller, uint serial, byte slot, string fingerprint, bool verified);

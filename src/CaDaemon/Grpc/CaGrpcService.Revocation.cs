@@ -44,7 +44,7 @@ internal sealed partial class CaGrpcService
             Krl = Google.Protobuf.ByteString.CopyFrom(krl.Krl),
             Version = krl.Version,
             Signature = krl.Signature,
-            Namespace = KrlPublisher.Namespace,
+            Namespace = KrlSignature.Namespace,
             SignerPublicKey = krl.SignerPublicKey,
             GeneratedAt = krl.GeneratedAt,
         };

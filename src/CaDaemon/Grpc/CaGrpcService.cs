@@ -129,8 +129,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     {
         var proto = ToProto(record);
         if (record.Outcome == AuditOutcome.Issued
-            && await audit.FindRevocationAsync(record.Serial, record.Type, record.SubjectKeyFingerprint, record.CaKeyFingerprint, cancellationToken).ConfigureAwait(false) is { } id
-            && (await audit.ListRevocationsAsync(id + 1, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Id == id) is { } revocation)
+            && await audit.FindRevocationAsync(record.Serial, record.Type, record.SubjectKeyFingerprint, record.CaKeyFingerprint, cancellationToken).ConfigureAwait(false) is { } revocation)
         {
             proto.Revocation = ToProto(revocation);
         }

@@ -30,7 +30,8 @@ internal static class StatusTable
             Refusal.CertificateNotFound => new(StatusCode.NotFound, ErrorReasons.CertificateNotFound, refused.Message),
             Refusal.SlotInUse => new(StatusCode.FailedPrecondition, ErrorReasons.SlotInUse, refused.Message),
             Refusal.NothingToRevoke => new(StatusCode.FailedPrecondition, ErrorReasons.NothingToRevoke, refused.Message),
-            _ => new(StatusCode.FailedPrecondition, ErrorReasons.CeremonyFailed, refused.Message),
+            Refusal.CeremonyNotConfigured => new(StatusCode.FailedPrecondition, ErrorReasons.CeremonyFailed, refused.Message),
+            _ => null,
         },
         CeremonyFailedException ceremony => new(
             ceremony.Failure.Kind switch

@@ -43,7 +43,7 @@ internal sealed class HostEnrollment(IAuditStore audit, CaKeySet keys, RenewalCh
         {
             if (!IsHostName(hostNames[i]))
             {
-                throw new InvalidRequestException($"host_names[{i}]", $"'{Shorten(hostNames[i])}' is not a host name or address (letters, digits, '.', '-', ':'; no wildcards; at most 253 characters)");
+                throw new InvalidRequestException($"host_names[{i}]", $"'{Quoted.Short(hostNames[i])}' is not a host name or address (letters, digits, '.', '-', ':'; no wildcards; at most 253 characters)");
             }
         }
 
@@ -159,5 +159,4 @@ internal sealed class HostEnrollment(IAuditStore audit, CaKeySet keys, RenewalCh
     private static bool IsHostName(string name) =>
         name.Length is > 0 and <= 253 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':') && name[0] != '-' && name[0] != '.';
 
-    private static string Shorten(string text) => text.Length > 64 ? string.Concat(text.AsSpan(0, 64), "…") : text;
 }

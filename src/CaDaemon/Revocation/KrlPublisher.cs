@@ -20,9 +20,6 @@ namespace SshHsmCa.CaDaemon.Revocation;
 /// </summary>
 internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaMetrics metrics, ILogger<KrlPublisher> logger) : IDisposable
 {
-    /// <summary>The SSHSIG namespace of KRL signatures.</summary>
-    public const string Namespace = "krl@ssh-hsm-ca";
-
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SignedKrl? _current;
 
@@ -46,9 +43,9 @@ internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaM
             }
 
             var bytes = Build(content, keys).Encode();
-            var signed = SshSig.SignedData(Namespace, "sha512", bytes);
+            var signed = SshSig.SignedData(Protos.V1.KrlSignature.Namespace, "sha512", bytes);
             var signature = await keys.User.SignAsync(signed, cancellationToken).ConfigureAwait(false);
-            var armored = SshSig.Create(keys.User.PublicKey, Namespace, "sha512", signature, bytes).ToArmored();
+            var armored = SshSig.Create(keys.User.PublicKey, Protos.V1.KrlSignature.Namespace, "sha512", signature, bytes).ToArmored();
             metrics.KrlSignatures.Inc();
             var made = new SignedKrl(content.Version, content.ChangedAt, bytes, armored, keys.User.PublicKey.ToOpenSshLine("ssh-hsm-ca user CA"));
             Volatile.Write(ref _current, made);

@@ -142,7 +142,7 @@ internal sealed partial class Revocations(IAuditStore audit, TimeProvider time, 
                 throw new RefusedException(Refusal.NothingToRevoke, $"serials {string.Join(", ", s.Serials.Take(5))}: issued by the other CA than the one named");
             }
 
-            return (Ranges(serials), certificates, "serials " + Shorten(string.Join(",", s.Serials.Take(50))) + scope);
+            return (Ranges(serials), certificates, "serials " + Quoted.Short(string.Join(",", s.Serials.Take(50)), 200) + scope);
         }
 
         if (s.KeyId.Length > 0 || s.Principal.Length > 0 || s.Caller.Length > 0)
@@ -233,8 +233,6 @@ internal sealed partial class Revocations(IAuditStore audit, TimeProvider time, 
     }
 
     private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
-
-    private static string Shorten(string text) => text.Length > 200 ? string.Concat(text.AsSpan(0, 200), "…") : text;
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "revocation {Id} by {Caller}: {Selector}, {Items} KRL entries, KRL version {Version}; reason: {Reason}")]
     private static partial void LogRevoked(ILogger logger, ulong id, string caller, string selector, int items, ulong version, string reason);

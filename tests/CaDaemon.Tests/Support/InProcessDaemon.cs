@@ -70,8 +70,6 @@ internal sealed class InProcessDaemon : IAsyncDisposable
 
     public CertificateAuthorityService.CertificateAuthorityServiceClient Client { get; }
 
-    public string AuditDatabase => Path.Combine(_dir, "audit.db");
-
     public IServiceProvider Services => _app.Services;
 
     public static async Task<InProcessDaemon> StartAsync(string? policy = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null)

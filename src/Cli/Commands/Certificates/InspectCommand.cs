@@ -61,7 +61,7 @@ internal static class InspectCommand
             {
                 var (bytes, krlSignature, version) = await KrlInstaller.FetchAsync(client, cancel).ConfigureAwait(false);
                 var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest(), cancellationToken: cancel).ConfigureAwait(false);
-                var signed = SshSig.ParseArmored(krlSignature).Verifies(SshPublicKey.ParseLine(keys.UserCaPublicKey), KrlInstaller.Namespace, bytes);
+                var signed = SshSig.ParseArmored(krlSignature).Verifies(SshPublicKey.ParseLine(keys.UserCaPublicKey), KrlSignature.Namespace, bytes);
                 revoked = Ssh.Krl.SshKrl.Parse(bytes).IsRevoked(certificate);
                 await Console.Out.WriteLineAsync($"       Revocation: {(revoked ? "REVOKED" : "not revoked")} (the CA's KRL version {version}{(signed ? string.Empty : ", whose signature DOES NOT VERIFY")})").ConfigureAwait(false);
             }
