@@ -29,6 +29,7 @@ internal static class Targets
         ["id-token"] = IdToken,
         ["request"] = Request,
         ["krl"] = Krl,
+        ["trust-set"] = TrustSetDocument,
     };
 
     private static string Text(byte[] input) => Encoding.UTF8.GetString(input);
@@ -38,6 +39,19 @@ internal static class Targets
     {
         Expect<SshFormatException>(() => SshPublicKey.ParseLine(Text(input)).GetSha256Fingerprint());
         Expect<SshFormatException>(() => SshPublicKey.ParseBlob(input).ToOpenSshLine());
+    }
+
+    /// <summary>A trust set (what host renew and login install), re-encoded.</summary>
+    private static void TrustSetDocument(byte[] input)
+    {
+        Expect<SshFormatException>(() =>
+        {
+            var set = Ssh.Trust.TrustSet.Parse(input);
+            if (!set.Encode().AsSpan().SequenceEqual(input))
+            {
+                throw new InvalidOperationException("a parsed trust set does not encode to its own bytes");
+            }
+        });
     }
 
     /// <summary>A KRL (what krl --out, inspect --krl and the CLI read), re-encoded and queried.</summary>

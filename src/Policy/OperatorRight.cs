@@ -21,4 +21,7 @@ public enum OperatorRight
 
     /// <summary><c>revoke</c>: record revocations and publish the KRL.</summary>
     Revoke,
+
+    /// <summary><c>rotate</c>: read the CA key sets' status and reload the configuration's CA keys (CA key rotation).</summary>
+    Rotate,
 }

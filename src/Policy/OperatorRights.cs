@@ -11,6 +11,7 @@ public static class OperatorRights
         ("batch", OperatorRight.Batch),
         ("ceremony", OperatorRight.Ceremony),
         ("revoke", OperatorRight.Revoke),
+        ("rotate", OperatorRight.Rotate),
     ];
 
     /// <summary>The policy name of <paramref name="permission"/>.</summary>

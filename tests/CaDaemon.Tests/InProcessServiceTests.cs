@@ -233,7 +233,7 @@ public sealed class InProcessServiceTests : IAsyncLifetime
         var ceremony = await Assert.ThrowsAsync<RpcException>(async () => await _ca.Client.GeneratePivKeyAsync(new GeneratePivKeyRequest { Uri = "piv:slot=9c" }, As(Operator)));
         Assert.Equal((StatusCode.PermissionDenied, "OPERATOR_RIGHT_MISSING"), (ceremony.StatusCode, Reason(ceremony)));
 
-        await using var ceremonial = await StartAsync(DefaultPolicy.Replace("\"operator\": [\"tokens\", \"audit\", \"batch\", \"revoke\"]", "\"operator\": [\"tokens\", \"audit\", \"batch\", \"ceremony\"]", StringComparison.Ordinal));
+        await using var ceremonial = await StartAsync(DefaultPolicy.Replace("\"operator\": [\"tokens\", \"audit\", \"batch\", \"revoke\", \"rotate\"]", "\"operator\": [\"tokens\", \"audit\", \"batch\", \"ceremony\"]", StringComparison.Ordinal));
         var uri = await Assert.ThrowsAsync<RpcException>(async () => await ceremonial.Client.GeneratePivKeyAsync(new GeneratePivKeyRequest { Uri = "pkcs11:token=x", Algorithm = "p256" }, As(Operator)));
         Assert.Equal(("uri", StatusCode.InvalidArgument), (uri.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations.Single().Field, uri.StatusCode));
         var algorithm = await Assert.ThrowsAsync<RpcException>(async () => await ceremonial.Client.GeneratePivKeyAsync(new GeneratePivKeyRequest { Uri = "piv:slot=9d", Algorithm = "dsa" }, As(Operator)));

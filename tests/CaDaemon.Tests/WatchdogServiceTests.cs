@@ -25,7 +25,7 @@ public sealed class WatchdogServiceTests
     }
 
     private static WatchdogService Create(ICaKey key, int seconds, TimeProvider time) =>
-        new(null!, null!, [key], seconds, time, NullLogger<WatchdogService>.Instance);
+        new(null!, null!, () => [key], seconds, time, NullLogger<WatchdogService>.Instance);
 
     [Fact]
     public void PingsStopOnlyAfterAKeyStaysUnavailableForTheConfiguredTime()

@@ -72,4 +72,28 @@ internal interface IAuditStore
 
     /// <summary>Issued certificates matching the query, oldest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<AuditRecord>> FindIssuedAsync(CertificateQuery query, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Remembers CA keys the daemon opened (the first sighting of each stays).</summary>
+    Task RememberCaKeysAsync(IReadOnlyList<CaKeyRecord> keys, CancellationToken cancellationToken);
+
+    /// <summary>A CA key remembered by its SHA256 fingerprint, or null.</summary>
+    Task<CaKeyRecord?> FindCaKeyAsync(string fingerprint, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Publishes a trust set: a new version when <paramref name="body"/> differs from the latest
+    /// one's (and a new KRL version with it), otherwise the latest. Durable before it returns.
+    /// </summary>
+    Task<TrustSetRecord> PublishTrustSetAsync(string body, ulong now, CancellationToken cancellationToken);
+
+    /// <summary>Every trust-set version, oldest first.</summary>
+    Task<IReadOnlyList<TrustSetRecord>> ListTrustSetsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Records that <paramref name="party"/> (<c>host:name</c>, <c>user:name</c>) fetched a trust-set version (the highest stays).</summary>
+    Task RecordTrustFetchAsync(string party, ulong version, ulong now, CancellationToken cancellationToken);
+
+    /// <summary>The highest trust-set version each party fetched.</summary>
+    Task<IReadOnlyDictionary<string, ulong>> TrustFetchesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Issued certificates that are still valid at <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<ValidCertificate>> ValidCertificatesAsync(ulong now, CancellationToken cancellationToken);
 }

@@ -101,6 +101,26 @@ internal sealed partial class SqliteAuditStore : IAuditStore, IDisposable
         );
         INSERT INTO serial_reservations (id, next) VALUES (1, (SELECT COALESCE(MAX(serial), 0) + 1 FROM certificates));
         """,
+        """
+        CREATE TABLE ca_keys (
+            fingerprint TEXT PRIMARY KEY,
+            ca TEXT NOT NULL CHECK (ca IN ('user', 'host')),
+            name TEXT NOT NULL,
+            public_key TEXT NOT NULL,
+            first_seen INTEGER NOT NULL
+        );
+        CREATE TABLE trust_sets (
+            version INTEGER PRIMARY KEY,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE trust_fetches (
+            party TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX certificates_by_ca_key ON certificates(ca_key_fingerprint, outcome);
+        """,
     ];
 
     /// <summary>Serials reserved per durable write: one write per this many certificates.</summary>

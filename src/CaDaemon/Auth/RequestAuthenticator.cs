@@ -17,6 +17,16 @@ internal sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHold
 {
     private const int MaxHeaderLength = 16 * 1024;
 
+    /// <summary>The caller when the call brings a credential (refused as <see cref="AuthenticateAsync"/> refuses), or null for an anonymous call.</summary>
+    public async Task<CallerIdentity?> AuthenticateIfPresentAsync(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var http = context.GetHttpContext();
+        return http.Request.Headers.Authorization.Count == 0 && CallerAuthenticator.Authenticate(http) is null
+            ? null
+            : await AuthenticateAsync(context, allowBootstrap: false).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// The caller; throws UNAUTHENTICATED with a reason (never the credential) when there is none.
     /// A bootstrap token is checked here but not used: <see cref="UseBootstrapTokenAsync"/> uses it

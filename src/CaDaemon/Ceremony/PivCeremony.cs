@@ -63,7 +63,7 @@ internal sealed partial class PivCeremony(DaemonOptions options, ILogger<PivCere
             _ => throw new InvalidRequestException("touch_policy", $"'{Quoted.Short(request.TouchPolicy)}' is not never, always or cached"),
         };
 
-        foreach (var (name, key) in new[] { ("user", options.UserCa), ("host", options.HostCa) })
+        foreach (var (name, key) in options.KeysOf(user: true).Select(k => ("user", k.Value)).Concat(options.KeysOf(user: false).Select(k => ("host", k.Value))))
         {
             if (CaKeys.PivSlot(key?.Uri) is { } used && used.Slot == where.Slot && (used.Serial is null || where.Serial is null || used.Serial == where.Serial))
             {

@@ -12,7 +12,7 @@ using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
-internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, IAuditStore audit, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, DaemonOptions options, TlsRoot tlsRoot) : CertificateAuthorityService.CertificateAuthorityServiceBase
+internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, IAuditStore audit, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, Trust.TrustPublisher trust, ConfigurationReloadService reloader, DaemonOptions options, TlsRoot tlsRoot) : CertificateAuthorityService.CertificateAuthorityServiceBase
 {
     /// <inheritdoc />
     public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
@@ -27,7 +27,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     }
 
     /// <inheritdoc />
-    public override Task<GetCaPublicKeysResponse> GetCaPublicKeys(GetCaPublicKeysRequest request, ServerCallContext context)
+    public override async Task<GetCaPublicKeysResponse> GetCaPublicKeys(GetCaPublicKeysRequest request, ServerCallContext context)
     {
         var pattern = string.IsNullOrEmpty(request.KnownHostsPattern) ? "*" : request.KnownHostsPattern;
         if (pattern.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
@@ -35,7 +35,8 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
             throw new InvalidRequestException("known_hosts_pattern", "must not contain whitespace");
         }
 
-        return Task.FromResult(new GetCaPublicKeysResponse
+        var set = await trust.LatestAsync(context.CancellationToken).ConfigureAwait(false);
+        var response = new GetCaPublicKeysResponse
         {
             UserCaPublicKey = keys.User.PublicKey.ToOpenSshLine("ssh-hsm-ca user CA"),
             HostCaPublicKey = keys.Host.PublicKey.ToOpenSshLine("ssh-hsm-ca host CA"),
@@ -43,7 +44,12 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
             UserCaAttestationPem = AttestationPems.Of(keys.User),
             HostCaAttestationPem = AttestationPems.Of(keys.Host),
             TlsRootPem = tlsRoot.Pem,
-        });
+            TrustedUserCaKeys = string.Concat(set.Trusted(Ssh.Certificates.SshCertificateType.User).Select(k => k.ToOpenSshLine("ssh-hsm-ca user CA") + "\n")),
+            KnownHosts = string.Concat(set.Trusted(Ssh.Certificates.SshCertificateType.Host).Select(k => $"@cert-authority {pattern} {k.ToOpenSshLine("ssh-hsm-ca host CA")}\n")),
+        };
+        var listed = set.Keys.Select(k => k.PublicKey).ToHashSet();
+        response.Keys.AddRange(keys.Entries.Select(e => ToProto(e, listed.Contains(e.PublicKey) && e.State != Ssh.Trust.CaKeyState.Revoked)));
+        return response;
     }
 
     /// <inheritdoc />

@@ -51,6 +51,9 @@ internal static class ErrorReasons
     /// <summary>FAILED_PRECONDITION: the revocation's selector matches no certificate this CA issued.</summary>
     public const string NothingToRevoke = "NOTHING_TO_REVOKE";
 
+    /// <summary>ReloadConfiguration: the configuration, policy or a CA key was refused; nothing changed.</summary>
+    public const string ReloadRefused = "RELOAD_REFUSED";
+
     /// <summary>The key ceremony failed on the card (status code by the failure; metadata "kind").</summary>
     public const string CeremonyFailed = "CEREMONY_FAILED";
 

@@ -30,6 +30,7 @@ internal static class StatusTable
             Refusal.CertificateNotFound => new(StatusCode.NotFound, ErrorReasons.CertificateNotFound, refused.Message),
             Refusal.SlotInUse => new(StatusCode.FailedPrecondition, ErrorReasons.SlotInUse, refused.Message),
             Refusal.NothingToRevoke => new(StatusCode.FailedPrecondition, ErrorReasons.NothingToRevoke, refused.Message),
+            Refusal.ReloadRefused => new(StatusCode.FailedPrecondition, ErrorReasons.ReloadRefused, refused.Message),
             Refusal.CeremonyNotConfigured => new(StatusCode.FailedPrecondition, ErrorReasons.CeremonyFailed, refused.Message),
             _ => null,
         },

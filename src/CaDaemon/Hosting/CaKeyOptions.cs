@@ -6,7 +6,14 @@ namespace SshHsmCa.CaDaemon.Hosting;
 /// </summary>
 internal sealed class CaKeyOptions
 {
-    /// <summary>RFC 7512 URI of the key, or <c>piv:serial=N;slot=9c</c>.</summary>
+    /// <summary>
+    /// Where the key stands in its rotation: <c>next</c>, <c>active</c> (the default), <c>retired</c>
+    /// or <c>revoked</c>. Next and active keys are opened on their device at start and reload;
+    /// retired and revoked ones are only public keys (their device may be gone).
+    /// </summary>
+    public string? State { get; set; }
+
+    /// <summary>RFC 7512 URI of the key, or <c>piv:serial=N;slot=9c</c> (next and active keys).</summary>
     public string? Uri { get; set; }
 
     /// <summary>A root-only file holding the PIN.</summary>
@@ -15,7 +22,11 @@ internal sealed class CaKeyOptions
     /// <summary>A systemd credential name holding the PIN.</summary>
     public string? PinCredential { get; set; }
 
-    /// <summary>The expected public key (OpenSSH line or SHA256 fingerprint); start refuses another key.</summary>
+    /// <summary>
+    /// The expected public key (OpenSSH line or SHA256 fingerprint); start refuses another key. A
+    /// retired or revoked key is this public key alone (a fingerprint only when the CA has opened
+    /// the key before and remembers it).
+    /// </summary>
     public string? ExpectedPublicKey { get; set; }
 
     /// <summary>Settings of a <c>pkcs11:</c> key (refused beside a <c>piv:</c> URI).</summary>

@@ -53,9 +53,12 @@ internal static class ConfigurationLoader
             }
         }
 
+        Fold(merged, "userCa", "userCaKeys");
+        Fold(merged, "hostCa", "hostCaKeys");
         try
         {
             var options = merged.Deserialize<DaemonOptions>(Json) ?? new DaemonOptions();
+            options.SourcePath = path;
             var errors = DaemonOptionsValidator.Validate(options);
             return (options, errors);
         }
@@ -63,6 +66,27 @@ internal static class ConfigurationLoader
         {
             return (null, [$"{string.Join(" + ", files)}: {e.Path ?? "$"}: {Policy.Configuration.JsonErrors.Describe(e)}"]);
         }
+    }
+
+    /// <summary>
+    /// The single-key form (<c>userCa</c>) becomes the key named "userCa" of the named form, under
+    /// what a later file says of that name (a state written by <c>ca rotate</c>).
+    /// </summary>
+    private static void Fold(JsonObject merged, string single, string named)
+    {
+        if (merged[single] is not JsonObject key || merged[named] is not JsonObject keys)
+        {
+            return;
+        }
+
+        var combined = (JsonObject)key.DeepClone();
+        if (keys[single] is JsonObject over)
+        {
+            Merge(combined, over);
+        }
+
+        keys[single] = combined;
+        merged.Remove(single);
     }
 
     private static void Merge(JsonObject target, JsonObject source)

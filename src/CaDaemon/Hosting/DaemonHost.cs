@@ -53,14 +53,24 @@ internal static partial class DaemonHost
         var policy = new PolicyHolder(SshPolicy.Load(File.ReadAllText(options.PolicyFile!)));
         var metrics = new CaMetrics();
         var ownsKeys = keys is null;
-        keys ??= OpenKeys(options, keyLoggers);
         var audit = SqliteAuditStore.Open(options.AuditDatabase);
+        ICaKey OpenConfigured(string name, CaKeyOptions key) => CaKeyLoader.OpenConfigured(key, keyLoggers);
+        try
+        {
+            keys ??= new CaKeySet(new CaKeyLoader(audit, OpenConfigured, TimeProvider.System).LoadAsync(options, null, CancellationToken.None).GetAwaiter().GetResult());
+        }
+        catch
+        {
+            audit.Dispose();
+            throw;
+        }
+
         builder.Services.AddSingleton(policy);
         builder.Services.AddSingleton<IAuditStore>(audit);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(RandomNumberGenerator.Create());
         builder.Services.AddSingleton(keys);
-        metrics.Observe(keys.User, keys.Host);
+        metrics.Observe(() => (keys.User, keys.Host));
         builder.Services.AddSingleton(metrics);
         var journalSocket = options.JournalSocket ?? (File.Exists(JournalAuditEvents.DefaultSocket) ? JournalAuditEvents.DefaultSocket : string.Empty);
         var journal = journalSocket.Length > 0 ? new JournalAuditEvents(journalSocket) : null;
@@ -94,10 +104,12 @@ internal static partial class DaemonHost
 
         builder.Services.Remove(binders[0]);
         builder.Services.AddSingleton(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>), typeof(StrictMessageMethodProvider<>));
-        builder.Services.AddHostedService(sp => new WatchdogService(sp, sp.GetRequiredService<IHostApplicationLifetime>(), keys.All, options.KeyUnavailableRestartSeconds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WatchdogService>>()));
+        builder.Services.AddHostedService(sp => new WatchdogService(sp, sp.GetRequiredService<IHostApplicationLifetime>(), () => [keys.User, keys.Host], options.KeyUnavailableRestartSeconds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WatchdogService>>()));
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<PolicyReloadService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyReloadService>());
+        builder.Services.AddSingleton(sp => new CaKeyLoader(audit, OpenConfigured, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new Trust.TrustPublisher(audit, keys, sp.GetRequiredService<Revocation.Revocations>(), sp.GetRequiredService<TimeProvider>(), metrics, sp.GetRequiredService<ILogger<Trust.TrustPublisher>>()));
+        builder.Services.AddSingleton<ConfigurationReloadService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationReloadService>());
 
         // grpc.health.v1: NOT_SERVING while a CA key's device is unavailable; evaluated per request.
         builder.Services.AddGrpcHealthChecks(o =>
@@ -248,8 +260,10 @@ internal static partial class DaemonHost
         {
             if (ownsKeys)
             {
-                keys.User.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                keys.Host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                foreach (var key in keys.All)
+                {
+                    key.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
             }
 
             audit.Dispose();
@@ -281,41 +295,6 @@ internal static partial class DaemonHost
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationFlags = X509VerificationFlags.NoFlag;
         return chain.Build(certificate);
-    }
-
-    private static CaKeySet OpenKeys(DaemonOptions options, Microsoft.Extensions.Logging.ILoggerFactory loggers)
-    {
-        var user = OpenKey(options.UserCa!, loggers);
-        try
-        {
-            return new CaKeySet(user, OpenKey(options.HostCa!, loggers));
-        }
-        catch
-        {
-            user.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            throw;
-        }
-    }
-
-    private static ICaKey OpenKey(CaKeyOptions key, Microsoft.Extensions.Logging.ILoggerFactory loggers)
-    {
-        var pin = key.PinCredential is not null ? PinSource.ReadCredential(key.PinCredential) : PinSource.ReadFile(key.PinFile!);
-        try
-        {
-            var spec = new CaKeySpec
-            {
-                Uri = key.Uri!,
-                ExpectedPublicKey = key.ExpectedPublicKey,
-                PoolSize = (key.Pkcs11 ?? new()).PoolSize,
-                RequireGeneratedOnDevice = (key.Piv ?? new()).RequireGeneratedOnDevice,
-                TouchTimeout = TimeSpan.FromSeconds((key.Piv ?? new()).TouchTimeoutSeconds),
-            };
-            return CaKeys.Open(spec, pin, loggers);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(pin);
-        }
     }
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "{Count} issuing attempt(s) left pending by an earlier daemon process were recorded as failed (interrupted)")]

@@ -21,11 +21,38 @@ internal sealed class DaemonOptions
     /// <summary>SSO users with OpenID Connect ID tokens; absent: none.</summary>
     public OidcOptions? Oidc { get; set; }
 
-    /// <summary>The user CA key.</summary>
+    /// <summary>The user CA key, when the user CA has one (the same as <c>userCaKeys: {"userCa": …}</c>).</summary>
     public CaKeyOptions? UserCa { get; set; }
 
-    /// <summary>The host CA key.</summary>
+    /// <summary>The host CA key, when the host CA has one (the same as <c>hostCaKeys: {"hostCa": …}</c>).</summary>
     public CaKeyOptions? HostCa { get; set; }
+
+    /// <summary>
+    /// The user CA's keys by name, each with its state (exactly one active). Named, so that a file
+    /// in conf.d can add a key or change one's state (<c>ssh-hsm-ca ca rotate</c> does).
+    /// </summary>
+    public Dictionary<string, CaKeyOptions>? UserCaKeys { get; set; }
+
+    /// <summary>The host CA's keys by name, as <see cref="UserCaKeys"/>.</summary>
+    public Dictionary<string, CaKeyOptions>? HostCaKeys { get; set; }
+
+    /// <summary>The file this configuration was read from (with its conf.d), for reloads; null when built in code.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? SourcePath { get; set; }
+
+    /// <summary>The keys of the user CA (<paramref name="user"/>) or the host CA, by name, the single-key form included.</summary>
+    public IReadOnlyList<KeyValuePair<string, CaKeyOptions>> KeysOf(bool user)
+    {
+        var single = user ? UserCa : HostCa;
+        var named = (user ? UserCaKeys : HostCaKeys) ?? [];
+        var keys = named.OrderBy(k => k.Key, StringComparer.Ordinal).ToList();
+        if (single is not null && !named.ContainsKey(user ? "userCa" : "hostCa"))
+        {
+            keys.Insert(0, new(user ? "userCa" : "hostCa", single));
+        }
+
+        return keys;
+    }
 
     /// <summary>YubiKey PIV key ceremony settings (management key, extra attestation roots).</summary>
     public PivOptions? Piv { get; set; }

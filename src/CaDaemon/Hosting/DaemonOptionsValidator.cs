@@ -129,8 +129,8 @@ internal static class DaemonOptionsValidator
             }
         }
 
-        Check(options.UserCa, "$.userCa", errors);
-        Check(options.HostCa, "$.hostCa", errors);
+        CheckKeySet(options, user: true, errors);
+        CheckKeySet(options, user: false, errors);
         if (string.IsNullOrEmpty(options.PolicyFile) || !File.Exists(options.PolicyFile))
         {
             errors.Add($"$.policyFile: '{options.PolicyFile}' does not exist");
@@ -205,13 +205,57 @@ internal static class DaemonOptionsValidator
     public static bool IsOctalMode(string? mode) =>
         mode is { Length: >= 3 and <= 4 } && mode.All(c => c is >= '0' and <= '7');
 
-    private static void Check(CaKeyOptions? key, string path, List<string> errors)
+    private static void CheckKeySet(DaemonOptions options, bool user, List<string> errors)
     {
-        if (key is null)
+        var single = user ? "userCa" : "hostCa";
+        var named = user ? "userCaKeys" : "hostCaKeys";
+        var keys = options.KeysOf(user);
+        if (keys.Count == 0)
         {
-            errors.Add($"{path}: required");
+            errors.Add($"$.{single}: required (or $.{named} with one active key)");
             return;
         }
+
+        var active = 0;
+        foreach (var (name, key) in keys)
+        {
+            var path = (user ? options.UserCaKeys : options.HostCaKeys)?.ContainsKey(name) == true ? $"$.{named}.{name}" : $"$.{single}";
+            if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                errors.Add($"{path}: a key name is 1 to 64 letters, digits, '-', '_' or '.'");
+            }
+
+            if (key is null)
+            {
+                errors.Add($"{path}: a key section is required");
+                continue;
+            }
+
+            var state = key.State is null ? Ssh.Trust.CaKeyState.Active : Ssh.Trust.TrustSet.ParseState(key.State);
+            if (state is null)
+            {
+                errors.Add($"{path}.state: '{key.State}' is not next, active, retired or revoked");
+                continue;
+            }
+
+            active += state == Ssh.Trust.CaKeyState.Active ? 1 : 0;
+            if (state is Ssh.Trust.CaKeyState.Retired or Ssh.Trust.CaKeyState.Revoked)
+            {
+                // Its public key: expectedPublicKey, or the key open under this name until the reload (checked by the loader).
+                continue;
+            }
+
+            Check(key, path, errors);
+        }
+
+        if (active != 1)
+        {
+            errors.Add($"$.{named}: exactly one key must be active, {active} are");
+        }
+    }
+
+    private static void Check(CaKeyOptions key, string path, List<string> errors)
+    {
 
         if (Hsm.CaKeys.IsPiv(key.Uri))
         {

@@ -13,7 +13,7 @@ namespace SshHsmCa.CaDaemon.Hosting;
 /// recover it, not even by re-initialising the module) stops the pings, once, with a log line
 /// saying why: systemd then restarts the unit (<c>WatchdogSec=</c>, <c>Restart=</c>).
 /// </summary>
-internal sealed partial class WatchdogService(IServiceProvider services, IHostApplicationLifetime lifetime, IReadOnlyList<ICaKey> keys, int restartAfterSeconds, TimeProvider time, ILogger<WatchdogService> logger) : BackgroundService
+internal sealed partial class WatchdogService(IServiceProvider services, IHostApplicationLifetime lifetime, Func<IReadOnlyList<ICaKey>> keys, int restartAfterSeconds, TimeProvider time, ILogger<WatchdogService> logger) : BackgroundService
 {
     private readonly Dictionary<ICaKey, DateTimeOffset> _unavailableSince = [];
 
@@ -25,7 +25,7 @@ internal sealed partial class WatchdogService(IServiceProvider services, IHostAp
     {
         var now = time.GetUtcNow();
         var healthy = true;
-        foreach (var key in keys)
+        foreach (var key in keys())
         {
             if (key.IsAvailable)
             {
@@ -73,7 +73,7 @@ internal sealed partial class WatchdogService(IServiceProvider services, IHostAp
         {
             if (!Healthy())
             {
-                foreach (var key in keys.Where(k => !k.IsAvailable))
+                foreach (var key in keys().Where(k => !k.IsAvailable))
                 {
                     LogGivingUp(logger, key.Description, restartAfterSeconds);
                 }

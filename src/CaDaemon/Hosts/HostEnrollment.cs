@@ -133,9 +133,10 @@ internal sealed class HostEnrollment(IAuditStore audit, CaKeySet keys, RenewalCh
         {
             problem = "is a user certificate, not a host certificate";
         }
-        else if (!certificate.SignatureKey.Equals(keys.Host.PublicKey) || certificate.VerifySignature() != SignatureVerification.Valid)
+        else if (!keys.NotRevoked(SshCertificateType.Host).Contains(certificate.SignatureKey) || certificate.VerifySignature() != SignatureVerification.Valid)
         {
-            problem = "is not signed by this CA's host key";
+            // Any host CA key in force (next, active, retired) renews: a rotation moves hosts to the new key.
+            problem = "is not signed by one of this CA's host keys in force";
         }
         else if (!certificate.IsValidAt(now))
         {

@@ -31,6 +31,7 @@ internal sealed class CaMetrics
         MalformedMessages = factory.CreateCounter("sshhsmca_malformed_messages_total", "Requests whose protobuf message could not be parsed.");
         TouchPrompts = factory.CreateCounter("sshhsmca_touch_prompts_total", "Signatures that waited for a touch of the CA key's YubiKey.", "ca");
         KrlSignatures = factory.CreateCounter("sshhsmca_krl_signatures_total", "KRL versions signed by the user CA key (one hardware signature each).");
+        TrustSetSignatures = factory.CreateCounter("sshhsmca_trust_set_signatures_total", "Trust-set versions signed by the active user CA key (one hardware signature each).");
     }
 
     /// <summary>The registry to expose.</summary>
@@ -63,13 +64,18 @@ internal sealed class CaMetrics
     /// <summary>KRL versions signed.</summary>
     public Counter KrlSignatures { get; }
 
-    /// <summary>Reads the CA keys' pool state at every scrape.</summary>
-    public void Observe(ICaKey userCa, ICaKey hostCa)
+    /// <summary>Trust-set versions signed.</summary>
+    public Counter TrustSetSignatures { get; }
+
+    /// <summary>Reads the active CA keys' pool state at every scrape (the keys in force then: a reload may change them).</summary>
+    public void Observe(Func<(ICaKey User, ICaKey Host)> activeKeys)
     {
+        ArgumentNullException.ThrowIfNull(activeKeys);
         Registry.AddBeforeCollectCallback(() =>
         {
-            Set("user", userCa);
-            Set("host", hostCa);
+            var (user, host) = activeKeys();
+            Set("user", user);
+            Set("host", host);
         });
     }
 

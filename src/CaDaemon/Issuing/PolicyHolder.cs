@@ -12,5 +12,8 @@ internal sealed class PolicyHolder(SshPolicy initial)
 
     /// <summary>Loads a new policy; on any error the old one stays and the errors are thrown.</summary>
     /// <exception cref="PolicyLoadException">The new policy was refused.</exception>
-    public void Reload(string json) => Volatile.Write(ref _current, SshPolicy.Load(json));
+    public void Reload(string json) => Replace(SshPolicy.Load(json));
+
+    /// <summary>Puts an already loaded policy in force.</summary>
+    public void Replace(SshPolicy policy) => Volatile.Write(ref _current, policy ?? throw new ArgumentNullException(nameof(policy)));
 }

@@ -17,4 +17,7 @@ internal enum Refusal
 
     /// <summary>The key ceremony cannot run as configured (no management key, an unreadable one).</summary>
     CeremonyNotConfigured,
+
+    /// <summary>A configuration reload was refused (the previous keys and policy stay in force).</summary>
+    ReloadRefused,
 }

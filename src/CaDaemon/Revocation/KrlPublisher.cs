@@ -66,13 +66,17 @@ internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaM
         var builder = new SshKrlBuilder();
         foreach (var type in new[] { SshCertificateType.User, SshCertificateType.Host })
         {
-            var ca = keys.For(type).PublicKey;
+            // Serials are unique across a CA's keys, so a revoked serial is revoked under every key
+            // in force (a certificate of the retired key and one of the active key both meet it).
             var expired = content.Expired.Where(e => e.Ca == type).Select(e => e.Serial).ToList();
-            foreach (var item in content.Items.Where(i => i.Kind == RevokedKind.Serial && i.Ca == type))
+            foreach (var ca in keys.NotRevoked(type))
             {
-                foreach (var (lo, hi) in Without(item.SerialLo, item.SerialHi, expired))
+                foreach (var item in content.Items.Where(i => i.Kind == RevokedKind.Serial && i.Ca == type))
                 {
-                    builder.RevokeSerials(ca, lo, hi);
+                    foreach (var (lo, hi) in Without(item.SerialLo, item.SerialHi, expired))
+                    {
+                        builder.RevokeSerials(ca, lo, hi);
+                    }
                 }
             }
         }

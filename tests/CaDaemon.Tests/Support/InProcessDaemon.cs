@@ -26,8 +26,10 @@ internal sealed class InProcessDaemon : IAsyncDisposable
     private readonly string _dir;
     private readonly GrpcChannel _channel;
 
-    private InProcessDaemon(WebApplication app, string dir, FakeTimeProvider time, SoftwareCaKey user, SoftwareCaKey host)
+    private InProcessDaemon(WebApplication app, string dir, FakeTimeProvider time, SoftwareCaKey user, SoftwareCaKey host, DaemonOptions options, Dictionary<string, SoftwareCaKey> devices)
     {
+        Options = options;
+        Devices = devices;
         _app = app;
         _dir = dir;
         Time = time;
@@ -43,7 +45,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
             { "name": "laptops", "match": [ { "mtls": { "subjects": ["CN=alice-laptop*"] } } ],
               "user": { "principals": ["alice"], "validity": { "default": "1h", "max": "8h", "backdate": "1m" } } },
             { "name": "operators", "match": [ { "mtls": { "subjects": ["CN=operator"] } } ],
-              "operator": ["tokens", "audit", "batch", "revoke"],
+              "operator": ["tokens", "audit", "batch", "revoke", "rotate"],
               "host": { "names": ["*.example.test"], "validity": { "default": "720h", "max": "2160h" } } },
             { "name": "auditors", "match": [ { "mtls": { "subjects": ["CN=auditor"] } } ],
               "operator": ["audit"] },
@@ -64,6 +66,15 @@ internal sealed class InProcessDaemon : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
+    /// <summary>The configuration in force; a test changes its CA keys and calls ReloadConfiguration.</summary>
+    public DaemonOptions Options { get; }
+
+    /// <summary>The software "devices" by URI: a reload opens the key a URI names from here.</summary>
+    public Dictionary<string, SoftwareCaKey> Devices { get; }
+
+    /// <summary>Directory of the daemon's files.</summary>
+    public string Directory => _dir;
+
     public SoftwareCaKey UserKey { get; }
 
     public SoftwareCaKey HostKey { get; }
@@ -74,7 +85,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
 
     public static async Task<InProcessDaemon> StartAsync(string? policy = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null)
     {
-        var dir = Directory.CreateTempSubdirectory("sshhsmca-inprocess-").FullName;
+        var dir = System.IO.Directory.CreateTempSubdirectory("sshhsmca-inprocess-").FullName;
         File.WriteAllText(Path.Combine(dir, "policy.json"), policy ?? DefaultPolicy);
         File.WriteAllText(Path.Combine(dir, "pin"), "unused\n");
         var options = new DaemonOptions
@@ -89,14 +100,19 @@ internal sealed class InProcessDaemon : IAsyncDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 8, 0, 0, TimeSpan.Zero));
         var user = new SoftwareCaKey("user");
         var host = new SoftwareCaKey("host");
-        var app = DaemonHost.Build(options, [], logging, keys: new CaKeySet(user, host), configure: builder =>
+        var devices = new Dictionary<string, SoftwareCaKey>(StringComparer.Ordinal) { [options.UserCa.Uri] = user, [options.HostCa.Uri] = host };
+        var app = DaemonHost.Build(options, [], logging, keys: new CaKeySet([
+            new CaKeyEntry("userCa", SshHsmCa.Ssh.Certificates.SshCertificateType.User, SshHsmCa.Ssh.Trust.CaKeyState.Active, user.PublicKey, user) { Uri = options.UserCa.Uri },
+            new CaKeyEntry("hostCa", SshHsmCa.Ssh.Certificates.SshCertificateType.Host, SshHsmCa.Ssh.Trust.CaKeyState.Active, host.PublicKey, host) { Uri = options.HostCa.Uri },
+        ]), configure: builder =>
         {
             builder.WebHost.UseTestServer();
             builder.Services.AddSingleton<TimeProvider>(time);
+            builder.Services.AddSingleton(sp => new CaKeyLoader(sp.GetRequiredService<SshHsmCa.CaDaemon.Audit.IAuditStore>(), (_, key) => devices.TryGetValue(key.Uri!, out var device) ? device : throw new SshHsmCa.Hsm.HsmException(SshHsmCa.Hsm.HsmErrorKind.TokenNotFound, $"no software device at {key.Uri}"), time));
             builder.Services.AddSingleton<IStartupFilter, ClientCertificateFromHeader>();
         });
         await app.StartAsync();
-        return new InProcessDaemon(app, dir, time, user, host);
+        return new InProcessDaemon(app, dir, time, user, host, options, devices);
     }
 
     /// <summary>Call options for a caller presenting <paramref name="certificate"/> (null: no certificate).</summary>
@@ -130,9 +146,12 @@ internal sealed class InProcessDaemon : IAsyncDisposable
         _channel.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        await UserKey.DisposeAsync();
-        await HostKey.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
+        foreach (var device in Devices.Values)
+        {
+            await device.DisposeAsync();
+        }
+
+        System.IO.Directory.Delete(_dir, recursive: true);
     }
 
     /// <summary>Puts the header's certificate where Kestrel puts a validated client certificate.</summary>

@@ -43,7 +43,7 @@ public sealed class DaemonProcessTests : IDisposable
 
         // Under journald (JOURNAL_STREAM set) each event is one line with its syslog priority: error is <3>.
         var refusedLine = Output(daemon).Split('\n').Single(l => l.Contains("refused, the previous policy stays in force", StringComparison.Ordinal));
-        Assert.StartsWith("<3>SshHsmCa.CaDaemon.Hosting.PolicyReloadService: policy ", refusedLine, StringComparison.Ordinal);
+        Assert.StartsWith("<3>SshHsmCa.CaDaemon.Hosting.ConfigurationReloadService: policy ", refusedLine, StringComparison.Ordinal);
         Assert.False(daemon.HasExited);
         var stillSigning = Sign(ca, port, key, Environment.UserName);
         Assert.True(stillSigning.ExitCode == 0, stillSigning.Output + Output(daemon));

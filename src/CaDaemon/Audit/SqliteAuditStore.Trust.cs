@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace SshHsmCa.CaDaemon.Audit;
+
+/// <summary>CA keys seen, trust-set versions and who fetched them (CA key rotation, issue 17).</summary>
+internal sealed partial class SqliteAuditStore
+{
+    /// <inheritdoc />
+    public async Task RememberCaKeysAsync(IReadOnlyList<CaKeyRecord> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        await EnqueueAsync(transaction =>
+        {
+            using var insert = _connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO ca_keys (fingerprint, ca, name, public_key, first_seen) VALUES ($f, $ca, $name, $key, $now) ON CONFLICT (fingerprint) DO NOTHING;";
+            foreach (var key in keys)
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("$f", key.Fingerprint);
+                insert.Parameters.AddWithValue("$ca", AuditNames.Name(key.Ca));
+                insert.Parameters.AddWithValue("$name", key.Name);
+                insert.Parameters.AddWithValue("$key", key.PublicKey);
+                insert.Parameters.AddWithValue("$now", (long)key.FirstSeen);
+                insert.ExecuteNonQuery();
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<CaKeyRecord?> FindCaKeyAsync(string fingerprint, CancellationToken cancellationToken) =>
+        ReadAsync(() =>
+        {
+            using var command = _reader.CreateCommand();
+            command.CommandText = "SELECT fingerprint, ca, name, public_key, first_seen FROM ca_keys WHERE fingerprint = $f;";
+            command.Parameters.AddWithValue("$f", fingerprint);
+            using var reader = command.ExecuteReader();
+            return reader.Read()
+                ? new CaKeyRecord(reader.GetString(0), AuditNames.ParseType(reader.GetString(1)), reader.GetString(2), reader.GetString(3), (ulong)reader.GetInt64(4))
+                : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<TrustSetRecord> PublishTrustSetAsync(string body, ulong now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ulong created = 0;
+        var version = await EnqueueAsync(transaction =>
+        {
+            var first = true;
+            using (var latest = _connection.CreateCommand())
+            {
+                latest.Transaction = transaction;
+                latest.CommandText = "SELECT version, body, created_at FROM trust_sets ORDER BY version DESC LIMIT 1;";
+                using var reader = latest.ExecuteReader();
+                if (reader.Read())
+                {
+                    first = false;
+                    if (string.Equals(reader.GetString(1), body, StringComparison.Ordinal))
+                    {
+                        created = (ulong)reader.GetInt64(2);
+                        return (ulong)reader.GetInt64(0);
+                    }
+                }
+            }
+
+            // A new set of keys changes the KRL too (its serial sections are per CA key): a new KRL
+            // version, so that every installed KRL of one version has the same bytes. The first set
+            // only describes the keys the KRL was already built with.
+            using (var bump = _connection.CreateCommand())
+            {
+                bump.Transaction = transaction;
+                bump.CommandText = first ? "SELECT 0;" : "UPDATE krl_state SET version = version + 1, changed_at = $now WHERE id = 1;";
+                bump.Parameters.AddWithValue("$now", (long)now);
+                bump.ExecuteNonQuery();
+            }
+
+            using var insert = _connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO trust_sets (version, body, created_at) VALUES ((SELECT COALESCE(MAX(version), 0) + 1 FROM trust_sets), $body, $now) RETURNING version;";
+            insert.Parameters.AddWithValue("$body", body);
+            insert.Parameters.AddWithValue("$now", (long)now);
+            created = now;
+            return (ulong)(long)insert.ExecuteScalar()!;
+        }, cancellationToken).ConfigureAwait(false);
+        return new TrustSetRecord(version, body, created);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TrustSetRecord>> ListTrustSetsAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<TrustSetRecord>>(() =>
+        {
+            using var command = _reader.CreateCommand();
+            command.CommandText = "SELECT version, body, created_at FROM trust_sets ORDER BY version;";
+            using var reader = command.ExecuteReader();
+            var sets = new List<TrustSetRecord>();
+            while (reader.Read())
+            {
+                sets.Add(new TrustSetRecord((ulong)reader.GetInt64(0), reader.GetString(1), (ulong)reader.GetInt64(2)));
+            }
+
+            return sets;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task RecordTrustFetchAsync(string party, ulong version, ulong now, CancellationToken cancellationToken)
+    {
+        await EnqueueAsync(transaction =>
+        {
+            using var upsert = _connection.CreateCommand();
+            upsert.Transaction = transaction;
+            upsert.CommandText = "INSERT INTO trust_fetches (party, version, at) VALUES ($party, $version, $now) ON CONFLICT (party) DO UPDATE SET version = MAX(version, excluded.version), at = excluded.at;";
+            upsert.Parameters.AddWithValue("$party", party);
+            upsert.Parameters.AddWithValue("$version", (long)version);
+            upsert.Parameters.AddWithValue("$now", (long)now);
+            upsert.ExecuteNonQuery();
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, ulong>> TrustFetchesAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyDictionary<string, ulong>>(() =>
+        {
+            using var command = _reader.CreateCommand();
+            command.CommandText = "SELECT party, version FROM trust_fetches;";
+            using var reader = command.ExecuteReader();
+            var fetches = new Dictionary<string, ulong>(StringComparer.Ordinal);
+            while (reader.Read())
+            {
+                fetches[reader.GetString(0)] = (ulong)reader.GetInt64(1);
+            }
+
+            return fetches;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ValidCertificate>> ValidCertificatesAsync(ulong now, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<ValidCertificate>>(() =>
+        {
+            // valid_before is decimal text (a ulong does not fit SQLite's integer): longer is
+            // larger, and equal lengths compare as text.
+            var text = now.ToString(CultureInfo.InvariantCulture);
+            using var command = _reader.CreateCommand();
+            command.CommandText = """
+                SELECT type, ca_key_fingerprint, valid_before, caller, principals FROM certificates
+                WHERE outcome = 'issued' AND (length(valid_before) > $length OR (length(valid_before) = $length AND valid_before > $now));
+                """;
+            command.Parameters.AddWithValue("$length", text.Length);
+            command.Parameters.AddWithValue("$now", text);
+            using var reader = command.ExecuteReader();
+            var valid = new List<ValidCertificate>();
+            while (reader.Read())
+            {
+                var principals = JsonSerializer.Deserialize<string[]>(reader.GetString(4)) ?? [];
+                valid.Add(new ValidCertificate(
+                    AuditNames.ParseType(reader.GetString(0)),
+                    reader.GetString(1),
+                    ulong.Parse(reader.GetString(2), CultureInfo.InvariantCulture),
+                    reader.GetString(3),
+                    principals.Length > 0 ? principals[0] : string.Empty));
+            }
+
+            return valid;
+        }, cancellationToken);
+
+    /// <summary>A read on the reader connection, under the lock.</summary>
+    private async Task<T> ReadAsync<T>(Func<T> read, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return read();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using Google.Protobuf;
+using Grpc.Core;
+using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.CaDaemon.Trust;
+using SshHsmCa.Policy;
+using SshHsmCa.Protos.V1;
+using SshHsmCa.Ssh.Certificates;
+using ProtoCaKey = SshHsmCa.Protos.V1.CaKey;
+using ProtoCaKeyState = SshHsmCa.Protos.V1.CaKeyState;
+using SshCaKeyState = SshHsmCa.Ssh.Trust.CaKeyState;
+
+namespace SshHsmCa.CaDaemon.Grpc;
+
+/// <summary>CA key sets and rotation (the logic is in <see cref="TrustPublisher"/>, <see cref="RotationStatus"/> and the reload service).</summary>
+internal sealed partial class CaGrpcService
+{
+    /// <inheritdoc />
+    public override async Task<GetTrustSetResponse> GetTrustSet(GetTrustSetRequest request, ServerCallContext context)
+    {
+        string? party = null;
+        if (request.ChallengeId.Length > 0 || request.Signature.Length > 0)
+        {
+            var proven = await hosts.ProveRenewalAsync(request.ChallengeId, request.Signature, context.Peer, context.CancellationToken).ConfigureAwait(false);
+            party = RotationStatus.HostParty(proven.Current.Principals[0]);
+        }
+        else if (await authenticator.AuthenticateIfPresentAsync(context).ConfigureAwait(false) is { } caller)
+        {
+            party = RotationStatus.UserParty(caller.Name);
+        }
+
+        var signed = await trust.CurrentAsync(context.CancellationToken).ConfigureAwait(false);
+        if (party is not null)
+        {
+            await trust.RecordFetchAsync(party, signed.Version, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        return new GetTrustSetResponse
+        {
+            TrustSet = ByteString.CopyFrom(signed.Document),
+            Version = signed.Version,
+            Signature = signed.Signature,
+            SignerPublicKey = signed.Signer,
+        };
+    }
+
+    /// <inheritdoc />
+    public override async Task<GetCaStatusResponse> GetCaStatus(GetCaStatusRequest request, ServerCallContext context)
+    {
+        await authenticator.AuthorizeAsync(context, OperatorRight.Rotate).ConfigureAwait(false);
+        var (version, statuses) = await trust.StatusAsync(context.CancellationToken).ConfigureAwait(false);
+        var response = new GetCaStatusResponse { TrustSetVersion = version, KrlVersion = await audit.KrlVersionAsync(context.CancellationToken).ConfigureAwait(false) };
+        foreach (var s in statuses)
+        {
+            var status = new CaKeyStatus
+            {
+                Key = ToProto(s.Entry, s.Trusted),
+                ValidCertificates = s.ValidCertificates,
+                LastValidBefore = s.LastValidBefore,
+                Location = s.Entry.Device?.Description ?? string.Empty,
+                Available = s.Entry.Device?.IsAvailable ?? false,
+                PublishedInVersion = s.PublishedInVersion,
+                PublishedAt = s.PublishedAt,
+                PartiesKnown = (ulong)s.PartiesKnown,
+                PartiesFetched = (ulong)s.PartiesFetched,
+            };
+            status.PartiesMissing.AddRange(s.PartiesMissing);
+            response.Keys.Add(status);
+        }
+
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ReloadConfigurationResponse> ReloadConfiguration(ReloadConfigurationRequest request, ServerCallContext context)
+    {
+        await authenticator.AuthorizeAsync(context, OperatorRight.Rotate).ConfigureAwait(false);
+        var outcome = await reloader.ReloadAsync(context.CancellationToken).ConfigureAwait(false);
+        if (!outcome.Applied)
+        {
+            throw new RefusedException(Refusal.ReloadRefused, "the configuration was refused, the previous CA keys and policy stay in force: " + string.Join("; ", outcome.Problems));
+        }
+
+        var listed = (await trust.LatestAsync(context.CancellationToken).ConfigureAwait(false)).Keys.Select(k => k.PublicKey).ToHashSet();
+        var response = new ReloadConfigurationResponse { TrustSetVersion = outcome.TrustSetVersion };
+        response.Keys.AddRange(keys.Entries.Select(e => ToProto(e, listed.Contains(e.PublicKey) && e.State != SshCaKeyState.Revoked)));
+        return response;
+    }
+
+    private static ProtoCaKey ToProto(CaKeyEntry entry, bool trusted) => new()
+    {
+        Ca = entry.Ca == SshCertificateType.User ? CaScope.User : CaScope.Host,
+        State = ToProto(entry.State),
+        PublicKey = entry.PublicKey.ToOpenSshLine(),
+        Fingerprint = entry.Fingerprint,
+        Trusted = trusted,
+        Name = entry.Name,
+    };
+
+    private static ProtoCaKeyState ToProto(SshCaKeyState state) => state switch
+    {
+        SshCaKeyState.Next => ProtoCaKeyState.Next,
+        SshCaKeyState.Active => ProtoCaKeyState.Active,
+        SshCaKeyState.Retired => ProtoCaKeyState.Retired,
+        _ => ProtoCaKeyState.Revoked,
+    };
+}
