@@ -37,7 +37,7 @@ internal static class CliApp
         root.Subcommands.Add(Group("host", "host certificates: bootstrap tokens, bootstrap, renewal, batches",
             HostTokenCommand.Create(global), HostBootstrapCommand.Create(global), HostRenewCommand.Create(global), HostSignBatchCommand.Create(global)));
         root.Subcommands.Add(Group("piv", "YubiKey CA keys", PivGenerateCommand.Create(global)));
-        root.Subcommands.Add(Group("ca", "the CA's public keys", CaKeysCommand.Create(global), CaKnownHostsCommand.Create(global), CaFingerprintCommand.Create()));
+        root.Subcommands.Add(Group("ca", "the CA's public keys and their rotation", CaKeysCommand.Create(global), CaKnownHostsCommand.Create(global), CaFingerprintCommand.Create(), CaStatusCommand.Create(global), CaRotateCommand.Create(global)));
         root.Subcommands.Add(SignCommand.Create(global));
         root.Subcommands.Add(InspectCommand.Create(global));
         root.Subcommands.Add(Group("audit", "the audit log (operators: the policy's 'audit' right)", AuditListCommand.Create(global), AuditShowCommand.Create(global)));

@@ -51,7 +51,7 @@ internal static class KrlInstaller
         return keys.Count > 0 ? keys : throw new IOException($"{path}: no public key to verify KRLs with");
     }
 
-    /// <summary>Verifies and installs; throws <see cref="KrlRefusedException"/> and leaves the file as it was on any refusal.</summary>
+    /// <summary>Verifies and installs; throws <see cref="RefusedUpdateException"/> and leaves the file as it was on any refusal.</summary>
     public static Outcome Install(string path, byte[] krl, string signature, IReadOnlyList<SshPublicKey> signers, ulong? announcedVersion)
     {
         ArgumentNullException.ThrowIfNull(krl);
@@ -63,12 +63,12 @@ internal static class KrlInstaller
         }
         catch (SshFormatException e)
         {
-            throw new KrlRefusedException(ExitVerification, $"the KRL's signature is malformed ({e.Message}); {path} is unchanged");
+            throw new RefusedUpdateException(ExitVerification, $"the KRL's signature is malformed ({e.Message}); {path} is unchanged");
         }
 
         if (!signers.Any(k => sig.Verifies(k, KrlSignature.Namespace, krl)))
         {
-            throw new KrlRefusedException(ExitVerification, $"the KRL's signature does not verify with the pinned CA key(s) (namespace {KrlSignature.Namespace}); {path} is unchanged");
+            throw new RefusedUpdateException(ExitVerification, $"the KRL's signature does not verify with the pinned CA key(s) (namespace {KrlSignature.Namespace}); {path} is unchanged");
         }
 
         SshKrl parsed;
@@ -78,12 +78,12 @@ internal static class KrlInstaller
         }
         catch (SshFormatException e)
         {
-            throw new KrlRefusedException(ExitVerification, $"the KRL does not parse ({e.Message}); {path} is unchanged");
+            throw new RefusedUpdateException(ExitVerification, $"the KRL does not parse ({e.Message}); {path} is unchanged");
         }
 
         if (announcedVersion is { } announced && announced != parsed.Version)
         {
-            throw new KrlRefusedException(ExitVerification, $"the KRL says version {parsed.Version}, the CA announced {announced}; {path} is unchanged");
+            throw new RefusedUpdateException(ExitVerification, $"the KRL says version {parsed.Version}, the CA announced {announced}; {path} is unchanged");
         }
 
         ulong? previous = null;
@@ -106,7 +106,7 @@ internal static class KrlInstaller
 
             if (previous is { } old && parsed.Version < old)
             {
-                throw new KrlRefusedException(ExitRollback, $"refusing to replace KRL version {old} with the older version {parsed.Version}; {path} is unchanged");
+                throw new RefusedUpdateException(ExitRollback, $"refusing to replace KRL version {old} with the older version {parsed.Version}; {path} is unchanged");
             }
 
             if (previous is { } same && parsed.Version == same)

@@ -51,7 +51,7 @@ public static class Program
             await Console.Error.WriteLineAsync($"ssh-hsm-ca: {Describe(e)}").ConfigureAwait(false);
             return e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded ? 3 : 1;
         }
-        catch (KrlRefusedException e)
+        catch (RefusedUpdateException e)
         {
             await Console.Error.WriteLineAsync($"ssh-hsm-ca: {e.Message}").ConfigureAwait(false);
             return e.ExitCode;

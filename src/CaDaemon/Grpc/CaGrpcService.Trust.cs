@@ -73,8 +73,8 @@ internal sealed partial class CaGrpcService
     /// <inheritdoc />
     public override async Task<ReloadConfigurationResponse> ReloadConfiguration(ReloadConfigurationRequest request, ServerCallContext context)
     {
-        await authenticator.AuthorizeAsync(context, OperatorRight.Rotate).ConfigureAwait(false);
-        var outcome = await reloader.ReloadAsync(context.CancellationToken).ConfigureAwait(false);
+        var caller = await authenticator.AuthorizeAsync(context, OperatorRight.Rotate).ConfigureAwait(false);
+        var outcome = await reloader.ReloadAsync(caller, context.CancellationToken).ConfigureAwait(false);
         if (!outcome.Applied)
         {
             throw new RefusedException(Refusal.ReloadRefused, "the configuration was refused, the previous CA keys and policy stay in force: " + string.Join("; ", outcome.Problems));

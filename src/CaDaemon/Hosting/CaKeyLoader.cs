@@ -85,7 +85,7 @@ internal sealed class CaKeyLoader(IAuditStore audit, Func<string, CaKeyOptions, 
                         {
                             // A key that was open under this name (it signed until now) needs no more than its state.
                             var known = string.IsNullOrWhiteSpace(key.ExpectedPublicKey) ? current?.Entries.FirstOrDefault(e => e.Ca == ca && e.Name == name) : null;
-                            entries.Add(new CaKeyEntry(name, ca, state, known?.PublicKey ?? await ResolveAsync(path, key.ExpectedPublicKey, current, cancellationToken).ConfigureAwait(false), null));
+                            entries.Add(new CaKeyEntry(name, ca, state, known?.PublicKey ?? await ResolveAsync(path, key.ExpectedPublicKey, current, cancellationToken).ConfigureAwait(false), null) { RevocationReason = key.RevocationReason });
                         }
                     }
                     catch (Exception e) when (e is HsmException or SshFormatException or IOException or UnauthorizedAccessException or InvalidOperationException)

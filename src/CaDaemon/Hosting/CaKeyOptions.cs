@@ -13,6 +13,9 @@ internal sealed class CaKeyOptions
     /// </summary>
     public string? State { get; set; }
 
+    /// <summary>Why a key in the revoked state was revoked: recorded with its revocation.</summary>
+    public string? RevocationReason { get; set; }
+
     /// <summary>RFC 7512 URI of the key, or <c>piv:serial=N;slot=9c</c> (next and active keys).</summary>
     public string? Uri { get; set; }
 

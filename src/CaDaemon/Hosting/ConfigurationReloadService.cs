@@ -25,16 +25,18 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // The trust set of the keys the daemon starts with, before it serves.
-        await trust.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        await trust.RefreshAsync(null, cancellationToken).ConfigureAwait(false);
         _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true; // SIGHUP's default action would end the process.
-            _ = Task.Run(() => ReloadAsync(CancellationToken.None));
+            _ = Task.Run(() => ReloadAsync(null, CancellationToken.None));
         });
     }
 
     /// <summary>Reloads now; the outcome says whether the new configuration is in force.</summary>
-    public async Task<Outcome> ReloadAsync(CancellationToken cancellationToken)
+    /// <param name="by">The operator who asked (ReloadConfiguration), recorded with any revocation it makes; null for SIGHUP.</param>
+    /// <param name="cancellationToken">Cancels the wait for an earlier reload.</param>
+    public async Task<Outcome> ReloadAsync(CallerIdentity? by, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -94,7 +96,7 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
                 _ = DisposeLaterAsync(retired);
             }
 
-            var published = await trust.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+            var published = await trust.RefreshAsync(by, CancellationToken.None).ConfigureAwait(false);
             return new Outcome(true, [], published.Version);
         }
         finally
@@ -126,7 +128,7 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "policy {Path} refused, the previous policy stays in force: {Errors}")]
     private static partial void LogPolicyRefused(ILogger logger, string path, string errors);
 
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "configuration {Path} refused, the previous CA keys and policy stay in force: {Errors}")]
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "configuration {Path} refused, the previous policy and CA keys stay in force: {Errors}")]
     private static partial void LogRefused(ILogger logger, string path, string errors);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "CA keys in force: {Keys}")]

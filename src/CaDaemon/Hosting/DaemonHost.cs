@@ -83,7 +83,7 @@ internal static partial class DaemonHost
         builder.Services.AddSingleton<Ceremony.PivCeremony>();
         builder.Services.AddSingleton(sp => new Revocation.Revocations(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.Revocations>>(), journal));
         builder.Services.AddSingleton(sp => new Revocation.KrlPublisher(audit, keys, metrics, sp.GetRequiredService<ILogger<Revocation.KrlPublisher>>()));
-        builder.Services.AddSingleton(sp => new Revocation.KrlPruneService(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.KrlPruneService>>()));
+        builder.Services.AddSingleton(sp => new Revocation.KrlPruneService(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.KrlPruneService>>(), sp.GetRequiredService<Trust.TrustPublisher>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Revocation.KrlPruneService>());
         builder.Services.AddGrpc(o =>
         {

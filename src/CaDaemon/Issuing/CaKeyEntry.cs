@@ -14,6 +14,9 @@ internal sealed record CaKeyEntry(string Name, SshCertificateType Ca, CaKeyState
     /// <summary>Where the device key was opened from (its URI), to reuse it across reloads; null for a public key alone.</summary>
     public string? Uri { get; init; }
 
+    /// <summary>For a revoked key: why (recorded with the revocation the daemon makes of it).</summary>
+    public string? RevocationReason { get; init; }
+
     /// <summary>The key's SHA256 fingerprint.</summary>
     public string Fingerprint { get; } = PublicKey.GetSha256Fingerprint();
 }

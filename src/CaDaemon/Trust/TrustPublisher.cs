@@ -25,7 +25,9 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
     /// Publishes the trust set of the keys in force now (a new version only when it differs from
     /// the latest) after revoking in the KRL every key in the revoked state not yet revoked there.
     /// </summary>
-    public async Task<TrustSetRecord> RefreshAsync(CancellationToken cancellationToken)
+    /// <param name="by">Who changed the keys (the operator of ReloadConfiguration), recorded with the revocations; null: the configuration (SIGHUP, start).</param>
+    /// <param name="cancellationToken">Cancels the wait, not a write under way.</param>
+    public async Task<TrustSetRecord> RefreshAsync(CallerIdentity? by, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -36,12 +38,12 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
             {
                 if (await audit.FindRevocationAsync(0, revoked.Ca, string.Empty, revoked.Fingerprint, cancellationToken).ConfigureAwait(false) is null)
                 {
-                    var caller = new CallerIdentity { Method = AuthMethod.UnixSocket, Name = "configuration" };
+                    var caller = by ?? new CallerIdentity { Method = AuthMethod.UnixSocket, Name = "configuration" };
                     await revocations.RevokeAsync(caller, "reload", new Revocation.RevokeSelector
                     {
                         CaPublicKey = revoked.PublicKey.ToOpenSshLine(),
                         Scope = revoked.Ca == SshCertificateType.User ? Revocation.RevokeScope.User : Revocation.RevokeScope.Host,
-                        Reason = $"CA key {revoked.Name} is in the revoked state in the configuration",
+                        Reason = $"CA key {revoked.Name} is in the revoked state in the configuration{(string.IsNullOrWhiteSpace(revoked.RevocationReason) ? string.Empty : ": " + revoked.RevocationReason)}",
                     }, CancellationToken.None).ConfigureAwait(false);
                 }
             }
@@ -78,7 +80,7 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
     /// <summary>The latest trust set, unsigned (what GetCaPublicKeys shows).</summary>
     public async Task<TrustSet> LatestAsync(CancellationToken cancellationToken)
     {
-        var latest = Volatile.Read(ref _latest) ?? await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        var latest = Volatile.Read(ref _latest) ?? await RefreshAsync(null, cancellationToken).ConfigureAwait(false);
         return TrustSet.Parse(System.Text.Encoding.ASCII.GetBytes(TrustSet.With(latest.Version, latest.Body)));
     }
 
@@ -86,7 +88,7 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
     /// <exception cref="Hsm.HsmException">The user CA key could not sign a new version.</exception>
     public async Task<SignedTrustSet> CurrentAsync(CancellationToken cancellationToken)
     {
-        var latest = Volatile.Read(ref _latest) ?? await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        var latest = Volatile.Read(ref _latest) ?? await RefreshAsync(null, cancellationToken).ConfigureAwait(false);
         if (Volatile.Read(ref _signed) is { } cached && cached.Version == latest.Version)
         {
             return cached;
@@ -119,7 +121,7 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
     /// <summary>Every key's rotation status (<see cref="RotationStatus"/>), with the trust-set version it was computed at.</summary>
     public async Task<(ulong TrustSetVersion, IReadOnlyList<RotationStatus.KeyStatus> Keys)> StatusAsync(CancellationToken cancellationToken)
     {
-        var latest = await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        var latest = await RefreshAsync(null, cancellationToken).ConfigureAwait(false);
         var statuses = RotationStatus.Of(
             keys.Entries,
             await audit.ValidCertificatesAsync(Now(), cancellationToken).ConfigureAwait(false),

@@ -15,6 +15,7 @@ internal sealed class Pkcs11Generation : IDisposable
     private readonly Lock _closing = new();
     private int _broken;
     private int _rented;
+    private readonly ISession[] _sessions;
     private bool _disposed;
 
     public Pkcs11Generation(Pkcs11Token token, IObjectHandle key, IReadOnlyList<ISession> sessions, ulong[] mechanisms)
@@ -23,6 +24,7 @@ internal sealed class Pkcs11Generation : IDisposable
         Key = key;
         Mechanisms = mechanisms;
         Size = sessions.Count;
+        _sessions = [.. sessions];
         _idle = Channel.CreateBounded<ISession>(new BoundedChannelOptions(Math.Max(1, sessions.Count)) { SingleReader = false, SingleWriter = false });
         foreach (var session in sessions)
         {
@@ -64,9 +66,9 @@ internal sealed class Pkcs11Generation : IDisposable
 
         lock (_closing)
         {
-            // After Dispose, C_CloseAllSessions has closed it already, and its handle number may
-            // belong to a session of the next generation by now (SoftHSM reuses handles):
-            // closing it again could close someone else's session.
+            // After Dispose, Dispose has closed it already, and its handle number may belong to a
+            // session of the next generation by now (SoftHSM reuses handles): closing it again
+            // could close someone else's session.
             if (!_disposed)
             {
                 Close(session);
@@ -106,7 +108,11 @@ internal sealed class Pkcs11Generation : IDisposable
         Dispose();
     }
 
-    /// <summary>Ends this generation: every session of the application on the slot is closed at once.</summary>
+    /// <summary>
+    /// Ends this generation: its own sessions and its anchor are closed, one by one. Never
+    /// C_CloseAllSessions: that also closes every other key's sessions on the token (the user and
+    /// host CA keys often share one, and a rotation retires a key while the next signs beside it).
+    /// </summary>
     public void Dispose()
     {
         MarkBroken();
@@ -121,6 +127,11 @@ internal sealed class Pkcs11Generation : IDisposable
             _idle.Writer.TryComplete();
             while (_idle.Reader.TryRead(out _))
             {
+            }
+
+            foreach (var session in _sessions)
+            {
+                Close(session);
             }
 
             Token.Dispose();

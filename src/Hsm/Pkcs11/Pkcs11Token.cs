@@ -115,16 +115,22 @@ public sealed class Pkcs11Token : IDisposable
         };
     }
 
-    /// <summary>Closes every session of this application on the slot (which logs out).</summary>
+    /// <summary>
+    /// Closes the anchor session (the login ends with the application's last session on the
+    /// token). Only this one: other keys on the token keep theirs (C_CloseAllSessions would end them too).
+    /// </summary>
     public void Dispose()
     {
         try
         {
-            Slot.CloseAllSessions();
+            Anchor.CloseSession();
         }
         catch (Pkcs11Exception)
         {
             // The token may be gone already; nothing is left to close.
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 }

@@ -39,11 +39,12 @@ public sealed class DaemonProcessTests : IDisposable
         var original = await File.ReadAllTextAsync(policyPath);
         await File.WriteAllTextAsync(policyPath, "{ \"roles\": [ { \"name\": \"x\" ");
         Signal("HUP", daemon);
-        await WaitForAsync(() => Output(daemon).Contains("refused, the previous policy stays in force", StringComparison.Ordinal), daemon);
+        await WaitForAsync(() => Output(daemon).Contains("refused, the previous policy and CA keys stay in force", StringComparison.Ordinal), daemon);
 
         // Under journald (JOURNAL_STREAM set) each event is one line with its syslog priority: error is <3>.
-        var refusedLine = Output(daemon).Split('\n').Single(l => l.Contains("refused, the previous policy stays in force", StringComparison.Ordinal));
-        Assert.StartsWith("<3>SshHsmCa.CaDaemon.Hosting.ConfigurationReloadService: policy ", refusedLine, StringComparison.Ordinal);
+        var refusedLine = Output(daemon).Split('\n').Single(l => l.Contains("refused, the previous policy and CA keys stay in force", StringComparison.Ordinal));
+        Assert.StartsWith("<3>SshHsmCa.CaDaemon.Hosting.ConfigurationReloadService: configuration ", refusedLine, StringComparison.Ordinal);
+        Assert.Contains("policy.json", refusedLine, StringComparison.Ordinal);
         Assert.False(daemon.HasExited);
         var stillSigning = Sign(ca, port, key, Environment.UserName);
         Assert.True(stillSigning.ExitCode == 0, stillSigning.Output + Output(daemon));

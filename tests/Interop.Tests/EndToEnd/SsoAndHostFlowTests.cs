@@ -185,7 +185,7 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         Assert.Equal(2, agent.List().Count);
 
         // Automation: an ID token from a file, and --write-files for tools that need a key on disk (0600).
-        var idToken = _dir.Write("id-token", await FetchIdTokenAsync(idp) + "\n");
+        var idToken = _dir.Write("id-token", await DevIdentityProvider.FetchIdTokenAsync(idp) + "\n");
         var files = _dir.PathOf("keys");
         var automated = ProcessRunner.Run("/usr/bin/dotnet",
             [Repository.Binary("Cli", "ssh-hsm-ca.dll"), "--server", $"https://127.0.0.1:{daemon.Port}", "--server-ca", daemon.ServerCaFile, "login", "--force", "--id-token-file", idToken, "--write-files", files],
@@ -242,12 +242,12 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         Assert.True(fingerprint.ExitCode == 0, fingerprint.Output);
         var setup = Cli("--server", server, "setup", "--fingerprint", fingerprint.Stdout.Split(' ')[0]);
         Assert.True(setup.ExitCode == 0, setup.Output);
-        Assert.StartsWith("@cert-authority * ", File.ReadAllText(Path.Combine(config, "known_hosts")), StringComparison.Ordinal);
+        Assert.Contains("\n@cert-authority * ", File.ReadAllText(Path.Combine(config, "known_hosts")), StringComparison.Ordinal);
         Assert.StartsWith($"Include {account.Home}/.ssh/ssh-hsm-ca.conf\n", File.ReadAllText(sshConfig), StringComparison.Ordinal);
 
         // login with no --server or --server-ca: the configuration setup wrote.
         var agent = await account.StartAgentAsync();
-        var idToken = account.Write("id-token", await FetchIdTokenAsync(idp) + "\n");
+        var idToken = account.Write("id-token", await DevIdentityProvider.FetchIdTokenAsync(idp) + "\n");
         var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["SSH_AUTH_SOCK"] = agent };
         var login = account.Run("/usr/bin/dotnet", [Path.Combine(cli, "ssh-hsm-ca.dll"), "login", "--id-token-file", idToken], environment);
         Assert.True(login.ExitCode == 0, login.Output);
@@ -280,26 +280,6 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         Assert.True(refused.ExitCode == 255 && refused.Stderr.Contains("revoked", StringComparison.OrdinalIgnoreCase), refused.Output);
     }
 
-    /// <summary>An ID token by the device flow over plain HTTP, as an automation pipeline would get one.</summary>
-    private static async Task<string> FetchIdTokenAsync(DevIdentityProvider idp)
-    {
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
-        using var deviceResponse = await http.PostAsync(new Uri(idp.Issuer + "connect/device"), new FormUrlEncodedContent(new Dictionary<string, string>(StringComparer.Ordinal) { ["client_id"] = "ssh-hsm-ca", ["scope"] = "openid profile email" }));
-        using var device = System.Text.Json.JsonDocument.Parse(await deviceResponse.Content.ReadAsStringAsync());
-        using (await http.GetAsync(new Uri(device.RootElement.GetProperty("verification_uri_complete").GetString()!)))
-        {
-        }
-
-        using var tokenResponse = await http.PostAsync(new Uri(idp.Issuer + "connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["client_id"] = "ssh-hsm-ca",
-            ["grant_type"] = "urn:ietf:params:oauth:grant-type:device_code",
-            ["device_code"] = device.RootElement.GetProperty("device_code").GetString()!,
-        }));
-        using var token = System.Text.Json.JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync());
-        return token.RootElement.GetProperty("id_token").GetString()!;
-    }
-
     private async Task<DaemonUnderTest> StartDaemonAsync(DevIdentityProvider idp, string policy, bool fullChain = false) =>
         await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.Ed25519, policy, configure: options =>
         {
@@ -323,16 +303,7 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
         return (StartSshd(etc, dropIns, port), port);
     }
 
-    private static void NewHostKeys(string etc)
-    {
-        foreach (var type in new[] { "ed25519", "ecdsa" })
-        {
-            var path = Path.Combine(etc, $"ssh_host_{type}_key");
-            File.Delete(path);
-            File.Delete(path + ".pub");
-            Assert.Equal(0, ProcessRunner.Run(Tools.SshKeygen, ["-q", "-t", type, "-N", "", "-f", path]).ExitCode);
-        }
-    }
+    private static void NewHostKeys(string etc) => BootstrappedSshd.NewHostKeys(etc);
 
     private void Bootstrap(DaemonUnderTest daemon, string etc, string dropIns)
     {
@@ -399,105 +370,7 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
             "echo", "login-ok",
         ], timeoutMs: 30_000);
 
-    private BootstrappedSshd StartSshd(string etc, string dropIns, int port)
-    {
-        Directory.CreateDirectory("/run/sshd");
-        var config = _dir.Write("sshd_config", $"""
-            Include {dropIns}/*.conf
-            Port {port}
-            ListenAddress 127.0.0.1
-            HostKey {etc}/ssh_host_ed25519_key
-            HostKey {etc}/ssh_host_ecdsa_key
-            AuthorizedKeysFile none
-            PubkeyAuthentication yes
-            PasswordAuthentication no
-            KbdInteractiveAuthentication no
-            UsePAM no
-            StrictModes no
-            PermitRootLogin prohibit-password
-            PidFile {_dir.PathOf("sshd.pid")}
-            LogLevel DEBUG1
-            """);
-        var check = ProcessRunner.Run(Tools.Sshd, ["-t", "-f", config]);
-        Assert.True(check.ExitCode == 0, check.Output);
-        return BootstrappedSshd.Start(config, port);
-    }
+    private BootstrappedSshd StartSshd(string etc, string dropIns, int port) => BootstrappedSshd.Start(_dir, etc, dropIns, port);
 
     public void Dispose() => _dir.Dispose();
-
-    /// <summary>sshd on the bootstrapped configuration; SIGHUP re-reads the drop-in and certificates.</summary>
-    private sealed class BootstrappedSshd : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _log = new();
-        private readonly int _port;
-
-        private BootstrappedSshd(Process process, int port)
-        {
-            _process = process;
-            _port = port;
-        }
-
-        public string Log
-        {
-            get
-            {
-                lock (_log)
-                {
-                    return _log.ToString();
-                }
-            }
-        }
-
-        public static BootstrappedSshd Start(string config, int port)
-        {
-            var start = new ProcessStartInfo(Tools.Sshd) { ArgumentList = { "-D", "-e", "-f", config }, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            var sshd = new BootstrappedSshd(Process.Start(start)!, port);
-            sshd._process.ErrorDataReceived += (_, e) => { lock (sshd._log) { sshd._log.AppendLine(e.Data); } };
-            sshd._process.OutputDataReceived += (_, e) => { lock (sshd._log) { sshd._log.AppendLine(e.Data); } };
-            sshd._process.BeginErrorReadLine();
-            sshd._process.BeginOutputReadLine();
-            sshd.WaitListening();
-            return sshd;
-        }
-
-        /// <summary>What <c>systemctl reload ssh</c> does: SIGHUP; sshd re-executes and listens again.</summary>
-        public void Reload()
-        {
-            Assert.Equal(0, ProcessRunner.Run("/bin/kill", ["-HUP", _process.Id.ToString(CultureInfo.InvariantCulture)]).ExitCode);
-            Thread.Sleep(300);
-            WaitListening();
-        }
-
-        private void WaitListening()
-        {
-            for (var i = 0; i < 150; i++)
-            {
-                Assert.False(_process.HasExited, Log);
-                try
-                {
-                    using var client = new System.Net.Sockets.TcpClient();
-                    client.Connect(System.Net.IPAddress.Loopback, _port);
-                    return;
-                }
-                catch (System.Net.Sockets.SocketException)
-                {
-                    Thread.Sleep(100);
-                }
-            }
-
-            throw new TimeoutException(Log);
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit(5_000);
-            }
-
-            _process.Dispose();
-        }
-    }
 }

@@ -30,6 +30,12 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
         Options = options;
     }
 
+    private static readonly System.Text.Json.JsonSerializerOptions ConfigJson = new()
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     public TestPki Pki { get; }
 
     /// <summary>The SoftHSM token holding the CA keys.</summary>
@@ -40,6 +46,12 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
     public DaemonOptions Options { get; }
 
     public string SocketPath => Options.UnixSocket!.Path;
+
+    /// <summary>The configuration file, when the daemon was started from one (configFile).</summary>
+    public string? ConfigPath => Options.SourcePath;
+
+    /// <summary>The daemon's directory (keys' PIN file, TLS files, configuration).</summary>
+    public string Directory => _dir.Path;
 
     public static string DefaultPolicy => $$"""
         {
@@ -54,16 +66,20 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
         }
         """;
 
-    public static Task<DaemonUnderTest> StartAsync(SoftHsm hsm, CaKeyType type = CaKeyType.EcdsaP256, string? policy = null, string journalSocket = "", Action<DaemonOptions>? configure = null)
+    public static Task<DaemonUnderTest> StartAsync(SoftHsm hsm, CaKeyType type = CaKeyType.EcdsaP256, string? policy = null, string journalSocket = "", Action<DaemonOptions>? configure = null, bool configFile = false)
     {
         var token = hsm.CreateToken("daemon");
         SoftHsm.Generate(token, type, "user-ca", 1);
         SoftHsm.Generate(token, type, "host-ca", 2);
-        return StartAsync(SoftHsm.UserPin, pin => (new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin, Pkcs11 = new() { PoolSize = 2 } }, new CaKeyOptions { Uri = SoftHsm.Uri(token, "host-ca"), PinFile = pin, Pkcs11 = new() { PoolSize = 2 } }), token, policy, journalSocket, configure);
+        return StartAsync(SoftHsm.UserPin, pin => (new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin, Pkcs11 = new() { PoolSize = 2 } }, new CaKeyOptions { Uri = SoftHsm.Uri(token, "host-ca"), PinFile = pin, Pkcs11 = new() { PoolSize = 2 } }), token, policy, journalSocket, configure, configFile);
     }
 
-    /// <summary>The daemon with CA keys elsewhere (a PIV card): <paramref name="keys"/> gets the PIN file's path.</summary>
-    public static async Task<DaemonUnderTest> StartAsync(string userPin, Func<string, (CaKeyOptions User, CaKeyOptions Host)> keys, string token, string? policy = null, string journalSocket = "", Action<DaemonOptions>? configure = null)
+    /// <summary>
+    /// The daemon with CA keys elsewhere (a PIV card): <paramref name="keys"/> gets the PIN file's
+    /// path. With <paramref name="configFile"/> the configuration is written to config.json and
+    /// loaded from there, as the daemon does (reloads then read it, with conf.d).
+    /// </summary>
+    public static async Task<DaemonUnderTest> StartAsync(string userPin, Func<string, (CaKeyOptions User, CaKeyOptions Host)> keys, string token, string? policy = null, string journalSocket = "", Action<DaemonOptions>? configure = null, bool configFile = false)
     {
         ArgumentNullException.ThrowIfNull(keys);
         var dir = new TempDir("sshhsmca-daemon-");
@@ -87,6 +103,14 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
             JournalSocket = journalSocket,
         };
         configure?.Invoke(options);
+        if (configFile)
+        {
+            var path = dir.Write("config.json", System.Text.Json.JsonSerializer.Serialize(options, ConfigJson));
+            var (loaded, errors) = ConfigurationLoader.Load(path);
+            Assert.True(errors.Count == 0, string.Join("\n", errors));
+            options = loaded!;
+        }
+
         var app = DaemonHost.Build(options);
         await app.StartAsync();
         return new DaemonUnderTest(dir, app, pki, port, options, token);

@@ -62,6 +62,26 @@ public sealed class DevIdentityProvider : IDisposable
         return idp.Output.Contains("ready at", StringComparison.Ordinal) ? idp : throw new TimeoutException($"the identity provider did not start: {idp.Output}");
     }
 
+    /// <summary>An ID token by the device flow over plain HTTP, as an automation pipeline would get one.</summary>
+    public static async Task<string> FetchIdTokenAsync(DevIdentityProvider idp)
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var deviceResponse = await http.PostAsync(new Uri(idp.Issuer + "connect/device"), new FormUrlEncodedContent(new Dictionary<string, string>(StringComparer.Ordinal) { ["client_id"] = "ssh-hsm-ca", ["scope"] = "openid profile email" }));
+        using var device = System.Text.Json.JsonDocument.Parse(await deviceResponse.Content.ReadAsStringAsync());
+        using (await http.GetAsync(new Uri(device.RootElement.GetProperty("verification_uri_complete").GetString()!)))
+        {
+        }
+
+        using var tokenResponse = await http.PostAsync(new Uri(idp.Issuer + "connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["client_id"] = "ssh-hsm-ca",
+            ["grant_type"] = "urn:ietf:params:oauth:grant-type:device_code",
+            ["device_code"] = device.RootElement.GetProperty("device_code").GetString()!,
+        }));
+        using var token = System.Text.Json.JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync());
+        return token.RootElement.GetProperty("id_token").GetString()!;
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

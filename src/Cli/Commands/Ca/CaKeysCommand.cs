@@ -3,17 +3,20 @@ using SshHsmCa.Protos.V1;
 
 namespace SshHsmCa.Cli.Commands.Ca;
 
-/// <summary><c>ca keys</c>: the user CA key (for sshd's TrustedUserCAKeys) and a @cert-authority line.</summary>
+/// <summary><c>ca keys</c>: the user CA keys in force (for sshd's TrustedUserCAKeys), the @cert-authority lines, and every key's state.</summary>
 internal static class CaKeysCommand
 {
     public static Command Create(GlobalOptions global)
     {
         var pattern = HostsOption();
-        var command = new Command("keys", "print the user CA key (for TrustedUserCAKeys) and a @cert-authority line") { pattern };
+        var command = new Command("keys", "print the user CA keys (for TrustedUserCAKeys) and the @cert-authority lines, with each key's state") { pattern };
         command.SetAction(async (result, cancel) =>
         {
             var reply = await FetchAsync(global.Connection(result), result.GetValue(pattern)!, cancel).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"# TrustedUserCAKeys (sshd):\n{reply.UserCaPublicKey}\n# known_hosts:\n{reply.KnownHostsLine}").ConfigureAwait(false);
+            var trusted = reply.TrustedUserCaKeys.Length > 0 ? reply.TrustedUserCaKeys : reply.UserCaPublicKey + "\n";
+            var knownHosts = reply.KnownHosts.Length > 0 ? reply.KnownHosts : reply.KnownHostsLine + "\n";
+            var states = string.Concat(reply.Keys.Select(k => $"#   {(k.Ca == CaScope.User ? "user" : "host")} {CaStatusCommand.StateName(k.State),-7} {k.Fingerprint} {k.Name}{(k.Trusted ? string.Empty : " (not trusted)")}\n"));
+            await Console.Out.WriteAsync($"# TrustedUserCAKeys (sshd):\n{trusted}# known_hosts:\n{knownHosts}{(states.Length > 0 ? "# The CA's keys:\n" + states : string.Empty)}").ConfigureAwait(false);
             return 0;
         });
         return command;

@@ -61,7 +61,7 @@ internal static class InspectCommand
             {
                 var (bytes, krlSignature, version) = await KrlInstaller.FetchAsync(client, cancel).ConfigureAwait(false);
                 var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest(), cancellationToken: cancel).ConfigureAwait(false);
-                var signed = SshSig.ParseArmored(krlSignature).Verifies(SshPublicKey.ParseLine(keys.UserCaPublicKey), KrlSignature.Namespace, bytes);
+                var signed = TrustInstaller.UserCaKeys(keys).Any(k => SshSig.ParseArmored(krlSignature).Verifies(k, KrlSignature.Namespace, bytes));
                 revoked = Ssh.Krl.SshKrl.Parse(bytes).IsRevoked(certificate);
                 await Console.Out.WriteLineAsync($"       Revocation: {(revoked ? "REVOKED" : "not revoked")} (the CA's KRL version {version}{(signed ? string.Empty : ", whose signature DOES NOT VERIFY")})").ConfigureAwait(false);
             }
@@ -78,9 +78,16 @@ internal static class InspectCommand
     private static async Task<string> VerdictAsync(CertificateAuthorityService.CertificateAuthorityServiceClient client, SshCertificate certificate, CancellationToken cancel)
     {
         var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest(), cancellationToken: cancel).ConfigureAwait(false);
-        if (!certificate.SignatureKey.Equals(SshPublicKey.ParseLine(certificate.Type == SshCertificateType.User ? keys.UserCaPublicKey : keys.HostCaPublicKey)))
+        var caKey = keys.Keys.FirstOrDefault(k => SshPublicKey.ParseLine(k.PublicKey).Equals(certificate.SignatureKey));
+        var wanted = certificate.Type == SshCertificateType.User ? CaScope.User : CaScope.Host;
+        if (caKey is null ? !certificate.SignatureKey.Equals(SshPublicKey.ParseLine(certificate.Type == SshCertificateType.User ? keys.UserCaPublicKey : keys.HostCaPublicKey)) : caKey.Ca != wanted)
         {
             return "no (signed by another CA key)";
+        }
+
+        if (caKey is { State: Protos.V1.CaKeyState.Revoked })
+        {
+            return $"no (signed by the CA key {caKey.Name}, which is revoked)";
         }
 
         try

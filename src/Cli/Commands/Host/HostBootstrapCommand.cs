@@ -61,9 +61,12 @@ internal static class HostBootstrapCommand
 
             var response = await connection.CreateClient("Bootstrap " + token).BootstrapHostAsync(request, cancellationToken: cancel).ConfigureAwait(false);
 
-            // The KRL before anything else is written: a refusal leaves the host as it was.
+            // The KRL and the trust set are checked before anything else is written: a refusal
+            // leaves the host as it was. Both must be signed by the user CA key the CA answered with.
             var (krl, krlSignature, krlVersion) = await KrlInstaller.FetchAsync(connection.CreateClient(), cancel).ConfigureAwait(false);
             var userCa = SshPublicKey.ParseLine(response.UserCaPublicKey);
+            var userCaPath = Path.Combine(sshDir, "ssh-hsm-ca-user-ca.pub");
+            var trust = TrustInstaller.Verify(await connection.CreateClient().GetTrustSetAsync(new GetTrustSetRequest(), cancellationToken: cancel).ConfigureAwait(false), [userCa], userCaPath);
             var written = new List<string>();
             for (var i = 0; i < keyFiles.Count; i++)
             {
@@ -72,8 +75,8 @@ internal static class HostBootstrapCommand
                 written.Add(path);
             }
 
-            var userCaPath = Path.Combine(sshDir, "ssh-hsm-ca-user-ca.pub");
-            FileOutput.WriteAtomically(userCaPath, response.UserCaPublicKey + "\n", PublicMode);
+            // Every user CA key in force (next, active, retired), so that a rotation under way holds.
+            TrustInstaller.InstallUserCaKeys(userCaPath, trust);
             written.Add(userCaPath);
             KrlInstaller.Install(revokedKeys, krl, krlSignature, [userCa], krlVersion);
             written.Add(revokedKeys);

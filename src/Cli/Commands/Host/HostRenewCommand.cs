@@ -61,9 +61,26 @@ internal static class HostRenewCommand
                 }
             }
 
-            // The KRL bootstrap installed, verified against the user CA key this host trusts.
-            var krlPath = Path.Combine(sshDir, "ssh-hsm-ca-revoked.krl");
+            // The trust set first (a rotation may bring the key the next KRL is signed by): fetched
+            // with this host's proof, so that the CA counts the host as having it, verified against
+            // the user CA keys this host already trusts, installed where TrustedUserCAKeys reads.
             var signers = Path.Combine(sshDir, "ssh-hsm-ca-user-ca.pub");
+            if (File.Exists(signers))
+            {
+                var proven = certificates[0];
+                var challenge = await client.BeginHostRenewalAsync(new BeginHostRenewalRequest { Certificate = SshCertificate.ParseLine(CliFiles.ReadText(proven)).ToOpenSshLine() }, cancellationToken: cancel).ConfigureAwait(false);
+                var proof = HostFiles.SignWithHostKey(proven[..^"-cert.pub".Length], challenge.Namespace, challenge.Message.ToByteArray());
+                var fetched = await client.GetTrustSetAsync(new GetTrustSetRequest { ChallengeId = challenge.ChallengeId, Signature = proof }, cancellationToken: cancel).ConfigureAwait(false);
+                var trust = TrustInstaller.InstallUserCaKeys(signers, TrustInstaller.Verify(fetched, KrlInstaller.ReadSigners(signers), signers));
+                results.Add(new { file = signers, renewed = trust.Written, trustSetVersion = trust.Version });
+                if (!json)
+                {
+                    await Console.Out.WriteLineAsync($"{signers}: trust set version {trust.Version}{(trust.Written ? " installed" : ", current")} ({trust.Set.Trusted(SshCertificateType.User).Count} user CA key(s))").ConfigureAwait(false);
+                }
+            }
+
+            // The KRL bootstrap installed, verified against the user CA keys this host trusts.
+            var krlPath = Path.Combine(sshDir, "ssh-hsm-ca-revoked.krl");
             if (File.Exists(krlPath) && File.Exists(signers))
             {
                 var (krl, signature, version) = await KrlInstaller.FetchAsync(client, cancel).ConfigureAwait(false);

@@ -51,7 +51,7 @@ internal static class LoginCommand
             var anonymous = connection.CreateClient();
             var configured = ClientConfig.Current;
             var keys = await anonymous.GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = configured?.HostsPattern ?? "*" }, cancellationToken: cancel).ConfigureAwait(false);
-            var userCa = SshPublicKey.ParseLine(keys.UserCaPublicKey);
+            var userCaKeys = TrustInstaller.UserCaKeys(keys);
 
             // The host KRL setup installed: refreshed, verified with the user CA key; a refusal is reported, not fatal.
             if (configured?.RevokedHostKeysFile is { } revokedHosts && File.Exists(revokedHosts))
@@ -59,12 +59,12 @@ internal static class LoginCommand
                 try
                 {
                     var (krl, signature, version) = await KrlInstaller.FetchAsync(anonymous, cancel).ConfigureAwait(false);
-                    if (KrlInstaller.Install(revokedHosts, krl, signature, [userCa], version).Written)
+                    if (KrlInstaller.Install(revokedHosts, krl, signature, userCaKeys, version).Written)
                     {
                         await status.WriteLineAsync($"Updated the CA's KRL in {revokedHosts} (version {version}).").ConfigureAwait(false);
                     }
                 }
-                catch (KrlRefusedException e)
+                catch (RefusedUpdateException e)
                 {
                     await Console.Error.WriteLineAsync($"ssh-hsm-ca: warning: {e.Message}").ConfigureAwait(false);
                 }
@@ -72,8 +72,9 @@ internal static class LoginCommand
 
             var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             using var agent = SshAgentClient.Connect();
-            if (!force && CurrentCertificate(agent, userCa, now) is { } current)
+            if (!force && CurrentCertificate(agent, userCaKeys, now) is { } current)
             {
+                await RefreshKnownHostsAsync(anonymous, configured, userCaKeys, status, cancel).ConfigureAwait(false);
                 await status.WriteLineAsync($"Already logged in: a certificate for {string.Join(",", current.Principals)} is in ssh-agent until {TimeText.Utc(current.ValidBefore)}. Use --force for a new one.").ConfigureAwait(false);
                 if (json)
                 {
@@ -123,13 +124,9 @@ internal static class LoginCommand
                 keyPath = WriteFiles(writeFiles, key, certificate, comment);
             }
 
-            // The @cert-authority line setup wrote follows the CA's host keys (rotation).
-            if (configured?.KnownHostsFile is { } knownHosts && File.Exists(knownHosts)
-                && CliFiles.ReadText(knownHosts).Trim() != keys.KnownHostsLine)
-            {
-                FileOutput.WriteAtomically(knownHosts, keys.KnownHostsLine + "\n", FileOutput.PublicMode);
-                await status.WriteLineAsync($"Updated the CA's host keys in {knownHosts}.").ConfigureAwait(false);
-            }
+            // The @cert-authority lines setup wrote follow the CA's host keys (rotation); fetched
+            // with the ID token, so that the CA counts this user as having the set.
+            await RefreshKnownHostsAsync(connection.CreateClient("Bearer " + idToken), configured, userCaKeys, status, cancel).ConfigureAwait(false);
 
             if (json)
             {
@@ -146,7 +143,29 @@ internal static class LoginCommand
         return command;
     }
 
-    private static SshCertificate? CurrentCertificate(SshAgentClient agent, SshPublicKey userCa, ulong now)
+    /// <summary>The trust set's host CA keys into the known_hosts file setup wrote; a refusal is reported, not fatal.</summary>
+    private static async Task RefreshKnownHostsAsync(CertificateAuthorityService.CertificateAuthorityServiceClient client, ClientConfig? configured, IReadOnlyList<SshPublicKey> userCaKeys, TextWriter status, CancellationToken cancel)
+    {
+        if (configured?.KnownHostsFile is not { } knownHosts || !File.Exists(knownHosts))
+        {
+            return;
+        }
+
+        try
+        {
+            var set = TrustInstaller.Verify(await client.GetTrustSetAsync(new GetTrustSetRequest(), cancellationToken: cancel).ConfigureAwait(false), userCaKeys, knownHosts);
+            if (TrustInstaller.InstallKnownHosts(knownHosts, set, configured.HostsPattern ?? "*").Written)
+            {
+                await status.WriteLineAsync($"Updated the CA's host keys in {knownHosts} (trust set version {set.Version}).").ConfigureAwait(false);
+            }
+        }
+        catch (RefusedUpdateException e)
+        {
+            await Console.Error.WriteLineAsync($"ssh-hsm-ca: warning: {e.Message}").ConfigureAwait(false);
+        }
+    }
+
+    private static SshCertificate? CurrentCertificate(SshAgentClient agent, IReadOnlyList<SshPublicKey> userCaKeys, ulong now)
     {
         foreach (var identity in agent.List())
         {
@@ -160,7 +179,7 @@ internal static class LoginCommand
                 continue;
             }
 
-            if (certificate.SignatureKey.Equals(userCa) && certificate.IsValidAt(now + 60))
+            if (userCaKeys.Contains(certificate.SignatureKey) && certificate.IsValidAt(now + 60))
             {
                 return certificate;
             }

@@ -57,11 +57,13 @@ internal static class SetupCommand
             var client = new Connection(null, server, null, null, null) { Roots = [root] }.CreateClient();
             var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = pattern }, cancellationToken: cancel).ConfigureAwait(false);
             var (krl, krlSignature, krlVersion) = await KrlInstaller.FetchAsync(client, cancel).ConfigureAwait(false);
+            var userCaKeys = TrustInstaller.UserCaKeys(keys);
+            var trust = TrustInstaller.Verify(await client.GetTrustSetAsync(new GetTrustSetRequest(), cancellationToken: cancel).ConfigureAwait(false), userCaKeys, knownHosts);
 
             Directory.CreateDirectory(directory);
             FileOutput.WriteAtomically(rootFile, root.ExportCertificatePem() + "\n", PublicMode);
-            FileOutput.WriteAtomically(knownHosts, keys.KnownHostsLine + "\n", PublicMode);
-            KrlInstaller.Install(revokedHosts, krl, krlSignature, [Ssh.Keys.SshPublicKey.ParseLine(keys.UserCaPublicKey)], krlVersion);
+            TrustInstaller.InstallKnownHosts(knownHosts, trust, pattern);
+            KrlInstaller.Install(revokedHosts, krl, krlSignature, userCaKeys, krlVersion);
             var config = new ClientConfig { Server = server, ServerCa = rootFile, KnownHostsFile = knownHosts, RevokedHostKeysFile = revokedHosts, HostsPattern = pattern };
             FileOutput.WriteAtomically(system ? ClientConfig.SystemFile : ClientConfig.UserFile, config.Serialize(), PublicMode);
             var sshConfig = system ? WriteSystemSshConfig(knownHosts, revokedHosts) : WriteUserSshConfig(knownHosts, revokedHosts);
