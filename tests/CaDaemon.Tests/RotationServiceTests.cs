@@ -230,7 +230,7 @@ public sealed class RotationServiceTests : IAsyncLifetime
         Assert.Equal([next.PublicKey], set.Trusted(SshCertificateType.User));
         Assert.Equal(SshHsmCa.Ssh.Trust.CaKeyState.Revoked, set.Keys.Single(k => k.PublicKey.Equals(_ca.UserKey.PublicKey)).State);
         var revocations = await _ca.Client.ListRevocationsAsync(new ListRevocationsRequest(), As(Operator));
-        Assert.Equal("configuration", revocations.Revocations.Single().Caller);
+        Assert.Equal("operator", revocations.Revocations.Single().Caller); // who asked for the reload
 
         // A second reload with the same states records nothing more.
         await _ca.Client.ReloadConfigurationAsync(new ReloadConfigurationRequest(), As(Operator));

@@ -7,7 +7,7 @@ public class OperatorRightsTests
     private static readonly SshPolicy Policy = SshPolicy.Load("""
         {
           "roles": [
-            { "name": "admins", "match": [ { "unix": { "uids": [0] } } ], "operator": ["tokens", "audit", "batch", "ceremony", "revoke"] },
+            { "name": "admins", "match": [ { "unix": { "uids": [0] } } ], "operator": ["tokens", "audit", "batch", "ceremony", "revoke", "rotate"] },
             { "name": "auditors", "match": [ { "unix": { "groups": ["sshca"] } }, { "mtls": { "subjects": ["CN=auditor"] } } ], "operator": ["audit"] },
             { "name": "engineers", "match": [ { "oidc": { "issuer": "https://sso.example.com" } } ], "user": { "principals": ["{claim:preferred_username}"] } },
             { "name": "hosts", "match": [ { "bootstrap": true }, { "hostRenewal": true } ], "host": { "names": ["*.example.com"] } }

@@ -92,7 +92,7 @@ internal static partial class DevEnvironment
             {{sso}}    { "name": "dev-clients", "match": [ { "mtls": { "subjects": ["CN=dev-client"] } } ],
                   "user": { "principals": ["{{user}}"], "validity": { "default": "8h", "max": "12h", "backdate": "1m" } } },
                 { "name": "operators", "match": [ { "unix": { "users": ["{{user}}"] } } ],
-                  "operator": ["tokens", "audit", "batch", "ceremony", "revoke"],
+                  "operator": ["tokens", "audit", "batch", "ceremony", "revoke", "rotate"],
                   "user": { "principals": ["{{user}}"] },
                   "host": { "names": ["localhost", "*.ssh-hsm-ca.test"], "validity": { "default": "30d", "max": "90d", "backdate": "5m" } } },
                 { "name": "new-hosts", "match": [ { "bootstrap": true }, { "hostRenewal": true } ],

@@ -141,6 +141,11 @@ public sealed class TrustSet
                 ThrowHelper.Format(field, "a key line without a comment");
             }
 
+            if (!string.Equals(key.ToOpenSshLine(), parts[2], StringComparison.Ordinal))
+            {
+                ThrowHelper.Format(field, "the key is not written as OpenSSH writes it (one space, canonical base64)");
+            }
+
             if (keys.Any(k => k.PublicKey.Equals(key)))
             {
                 ThrowHelper.Format(field, $"key {key.GetSha256Fingerprint()} appears twice");

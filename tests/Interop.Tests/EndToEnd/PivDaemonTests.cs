@@ -35,7 +35,7 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
     private static ProcessRunner.Result Cli(params string[] arguments) =>
         ProcessRunner.Run("/usr/bin/dotnet", [Repository.Binary("Cli", "ssh-hsm-ca.dll"), .. arguments], timeoutMs: 180_000);
 
-    private Task<DaemonUnderTest> StartAsync(PivAlgorithm userAlgorithm, PivAlgorithm hostAlgorithm, PivTouchPolicy hostTouch, Action<DaemonOptions>? configure = null)
+    private Task<DaemonUnderTest> StartAsync(PivAlgorithm userAlgorithm, PivAlgorithm hostAlgorithm, PivTouchPolicy hostTouch, Action<DaemonOptions>? configure = null, string? policy = null, bool configFile = false)
     {
         card.Factory();
         var user = PivKeyCeremony.Generate(new PivCaKeyOptions { Serial = VirtualCard.Serial, Slot = 0x9A }, userAlgorithm, PivPinPolicy.Once, PivTouchPolicy.Never, PivManagementKey.DefaultKey);
@@ -46,8 +46,63 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
                 new CaKeyOptions { Uri = $"piv:serial={VirtualCard.Serial};slot=9a", PinFile = pin, ExpectedPublicKey = user.PublicKey.GetSha256Fingerprint() },
                 new CaKeyOptions { Uri = $"piv:serial={VirtualCard.Serial};slot=9c", PinFile = pin, ExpectedPublicKey = host.PublicKey.ToOpenSshLine(), Piv = new() { TouchTimeoutSeconds = 20 } }),
             token: "piv",
-            policy: Policy,
-            configure: configure);
+            policy: policy ?? Policy,
+            configure: configure,
+            configFile: configFile);
+    }
+
+    [Fact]
+    public async Task AYubiKeyHeldUserCaIsReplacedByANewKeyOnTheCardWithoutBreakingALogin()
+    {
+        var policy = $$"""
+            {
+              "roles": [
+                { "name": "operators", "match": [ { "unix": { "users": ["{{SshdServer.User}}"] } } ],
+                  "operator": ["tokens", "rotate"],
+                  "user": { "principals": ["{{SshdServer.User}}"], "validity": { "default": "1h", "max": "8h" } } },
+                { "name": "hosts", "match": [ { "bootstrap": true }, { "hostRenewal": true } ],
+                  "host": { "names": ["*.fleet.internal"], "validity": { "default": "30d", "max": "90d" } } }
+              ]
+            }
+            """;
+        await using var daemon = await StartAsync(PivAlgorithm.EccP256, PivAlgorithm.Ed25519, PivTouchPolicy.Never, o => o.Tls!.RequireClientCertificate = false, policy, configFile: true);
+        using var dir = new TempDir("sshhsmca-piv-rotation-");
+        using var fleet = new Fleet(daemon, dir);
+        var host = fleet.Add("piv1.fleet.internal");
+        var knownHosts = dir.Write("known_hosts", Fleet.Ok(fleet.Operator("ca", "known-hosts", "--hosts", "*.fleet.internal"), "ca known-hosts").Stdout);
+        string UserCertificate(string name)
+        {
+            Assert.Equal(0, Tools.Run(Tools.SshKeygen, ["-q", "-t", "ed25519", "-N", "", "-f", dir.PathOf(name)]).ExitCode);
+            Fleet.Ok(fleet.Operator("sign", dir.PathOf(name) + ".pub"), "sign " + name);
+            return dir.PathOf(name);
+        }
+
+        void LogsIn(string key, string phase)
+        {
+            var ssh = Tools.Run(Tools.Ssh, Fleet.SshArguments(host, SshdServer.User, "-F", "/dev/null", "-o", $"UserKnownHostsFile={knownHosts}", "-o", "GlobalKnownHostsFile=/dev/null", "-o", $"IdentityFile={key}", "-o", $"CertificateFile={key}-cert.pub", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none"));
+            Assert.True(ssh.ExitCode == 0 && ssh.Stdout.Contains("login-ok", StringComparison.Ordinal), $"{phase}: {ssh.Output}\n{host.Sshd.Log}");
+        }
+
+        var old = UserCertificate("id_old");
+        LogsIn(old, "before the rotation");
+
+        // The new user CA key is made in another slot of the card (as the key ceremony makes it) and published as next.
+        var made = PivKeyCeremony.Generate(new PivCaKeyOptions { Serial = VirtualCard.Serial, Slot = 0x9D }, PivAlgorithm.EccP256, PivPinPolicy.Once, PivTouchPolicy.Never, PivManagementKey.DefaultKey);
+        var publicKey = dir.Write("yk-9d.pub", made.PublicKey.ToOpenSshLine() + "\n");
+        var config = daemon.ConfigPath!;
+        Fleet.Ok(fleet.Operator("ca", "rotate", "--user", "--config", config, "--add", "yk-9d", "--uri", $"piv:serial={VirtualCard.Serial};slot=9d", "--public-key", publicKey, "--pin-file", Path.Combine(daemon.Directory, "pin")), "ca rotate --add");
+        fleet.RenewAll();
+        Assert.Contains(made.PublicKey.ToOpenSshLine(), File.ReadAllText(Path.Combine(host.Etc, "ssh-hsm-ca-user-ca.pub")), StringComparison.Ordinal);
+        Fleet.Ok(fleet.Operator("ca", "rotate", "--user", "--config", config, "--promote"), "ca rotate --promote");
+
+        // The old slot's certificate still logs in; new ones come from slot 9d and log in too.
+        LogsIn(old, "after the switch, the old key's certificate");
+        var fresh = UserCertificate("id_new");
+        Assert.Equal(made.PublicKey, SshCertificate.ParseLine(File.ReadAllText(fresh + "-cert.pub")).SignatureKey);
+        LogsIn(fresh, "after the switch, the new key's certificate");
+        var status = Fleet.Ok(fleet.Operator("ca", "status"), "ca status").Stdout;
+        Assert.Contains("piv serial", status, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Phase 2 of 3", Fleet.Ok(fleet.Operator("ca", "rotate", "--user"), "ca rotate").Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -156,6 +156,54 @@ public sealed class RotationFleetTests(SoftHsm hsm) : IDisposable
         Assert.Contains("token left unattended", revocations, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AHostKeepsItsTrustFileWhenTheSetIsOlderOrSignedByAKeyItDoesNotTrustAndNeverWritesThroughALink()
+    {
+        await using var daemon = await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.EcdsaP256, Policy("https://unused.example/"), configure: o => o.Tls!.RequireClientCertificate = false, configFile: true);
+        using var fleet = new Fleet(daemon, _dir);
+        var host = fleet.Add("web1.fleet.internal");
+        var trusted = Path.Combine(host.Etc, "ssh-hsm-ca-user-ca.pub");
+        var installed = File.ReadAllText(trusted);
+        Assert.StartsWith("# ssh-hsm-ca trust set version 1:", installed, StringComparison.Ordinal);
+        string[] renew = ["host", "renew", "--ssh-dir", host.Etc, "--if-expires-within", "1d"];
+
+        // A file that says it holds a newer version: the CA's set is older, refused (exit 5), file unchanged.
+        var newer = installed.Replace("version 1:", "version 99:", StringComparison.Ordinal);
+        File.WriteAllText(trusted, newer);
+        var rollback = fleet.Cli(renew);
+        Assert.True(rollback.ExitCode == 5 && rollback.Stderr.Contains("older version 1", StringComparison.Ordinal), rollback.Output);
+        Assert.Equal(newer, File.ReadAllText(trusted));
+
+        // A host that trusts another key: the set does not verify (exit 4), file unchanged.
+        var stranger = SshHsm(daemon.Token, "stranger", 21).Key.ToOpenSshLine("someone else") + "\n";
+        File.WriteAllText(trusted, stranger);
+        var forged = fleet.Cli(renew);
+        Assert.True(forged.ExitCode == 4 && forged.Stderr.Contains("does not verify with a user CA key", StringComparison.Ordinal), forged.Output);
+        Assert.Equal(stranger, File.ReadAllText(trusted));
+
+        // A link in the file's place: a new version replaces the link, the file it pointed to stays.
+        var victim = _dir.Write("victim", installed);
+        File.Delete(trusted);
+        File.CreateSymbolicLink(trusted, victim);
+        var next = SshHsm(daemon.Token, "user-ca-2027", 22);
+        Ok(fleet.Operator("ca", "rotate", "--user", "--config", daemon.ConfigPath!, "--add", "user-2027", "--uri", SoftHsm.Uri(daemon.Token, "user-ca-2027"), "--public-key", next.File, "--pin-file", Path.Combine(daemon.Directory, "pin")), "ca rotate --add");
+        Ok(fleet.Cli(renew), "host renew through a link");
+        Assert.Equal(installed, File.ReadAllText(victim));
+        Assert.Null(new FileInfo(trusted).LinkTarget);
+        Assert.Contains(next.Key.ToOpenSshLine(), File.ReadAllText(trusted), StringComparison.Ordinal);
+
+        // A refused reload (a key that is not the one named) puts ca rotate's file back and changes nothing.
+        var rotation = Path.Combine(Path.GetDirectoryName(daemon.ConfigPath!)!, "conf.d", "90-ca-rotation.json");
+        var missing = fleet.Operator("ca", "rotate", "--user", "--config", daemon.ConfigPath!, "--add", "user-2028", "--uri", SoftHsm.Uri(daemon.Token, "no-such-key"), "--public-key", next.File, "--pin-file", Path.Combine(daemon.Directory, "pin"));
+        Assert.True(missing.ExitCode != 0, missing.Output);
+        Assert.Contains("already the next key", missing.Stderr, StringComparison.Ordinal);
+        Ok(fleet.Operator("ca", "rotate", "--user", "--config", daemon.ConfigPath!, "--rollback"), "withdraw user-2027");
+        var wrongKey = fleet.Operator("ca", "rotate", "--user", "--config", daemon.ConfigPath!, "--add", "user-2028", "--uri", SoftHsm.Uri(daemon.Token, "stranger"), "--public-key", next.File, "--pin-file", Path.Combine(daemon.Directory, "pin"));
+        Assert.True(wrongKey.ExitCode == 1 && wrongKey.Stderr.Contains("the configuration was refused", StringComparison.Ordinal) && wrongKey.Stderr.Contains("user CA key user-2028", StringComparison.Ordinal) && wrongKey.Stderr.Contains("back as it was", StringComparison.Ordinal), wrongKey.Output);
+        Assert.DoesNotContain("user-2028", File.ReadAllText(rotation), StringComparison.Ordinal);
+        Assert.DoesNotContain("user-2028", Ok(fleet.Operator("ca", "status"), "ca status").Stdout, StringComparison.Ordinal);
+    }
+
     /// <summary>A new Ed25519 key on the daemon's token (as the operator makes one before adding it), and its public key file.</summary>
     private (SshPublicKey Key, string File) SshHsm(string token, string label, byte id)
     {
