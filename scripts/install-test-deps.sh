@@ -10,6 +10,9 @@ packages+=(debootstrap lintian python3 systemd-container)
 # The PIV tests: the real pcscd with vsmartcard's vpcd (the virtual YubiKey plugs into it), run in a
 # network namespace of its own (iproute2), and Yubico's own tools as judges of the emulator.
 packages+=(pcscd vsmartcard-vpcd yubico-piv-tool ykcs11 iproute2)
+# The shared audit store (issue 18): the tests make their own clusters with Debian's PostgreSQL
+# (initdb, pg_ctl, pg_basebackup as the postgres user); the packaged cluster is not used.
+packages+=(postgresql)
 # The fuzz smoke (scripts/fuzz.sh): AFL++ drives the SharpFuzz targets.
 packages+=(afl++)
 # The Python client example (examples/python, docs/clients.md): Debian's gRPC for Python, protoc for

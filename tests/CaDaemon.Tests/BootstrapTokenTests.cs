@@ -11,7 +11,7 @@ public sealed class BootstrapTokenTests : IDisposable
     [Fact]
     public async Task ATokenIsUsableOnceBeforeItsExpiryWithItsSecretAndOnlyItsUseIsRecorded()
     {
-        using var store = SqliteAuditStore.Open(Path.Combine(_dir, "audit.db"));
+        using var store = SqlAuditStore.OpenSqlite(Path.Combine(_dir, "audit.db"));
         using var random = RandomNumberGenerator.Create();
         var (token, id, hash) = BootstrapTokenFormat.Create(random);
         await store.CreateBootstrapTokenAsync(new BootstrapTokenRecord(id, hash, ["web-01.example.com", "web-01"], "root", 1000, 2000), CancellationToken.None);
@@ -40,7 +40,7 @@ public sealed class BootstrapTokenTests : IDisposable
     [Fact]
     public async Task ConcurrentUsesOfOneTokenAcceptExactlyOne()
     {
-        using var store = SqliteAuditStore.Open(Path.Combine(_dir, "audit.db"));
+        using var store = SqlAuditStore.OpenSqlite(Path.Combine(_dir, "audit.db"));
         using var random = RandomNumberGenerator.Create();
         var (token, id, hash) = BootstrapTokenFormat.Create(random);
         await store.CreateBootstrapTokenAsync(new BootstrapTokenRecord(id, hash, ["h"], "root", 1000, 2000), CancellationToken.None);
@@ -52,7 +52,7 @@ public sealed class BootstrapTokenTests : IDisposable
     [Fact]
     public async Task CheckingATokenUsesNothingAndAReleasedTokenIsUsableAgain()
     {
-        using var store = SqliteAuditStore.Open(Path.Combine(_dir, "audit.db"));
+        using var store = SqlAuditStore.OpenSqlite(Path.Combine(_dir, "audit.db"));
         using var random = RandomNumberGenerator.Create();
         var (token, id, hash) = BootstrapTokenFormat.Create(random);
         await store.CreateBootstrapTokenAsync(new BootstrapTokenRecord(id, hash, ["h"], "root", 1000, 2000), CancellationToken.None);

@@ -33,7 +33,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
     public async Task RowsLeftPendingByAnEarlierVersionAreResolvedAsInterruptedAtOpen()
     {
         ulong issued;
-        using (var store = SqliteAuditStore.Open(Database))
+        using (var store = SqlAuditStore.OpenSqlite(Database))
         {
             Assert.Equal(0, store.InterruptedAtOpen);
             issued = await store.ReserveAsync(Intent(), CancellationToken.None);
@@ -53,7 +53,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        using var reopened = SqliteAuditStore.Open(Database);
+        using var reopened = SqlAuditStore.OpenSqlite(Database);
         Assert.Equal(1, reopened.InterruptedAtOpen);
         var record = await reopened.GetAsync(9000, CancellationToken.None);
         Assert.Equal(AuditOutcome.Failed, record!.Outcome);
@@ -66,7 +66,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
     public async Task AReservationWritesNothingAndItsSerialIsNeverHandedOutAgainAfterAStop()
     {
         ulong reserved;
-        using (var store = SqliteAuditStore.Open(Database))
+        using (var store = SqlAuditStore.OpenSqlite(Database))
         {
             reserved = await store.ReserveAsync(Intent(), CancellationToken.None);
             Assert.Equal(AuditOutcome.Pending, (await store.GetAsync(reserved, CancellationToken.None))!.Outcome);
@@ -74,7 +74,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
         }
 
         // As after kill -9 between the reservation and the outcome: no row, and no reuse.
-        using var reopened = SqliteAuditStore.Open(Database);
+        using var reopened = SqlAuditStore.OpenSqlite(Database);
         Assert.Equal(0, reopened.InterruptedAtOpen);
         Assert.Null(await reopened.GetAsync(reserved, CancellationToken.None));
         var next = await reopened.ReserveAsync(Intent(), CancellationToken.None);
@@ -88,7 +88,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
         var all = new List<ulong>();
         for (var run = 0; run < 3; run++)
         {
-            using var store = SqliteAuditStore.Open(Database);
+            using var store = SqlAuditStore.OpenSqlite(Database);
             var serials = await Task.WhenAll(Enumerable.Range(0, 5000).Select(_ => store.ReserveAsync(Intent(), CancellationToken.None)));
             await Task.WhenAll(serials.Take(10).Select(s => store.CommitIssuedAsync(s, "cert", CancellationToken.None)));
             all.AddRange(serials);
@@ -102,7 +102,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
     public async Task ConcurrentReservationsGetUniqueNonZeroSerialsAndEveryRecordSurvivesReopening()
     {
         ulong[] serials;
-        using (var store = SqliteAuditStore.Open(Database))
+        using (var store = SqlAuditStore.OpenSqlite(Database))
         {
             serials = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => store.ReserveAsync(Intent($"user{i}"), CancellationToken.None)));
             await Task.WhenAll(serials.Select((s, i) => i % 2 == 0
@@ -112,7 +112,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
 
         Assert.Equal(500, serials.Distinct().Count());
         Assert.DoesNotContain(0UL, serials);
-        using var reopened = SqliteAuditStore.Open(Database);
+        using var reopened = SqlAuditStore.OpenSqlite(Database);
         foreach (var (serial, i) in serials.Select((s, i) => (s, i)))
         {
             var record = await reopened.GetAsync(serial, CancellationToken.None);
@@ -126,7 +126,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
     [Fact]
     public async Task AnOutcomeIsWrittenOnceAndAFailedWriteDoesNotSpoilItsBatch()
     {
-        using var store = SqliteAuditStore.Open(Database);
+        using var store = SqlAuditStore.OpenSqlite(Database);
         var a = await store.ReserveAsync(Intent(), CancellationToken.None);
         var b = await store.ReserveAsync(Intent(), CancellationToken.None);
         await store.CommitIssuedAsync(a, "cert-a", CancellationToken.None);
@@ -142,7 +142,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
     [Fact]
     public async Task ListFiltersByPrincipalAndCallerNewestFirstWithPaging()
     {
-        using var store = SqliteAuditStore.Open(Database);
+        using var store = SqlAuditStore.OpenSqlite(Database);
         var serials = new List<ulong>();
         for (var i = 0; i < 7; i++)
         {
@@ -160,7 +160,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
     [Fact]
     public void OpeningMigratesAndRefusesANewerSchema()
     {
-        using (SqliteAuditStore.Open(Database))
+        using (SqlAuditStore.OpenSqlite(Database))
         {
         }
 
@@ -176,7 +176,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        Assert.Contains("newer", Assert.Throws<InvalidOperationException>(() => SqliteAuditStore.Open(Database)).Message, StringComparison.Ordinal);
+        Assert.Contains("newer", Assert.Throws<InvalidOperationException>(() => SqlAuditStore.OpenSqlite(Database)).Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

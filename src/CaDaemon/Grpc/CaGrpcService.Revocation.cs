@@ -89,7 +89,7 @@ internal sealed partial class CaGrpcService
     }
 
     private static ProtoRevokedItem ToProto(Audit.RevokedItem item) =>
-        new() { Kind = SqliteAuditStore.KindName(item.Kind), Value = item.Value, Ca = item.Ca is { } ca ? AuditNames.Name(ca) : string.Empty };
+        new() { Kind = SqlAuditStore.KindName(item.Kind), Value = item.Value, Ca = item.Ca is { } ca ? AuditNames.Name(ca) : string.Empty };
 
     private static Protos.V1.Revocation ToProto(RevocationRecord record)
     {

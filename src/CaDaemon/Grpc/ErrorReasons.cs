@@ -51,6 +51,9 @@ internal static class ErrorReasons
     /// <summary>FAILED_PRECONDITION: the revocation's selector matches no certificate this CA issued.</summary>
     public const string NothingToRevoke = "NOTHING_TO_REVOKE";
 
+    /// <summary>The audit store cannot be written or read (a PostgreSQL primary unreachable): nothing was issued.</summary>
+    public const string AuditUnavailable = "AUDIT_UNAVAILABLE";
+
     /// <summary>ReloadConfiguration: the configuration, policy or a CA key was refused; nothing changed.</summary>
     public const string ReloadRefused = "RELOAD_REFUSED";
 

@@ -46,6 +46,7 @@ internal static class StatusTable
         HsmException { Kind: HsmErrorKind.Timeout or HsmErrorKind.TouchTimeout } timeout =>
             new(StatusCode.DeadlineExceeded, ErrorReasons.CaKeyTimeout, "the CA key's device did not sign in time; retry later") { Kind = timeout.Kind },
         HsmException device => new(StatusCode.Unavailable, ErrorReasons.CaKeyUnavailable, "the CA key's device is unavailable; retry later") { Kind = device.Kind },
+        System.Data.Common.DbException => new(StatusCode.Unavailable, ErrorReasons.AuditUnavailable, "the audit store is unavailable (nothing was issued); retry later"),
         _ => null,
     };
 

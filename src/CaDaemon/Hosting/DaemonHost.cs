@@ -53,7 +53,7 @@ internal static partial class DaemonHost
         var policy = new PolicyHolder(SshPolicy.Load(File.ReadAllText(options.PolicyFile!)));
         var metrics = new CaMetrics();
         var ownsKeys = keys is null;
-        var audit = SqliteAuditStore.Open(options.AuditDatabase);
+        var audit = OpenAudit(options);
         ICaKey OpenConfigured(string name, CaKeyOptions key) => CaKeyLoader.OpenConfigured(key, keyLoggers);
         try
         {
@@ -295,6 +295,34 @@ internal static partial class DaemonHost
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationFlags = X509VerificationFlags.NoFlag;
         return chain.Build(certificate);
+    }
+
+    /// <summary>The audit store: PostgreSQL when configured (its password from a credential), SQLite otherwise.</summary>
+    private static SqlAuditStore OpenAudit(DaemonOptions options)
+    {
+        if (options.Postgres is not { } postgres)
+        {
+            return SqlAuditStore.OpenSqlite(options.AuditDatabase);
+        }
+
+        var secret = postgres.PasswordCredential is { } credential ? PinSource.ReadCredential(credential)
+            : postgres.PasswordFile is { } file ? PinSource.ReadFile(file)
+            : null;
+        try
+        {
+            return SqlAuditStore.OpenPostgres(postgres.ConnectionString!, secret is null ? null : System.Text.Encoding.UTF8.GetString(secret));
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            throw new InvalidOperationException($"the PostgreSQL audit store could not be opened: {e.Message}", e);
+        }
+        finally
+        {
+            if (secret is not null)
+            {
+                CryptographicOperations.ZeroMemory(secret);
+            }
+        }
     }
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "{Count} issuing attempt(s) left pending by an earlier daemon process were recorded as failed (interrupted)")]

@@ -69,6 +69,9 @@ internal sealed class DaemonOptions
     /// <summary>The policy file.</summary>
     public string? PolicyFile { get; set; }
 
-    /// <summary>The audit database.</summary>
+    /// <summary>The audit store on PostgreSQL (several appliances); absent: SQLite at <see cref="AuditDatabase"/>.</summary>
+    public PostgresOptions? Postgres { get; set; }
+
+    /// <summary>The audit database (SQLite), when there is no postgres section.</summary>
     public string AuditDatabase { get; set; } = "/var/lib/ssh-hsm-ca/audit.db";
 }

@@ -140,7 +140,11 @@ internal static class DaemonOptionsValidator
             CheckPolicy(options.PolicyFile, errors);
         }
 
-        if (string.IsNullOrEmpty(options.AuditDatabase) || !Path.IsPathRooted(options.AuditDatabase))
+        if (options.Postgres is { } postgres)
+        {
+            CheckPostgres(postgres, errors);
+        }
+        else if (string.IsNullOrEmpty(options.AuditDatabase) || !Path.IsPathRooted(options.AuditDatabase))
         {
             errors.Add("$.auditDatabase: an absolute path is required");
         }
@@ -202,6 +206,33 @@ internal static class DaemonOptionsValidator
     }
 
     /// <summary>Parses an octal mode such as 0660.</summary>
+    private static void CheckPostgres(PostgresOptions postgres, List<string> errors)
+    {
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionString ?? string.Empty);
+            if (string.IsNullOrEmpty(builder.Host) || string.IsNullOrEmpty(builder.Database) || string.IsNullOrEmpty(builder.Username))
+            {
+                errors.Add("$.postgres.connectionString: Host, Database and Username are required");
+            }
+
+            if (!string.IsNullOrEmpty(builder.Password) || !string.IsNullOrEmpty(builder.Passfile))
+            {
+                errors.Add("$.postgres.connectionString: no password here; use passwordCredential or passwordFile");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            // Npgsql's message names the keyword, never a value.
+            errors.Add($"$.postgres.connectionString: {e.Message}");
+        }
+
+        if (postgres.PasswordCredential is not null && postgres.PasswordFile is not null)
+        {
+            errors.Add("$.postgres: at most one of passwordCredential and passwordFile");
+        }
+    }
+
     public static bool IsOctalMode(string? mode) =>
         mode is { Length: >= 3 and <= 4 } && mode.All(c => c is >= '0' and <= '7');
 

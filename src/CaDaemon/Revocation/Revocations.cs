@@ -52,7 +52,7 @@ internal sealed partial class Revocations(IAuditStore audit, TimeProvider time, 
             ("REVOCATION_ID", recorded.Id.ToString(CultureInfo.InvariantCulture)),
             ("CALLER", caller.Name),
             ("AUTH_METHOD", AuthMethods.Name(caller.Method)),
-            ("REVOKED", string.Join(' ', items.Select(i => SqliteAuditStore.KindName(i.Kind) + ":" + i.Value))),
+            ("REVOKED", string.Join(' ', items.Select(i => SqlAuditStore.KindName(i.Kind) + ":" + i.Value))),
             ("KRL_VERSION", recorded.KrlVersion.ToString(CultureInfo.InvariantCulture)),
             ("REASON", selector.Reason),
         ]);

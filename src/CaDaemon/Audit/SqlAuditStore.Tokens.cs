@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>Bootstrap tokens and authentication events, written through the same group commit.</summary>
-internal sealed partial class SqliteAuditStore
+internal sealed partial class SqlAuditStore
 {
     /// <inheritdoc />
     public Task CreateBootstrapTokenAsync(BootstrapTokenRecord token, CancellationToken cancellationToken)
@@ -17,14 +17,14 @@ internal sealed partial class SqliteAuditStore
             insert.Transaction = transaction;
             insert.CommandText = """
                 INSERT INTO bootstrap_tokens (id, secret_sha256, host_names, created_by, created_at, expires_at)
-                VALUES ($id, $hash, $hosts, $by, $created, $expires);
+                VALUES (@id, @hash, @hosts, @by, @created, @expires);
                 """;
-            insert.Parameters.AddWithValue("$id", token.Id);
-            insert.Parameters.AddWithValue("$hash", token.SecretSha256.ToArray());
-            insert.Parameters.AddWithValue("$hosts", JsonSerializer.Serialize(token.HostNames));
-            insert.Parameters.AddWithValue("$by", token.CreatedBy);
-            insert.Parameters.AddWithValue("$created", (long)token.CreatedAt);
-            insert.Parameters.AddWithValue("$expires", (long)token.ExpiresAt);
+            insert.Parameters.AddWithValue("@id", token.Id);
+            insert.Parameters.AddWithValue("@hash", token.SecretSha256.ToArray());
+            insert.Parameters.AddWithValue("@hosts", JsonSerializer.Serialize(token.HostNames));
+            insert.Parameters.AddWithValue("@by", token.CreatedBy);
+            insert.Parameters.AddWithValue("@created", (long)token.CreatedAt);
+            insert.Parameters.AddWithValue("@expires", (long)token.ExpiresAt);
             insert.ExecuteNonQuery();
             InsertEvent(transaction, new AuthEvent(token.CreatedAt, "bootstrap-token-created", token.Id, token.CreatedBy, "unix", "created", string.Join(',', token.HostNames)));
             return 1;
@@ -37,7 +37,7 @@ internal sealed partial class SqliteAuditStore
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var select = _reader.CreateCommand();
+            using var select = Reader.CreateCommand();
             return Check(select, id, secretSha256, now);
         }
         finally
@@ -67,10 +67,10 @@ internal sealed partial class SqliteAuditStore
 
             using var use = _connection.CreateCommand();
             use.Transaction = transaction;
-            use.CommandText = "UPDATE bootstrap_tokens SET used_at = $now, used_from = $from WHERE id = $id AND used_at IS NULL;";
-            use.Parameters.AddWithValue("$id", id);
-            use.Parameters.AddWithValue("$now", (long)now);
-            use.Parameters.AddWithValue("$from", sourceAddress);
+            use.CommandText = "UPDATE bootstrap_tokens SET used_at = @now, used_from = @from WHERE id = @id AND used_at IS NULL;";
+            use.Parameters.AddWithValue("@id", id);
+            use.Parameters.AddWithValue("@now", (long)now);
+            use.Parameters.AddWithValue("@from", sourceAddress);
             if (use.ExecuteNonQuery() != 1)
             {
                 result = new BootstrapRedemption(null, "already used");
@@ -89,8 +89,8 @@ internal sealed partial class SqliteAuditStore
         {
             using var release = _connection.CreateCommand();
             release.Transaction = transaction;
-            release.CommandText = "UPDATE bootstrap_tokens SET used_at = NULL, used_from = NULL WHERE id = $id AND used_at IS NOT NULL;";
-            release.Parameters.AddWithValue("$id", id);
+            release.CommandText = "UPDATE bootstrap_tokens SET used_at = NULL, used_from = NULL WHERE id = @id AND used_at IS NOT NULL;";
+            release.Parameters.AddWithValue("@id", id);
             if (release.ExecuteNonQuery() == 1)
             {
                 InsertEvent(transaction, new AuthEvent(now, "bootstrap-token-released", id, "bootstrap:" + id, sourceAddress, "released", why));
@@ -99,10 +99,10 @@ internal sealed partial class SqliteAuditStore
             return 1;
         }, cancellationToken);
 
-    private static BootstrapRedemption Check(SqliteCommand select, string id, ReadOnlyMemory<byte> secretSha256, ulong now)
+    private static BootstrapRedemption Check(DbCommand select, string id, ReadOnlyMemory<byte> secretSha256, ulong now)
     {
-        select.CommandText = "SELECT secret_sha256, host_names, expires_at, used_at FROM bootstrap_tokens WHERE id = $id;";
-        select.Parameters.AddWithValue("$id", id);
+        select.CommandText = "SELECT secret_sha256, host_names, expires_at, used_at FROM bootstrap_tokens WHERE id = @id;";
+        select.Parameters.AddWithValue("@id", id);
         using var reader = select.ExecuteReader();
         if (!reader.Read())
         {
@@ -141,9 +141,9 @@ internal sealed partial class SqliteAuditStore
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = _reader.CreateCommand();
-            command.CommandText = "SELECT time, kind, subject, caller, source_address, outcome, detail FROM auth_events ORDER BY id DESC LIMIT $limit;";
-            command.Parameters.AddWithValue("$limit", Math.Clamp(limit, 1, 1000));
+            using var command = Reader.CreateCommand();
+            command.CommandText = "SELECT time, kind, subject, caller, source_address, outcome, detail FROM auth_events ORDER BY id DESC LIMIT @limit;";
+            command.Parameters.AddWithValue("@limit", Math.Clamp(limit, 1, 1000));
             using var reader = command.ExecuteReader();
             var events = new List<AuthEvent>();
             while (reader.Read())
@@ -159,21 +159,21 @@ internal sealed partial class SqliteAuditStore
         }
     }
 
-    private void InsertEvent(SqliteTransaction transaction, AuthEvent e)
+    private void InsertEvent(DbTransaction transaction, AuthEvent e)
     {
         using var insert = _connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
             INSERT INTO auth_events (time, kind, subject, caller, source_address, outcome, detail)
-            VALUES ($time, $kind, $subject, $caller, $source, $outcome, $detail);
+            VALUES (@time, @kind, @subject, @caller, @source, @outcome, @detail);
             """;
-        insert.Parameters.AddWithValue("$time", (long)e.Time);
-        insert.Parameters.AddWithValue("$kind", e.Kind);
-        insert.Parameters.AddWithValue("$subject", e.Subject);
-        insert.Parameters.AddWithValue("$caller", e.Caller);
-        insert.Parameters.AddWithValue("$source", e.SourceAddress);
-        insert.Parameters.AddWithValue("$outcome", e.Outcome);
-        insert.Parameters.AddWithValue("$detail", e.Detail);
+        insert.Parameters.AddWithValue("@time", (long)e.Time);
+        insert.Parameters.AddWithValue("@kind", e.Kind);
+        insert.Parameters.AddWithValue("@subject", e.Subject);
+        insert.Parameters.AddWithValue("@caller", e.Caller);
+        insert.Parameters.AddWithValue("@source", e.SourceAddress);
+        insert.Parameters.AddWithValue("@outcome", e.Outcome);
+        insert.Parameters.AddWithValue("@detail", e.Detail);
         insert.ExecuteNonQuery();
     }
 }

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>CA keys seen, trust-set versions and who fetched them (CA key rotation, issue 17).</summary>
-internal sealed partial class SqliteAuditStore
+internal sealed partial class SqlAuditStore
 {
     /// <inheritdoc />
     public async Task RememberCaKeysAsync(IReadOnlyList<CaKeyRecord> keys, CancellationToken cancellationToken)
@@ -14,15 +14,15 @@ internal sealed partial class SqliteAuditStore
         {
             using var insert = _connection.CreateCommand();
             insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO ca_keys (fingerprint, ca, name, public_key, first_seen) VALUES ($f, $ca, $name, $key, $now) ON CONFLICT (fingerprint) DO NOTHING;";
+            insert.CommandText = "INSERT INTO ca_keys (fingerprint, ca, name, public_key, first_seen) VALUES (@f, @ca, @name, @key, @now) ON CONFLICT (fingerprint) DO NOTHING;";
             foreach (var key in keys)
             {
                 insert.Parameters.Clear();
-                insert.Parameters.AddWithValue("$f", key.Fingerprint);
-                insert.Parameters.AddWithValue("$ca", AuditNames.Name(key.Ca));
-                insert.Parameters.AddWithValue("$name", key.Name);
-                insert.Parameters.AddWithValue("$key", key.PublicKey);
-                insert.Parameters.AddWithValue("$now", (long)key.FirstSeen);
+                insert.Parameters.AddWithValue("@f", key.Fingerprint);
+                insert.Parameters.AddWithValue("@ca", AuditNames.Name(key.Ca));
+                insert.Parameters.AddWithValue("@name", key.Name);
+                insert.Parameters.AddWithValue("@key", key.PublicKey);
+                insert.Parameters.AddWithValue("@now", (long)key.FirstSeen);
                 insert.ExecuteNonQuery();
             }
 
@@ -34,9 +34,9 @@ internal sealed partial class SqliteAuditStore
     public Task<CaKeyRecord?> FindCaKeyAsync(string fingerprint, CancellationToken cancellationToken) =>
         ReadAsync(() =>
         {
-            using var command = _reader.CreateCommand();
-            command.CommandText = "SELECT fingerprint, ca, name, public_key, first_seen FROM ca_keys WHERE fingerprint = $f;";
-            command.Parameters.AddWithValue("$f", fingerprint);
+            using var command = Reader.CreateCommand();
+            command.CommandText = "SELECT fingerprint, ca, name, public_key, first_seen FROM ca_keys WHERE fingerprint = @f;";
+            command.Parameters.AddWithValue("@f", fingerprint);
             using var reader = command.ExecuteReader();
             return reader.Read()
                 ? new CaKeyRecord(reader.GetString(0), AuditNames.ParseType(reader.GetString(1)), reader.GetString(2), reader.GetString(3), (ulong)reader.GetInt64(4))
@@ -73,16 +73,16 @@ internal sealed partial class SqliteAuditStore
             using (var bump = _connection.CreateCommand())
             {
                 bump.Transaction = transaction;
-                bump.CommandText = first ? "SELECT 0;" : "UPDATE krl_state SET version = version + 1, changed_at = $now WHERE id = 1;";
-                bump.Parameters.AddWithValue("$now", (long)now);
+                bump.CommandText = first ? "SELECT 0;" : "UPDATE krl_state SET version = version + 1, changed_at = @now WHERE id = 1;";
+                bump.Parameters.AddWithValue("@now", (long)now);
                 bump.ExecuteNonQuery();
             }
 
             using var insert = _connection.CreateCommand();
             insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO trust_sets (version, body, created_at) VALUES ((SELECT COALESCE(MAX(version), 0) + 1 FROM trust_sets), $body, $now) RETURNING version;";
-            insert.Parameters.AddWithValue("$body", body);
-            insert.Parameters.AddWithValue("$now", (long)now);
+            insert.CommandText = "INSERT INTO trust_sets (version, body, created_at) VALUES ((SELECT COALESCE(MAX(version), 0) + 1 FROM trust_sets), @body, @now) RETURNING version;";
+            insert.Parameters.AddWithValue("@body", body);
+            insert.Parameters.AddWithValue("@now", (long)now);
             created = now;
             return (ulong)(long)insert.ExecuteScalar()!;
         }, cancellationToken).ConfigureAwait(false);
@@ -93,7 +93,7 @@ internal sealed partial class SqliteAuditStore
     public Task<IReadOnlyList<TrustSetRecord>> ListTrustSetsAsync(CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<TrustSetRecord>>(() =>
         {
-            using var command = _reader.CreateCommand();
+            using var command = Reader.CreateCommand();
             command.CommandText = "SELECT version, body, created_at FROM trust_sets ORDER BY version;";
             using var reader = command.ExecuteReader();
             var sets = new List<TrustSetRecord>();
@@ -112,10 +112,10 @@ internal sealed partial class SqliteAuditStore
         {
             using var upsert = _connection.CreateCommand();
             upsert.Transaction = transaction;
-            upsert.CommandText = "INSERT INTO trust_fetches (party, version, at) VALUES ($party, $version, $now) ON CONFLICT (party) DO UPDATE SET version = MAX(version, excluded.version), at = excluded.at;";
-            upsert.Parameters.AddWithValue("$party", party);
-            upsert.Parameters.AddWithValue("$version", (long)version);
-            upsert.Parameters.AddWithValue("$now", (long)now);
+            upsert.CommandText = $"INSERT INTO trust_fetches (party, version, at) VALUES (@party, @version, @now) ON CONFLICT (party) DO UPDATE SET version = {_dialect.Greatest}(trust_fetches.version, excluded.version), at = excluded.at;";
+            upsert.Parameters.AddWithValue("@party", party);
+            upsert.Parameters.AddWithValue("@version", (long)version);
+            upsert.Parameters.AddWithValue("@now", (long)now);
             upsert.ExecuteNonQuery();
             return 0;
         }, cancellationToken).ConfigureAwait(false);
@@ -125,7 +125,7 @@ internal sealed partial class SqliteAuditStore
     public Task<IReadOnlyDictionary<string, ulong>> TrustFetchesAsync(CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyDictionary<string, ulong>>(() =>
         {
-            using var command = _reader.CreateCommand();
+            using var command = Reader.CreateCommand();
             command.CommandText = "SELECT party, version FROM trust_fetches;";
             using var reader = command.ExecuteReader();
             var fetches = new Dictionary<string, ulong>(StringComparer.Ordinal);
@@ -144,13 +144,13 @@ internal sealed partial class SqliteAuditStore
             // valid_before is decimal text (a ulong does not fit SQLite's integer): longer is
             // larger, and equal lengths compare as text.
             var text = now.ToString(CultureInfo.InvariantCulture);
-            using var command = _reader.CreateCommand();
+            using var command = Reader.CreateCommand();
             command.CommandText = """
                 SELECT type, ca_key_fingerprint, valid_before, caller, principals FROM certificates
-                WHERE outcome = 'issued' AND (length(valid_before) > $length OR (length(valid_before) = $length AND valid_before > $now));
+                WHERE outcome = 'issued' AND (length(valid_before) > @length OR (length(valid_before) = @length AND valid_before > @now));
                 """;
-            command.Parameters.AddWithValue("$length", text.Length);
-            command.Parameters.AddWithValue("$now", text);
+            command.Parameters.AddWithValue("@length", text.Length);
+            command.Parameters.AddWithValue("@now", text);
             using var reader = command.ExecuteReader();
             var valid = new List<ValidCertificate>();
             while (reader.Read())

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using SshHsmCa.Policy;
 
 namespace SshHsmCa.CaDaemon.Audit;
@@ -9,12 +9,13 @@ namespace SshHsmCa.CaDaemon.Audit;
 /// Issuing attempts: serials reserved from a durable block, intents held in memory, and each
 /// attempt's record written once, with its outcome, through the group commit.
 /// </summary>
-internal sealed partial class SqliteAuditStore
+internal sealed partial class SqlAuditStore
 {
     /// <summary>
     /// A unique non-zero serial, without a durable write of its own (issue 19): serials come from
-    /// a block whose upper end is made durable once per <see cref="SerialBlock"/> reservations, so a
-    /// process that stops never hands out a serial again after its restart (unused ones are a gap).
+    /// a block taken from the database once per <see cref="SerialBlock"/> reservations, so a
+    /// process that stops never hands out a serial again after its restart, and two appliances
+    /// never hand out the same one (unused ones are a gap).
     /// The intent stays in memory; the record is written once, with its outcome.
     /// </summary>
     public async Task<ulong> ReserveAsync(AuditRecord intent, CancellationToken cancellationToken)
@@ -39,28 +40,27 @@ internal sealed partial class SqliteAuditStore
         }
     }
 
+    /// <summary>
+    /// Takes the next block of serials from the database: one durable write moves its counter on
+    /// by <see cref="SerialBlock"/> and returns the block's end, so several appliances on one
+    /// database (or a process after a restart) never get the same serial.
+    /// </summary>
     private async Task ExtendSerialsAsync()
     {
-        ulong limit;
-        lock (_serials)
-        {
-            limit = Math.Max(_serialLimit, _nextSerial) + SerialBlock;
-        }
-
         try
         {
-            await EnqueueAsync(transaction =>
+            var end = await EnqueueAsync(transaction =>
             {
                 using var update = _connection.CreateCommand();
                 update.Transaction = transaction;
-                update.CommandText = "UPDATE serial_reservations SET next = $limit WHERE id = 1;";
-                update.Parameters.AddWithValue("$limit", (long)limit);
-                update.ExecuteNonQuery();
-                return limit;
+                update.CommandText = "UPDATE serial_reservations SET next = next + @block WHERE id = 1 RETURNING next;";
+                update.Parameters.AddWithValue("@block", (long)SerialBlock);
+                return (ulong)Convert.ToInt64(update.ExecuteScalar(), CultureInfo.InvariantCulture);
             }, CancellationToken.None).ConfigureAwait(false);
             lock (_serials)
             {
-                _serialLimit = limit;
+                _nextSerial = end - SerialBlock;
+                _serialLimit = end;
             }
         }
         finally
@@ -100,42 +100,42 @@ internal sealed partial class SqliteAuditStore
         }
     }
 
-    private ulong Insert(SqliteTransaction transaction, AuditRecord record)
+    private ulong Insert(DbTransaction transaction, AuditRecord record)
     {
         using var insert = _connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
             INSERT INTO certificates (serial, type, key_id, principals, valid_after, valid_before, critical_options, extensions,
                 subject_key_fingerprint, ca_key_fingerprint, caller, auth_method, source_address, request_id, created_at, outcome, failure, certificate)
-            VALUES ($serial, $type, $key_id, $principals, $valid_after, $valid_before, $critical, $extensions,
-                $subject, $ca, $caller, $method, $source, $request, $created, $outcome, $failure, $certificate);
+            VALUES (@serial, @type, @key_id, @principals, @valid_after, @valid_before, @critical, @extensions,
+                @subject, @ca, @caller, @method, @source, @request, @created, @outcome, @failure, @certificate);
             """;
-        insert.Parameters.AddWithValue("$serial", (long)record.Serial);
-        insert.Parameters.AddWithValue("$type", AuditNames.Name(record.Type));
-        insert.Parameters.AddWithValue("$key_id", record.KeyId);
-        insert.Parameters.AddWithValue("$principals", JsonSerializer.Serialize(record.Principals));
-        insert.Parameters.AddWithValue("$valid_after", record.ValidAfter.ToString(CultureInfo.InvariantCulture));
-        insert.Parameters.AddWithValue("$valid_before", record.ValidBefore.ToString(CultureInfo.InvariantCulture));
-        insert.Parameters.AddWithValue("$critical", JsonSerializer.Serialize(record.CriticalOptions));
-        insert.Parameters.AddWithValue("$extensions", JsonSerializer.Serialize(record.Extensions));
-        insert.Parameters.AddWithValue("$subject", record.SubjectKeyFingerprint);
-        insert.Parameters.AddWithValue("$ca", record.CaKeyFingerprint);
-        insert.Parameters.AddWithValue("$caller", record.Caller);
-        insert.Parameters.AddWithValue("$method", AuthMethods.Name(record.AuthMethod));
-        insert.Parameters.AddWithValue("$source", record.SourceAddress);
-        insert.Parameters.AddWithValue("$request", record.RequestId);
-        insert.Parameters.AddWithValue("$created", (long)record.CreatedAt);
-        insert.Parameters.AddWithValue("$outcome", AuditNames.Name(record.Outcome));
-        insert.Parameters.AddWithValue("$failure", (object?)record.Failure ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$certificate", (object?)record.Certificate ?? DBNull.Value);
+        insert.Parameters.AddWithValue("@serial", (long)record.Serial);
+        insert.Parameters.AddWithValue("@type", AuditNames.Name(record.Type));
+        insert.Parameters.AddWithValue("@key_id", record.KeyId);
+        insert.Parameters.AddWithValue("@principals", JsonSerializer.Serialize(record.Principals));
+        insert.Parameters.AddWithValue("@valid_after", record.ValidAfter.ToString(CultureInfo.InvariantCulture));
+        insert.Parameters.AddWithValue("@valid_before", record.ValidBefore.ToString(CultureInfo.InvariantCulture));
+        insert.Parameters.AddWithValue("@critical", JsonSerializer.Serialize(record.CriticalOptions));
+        insert.Parameters.AddWithValue("@extensions", JsonSerializer.Serialize(record.Extensions));
+        insert.Parameters.AddWithValue("@subject", record.SubjectKeyFingerprint);
+        insert.Parameters.AddWithValue("@ca", record.CaKeyFingerprint);
+        insert.Parameters.AddWithValue("@caller", record.Caller);
+        insert.Parameters.AddWithValue("@method", AuthMethods.Name(record.AuthMethod));
+        insert.Parameters.AddWithValue("@source", record.SourceAddress);
+        insert.Parameters.AddWithValue("@request", record.RequestId);
+        insert.Parameters.AddWithValue("@created", (long)record.CreatedAt);
+        insert.Parameters.AddWithValue("@outcome", AuditNames.Name(record.Outcome));
+        insert.Parameters.AddWithValue("@failure", (object?)record.Failure ?? DBNull.Value);
+        insert.Parameters.AddWithValue("@certificate", (object?)record.Certificate ?? DBNull.Value);
         insert.ExecuteNonQuery();
         foreach (var principal in record.Principals)
         {
             using var p = _connection.CreateCommand();
             p.Transaction = transaction;
-            p.CommandText = "INSERT INTO certificate_principals (serial, principal) VALUES ($serial, $principal);";
-            p.Parameters.AddWithValue("$serial", (long)record.Serial);
-            p.Parameters.AddWithValue("$principal", principal);
+            p.CommandText = "INSERT INTO certificate_principals (serial, principal) VALUES (@serial, @principal);";
+            p.Parameters.AddWithValue("@serial", (long)record.Serial);
+            p.Parameters.AddWithValue("@principal", principal);
             p.ExecuteNonQuery();
         }
 

@@ -1,10 +1,11 @@
-using Microsoft.Data.Sqlite;
+using System.Globalization;
+using System.Data.Common;
 using SshHsmCa.Ssh.Certificates;
 
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>Revocations and the KRL version, written through the same group commit.</summary>
-internal sealed partial class SqliteAuditStore
+internal sealed partial class SqlAuditStore
 {
     private const string ItemColumns = "kind, ca, serial_lo, serial_hi, value, fingerprint";
 
@@ -18,8 +19,8 @@ internal sealed partial class SqliteAuditStore
             using (var bump = _connection.CreateCommand())
             {
                 bump.Transaction = transaction;
-                bump.CommandText = "UPDATE krl_state SET version = version + 1, changed_at = $now WHERE id = 1 RETURNING version;";
-                bump.Parameters.AddWithValue("$now", (long)revocation.CreatedAt);
+                bump.CommandText = "UPDATE krl_state SET version = version + 1, changed_at = @now WHERE id = 1 RETURNING version;";
+                bump.Parameters.AddWithValue("@now", (long)revocation.CreatedAt);
                 version = (ulong)(long)bump.ExecuteScalar()!;
             }
 
@@ -27,29 +28,29 @@ internal sealed partial class SqliteAuditStore
             insert.Transaction = transaction;
             insert.CommandText = """
                 INSERT INTO revocations (created_at, caller, auth_method, source_address, reason, selector, krl_version)
-                VALUES ($created, $caller, $method, $source, $reason, $selector, $version) RETURNING id;
+                VALUES (@created, @caller, @method, @source, @reason, @selector, @version) RETURNING id;
                 """;
-            insert.Parameters.AddWithValue("$created", (long)revocation.CreatedAt);
-            insert.Parameters.AddWithValue("$caller", revocation.Caller);
-            insert.Parameters.AddWithValue("$method", Policy.AuthMethods.Name(revocation.AuthMethod));
-            insert.Parameters.AddWithValue("$source", revocation.SourceAddress);
-            insert.Parameters.AddWithValue("$reason", revocation.Reason);
-            insert.Parameters.AddWithValue("$selector", revocation.Selector);
-            insert.Parameters.AddWithValue("$version", (long)version);
+            insert.Parameters.AddWithValue("@created", (long)revocation.CreatedAt);
+            insert.Parameters.AddWithValue("@caller", revocation.Caller);
+            insert.Parameters.AddWithValue("@method", Policy.AuthMethods.Name(revocation.AuthMethod));
+            insert.Parameters.AddWithValue("@source", revocation.SourceAddress);
+            insert.Parameters.AddWithValue("@reason", revocation.Reason);
+            insert.Parameters.AddWithValue("@selector", revocation.Selector);
+            insert.Parameters.AddWithValue("@version", (long)version);
             var id = (ulong)(long)insert.ExecuteScalar()!;
             using var item = _connection.CreateCommand();
             item.Transaction = transaction;
-            item.CommandText = $"INSERT INTO revoked_items (revocation_id, {ItemColumns}) VALUES ($id, $kind, $ca, $lo, $hi, $value, $fingerprint);";
+            item.CommandText = $"INSERT INTO revoked_items (revocation_id, {ItemColumns}) VALUES (@id, @kind, @ca, @lo, @hi, @value, @fingerprint);";
             foreach (var entry in revocation.Items)
             {
                 item.Parameters.Clear();
-                item.Parameters.AddWithValue("$id", (long)id);
-                item.Parameters.AddWithValue("$kind", KindName(entry.Kind));
-                item.Parameters.AddWithValue("$ca", entry.Ca is { } ca ? AuditNames.Name(ca) : DBNull.Value);
-                item.Parameters.AddWithValue("$lo", entry.Kind == RevokedKind.Serial ? (long)entry.SerialLo : DBNull.Value);
-                item.Parameters.AddWithValue("$hi", entry.Kind == RevokedKind.Serial ? (long)entry.SerialHi : DBNull.Value);
-                item.Parameters.AddWithValue("$value", entry.Value);
-                item.Parameters.AddWithValue("$fingerprint", entry.Fingerprint);
+                item.Parameters.AddWithValue("@id", (long)id);
+                item.Parameters.AddWithValue("@kind", KindName(entry.Kind));
+                item.Parameters.AddWithValue("@ca", entry.Ca is { } ca ? AuditNames.Name(ca) : DBNull.Value);
+                item.Parameters.AddWithValue("@lo", entry.Kind == RevokedKind.Serial ? (long)entry.SerialLo : DBNull.Value);
+                item.Parameters.AddWithValue("@hi", entry.Kind == RevokedKind.Serial ? (long)entry.SerialHi : DBNull.Value);
+                item.Parameters.AddWithValue("@value", entry.Value);
+                item.Parameters.AddWithValue("@fingerprint", entry.Fingerprint);
                 item.ExecuteNonQuery();
             }
 
@@ -65,8 +66,8 @@ internal sealed partial class SqliteAuditStore
         try
         {
             return ReadRevocations(
-                (beforeId is null ? string.Empty : "WHERE id < $before ") + "ORDER BY id DESC LIMIT $limit",
-                [("$limit", Math.Clamp(limit, 1, 1000)), ("$before", (long)(beforeId ?? 0))]);
+                (beforeId is null ? string.Empty : "WHERE id < @before ") + "ORDER BY id DESC LIMIT @limit",
+                [("@limit", Math.Clamp(limit, 1, 1000)), ("@before", (long)(beforeId ?? 0))]);
         }
         finally
         {
@@ -77,7 +78,7 @@ internal sealed partial class SqliteAuditStore
     /// <summary>Revocations (with their entries) chosen by a WHERE/ORDER clause; call under the lock.</summary>
     private List<RevocationRecord> ReadRevocations(string clause, (string Name, object Value)[] parameters)
     {
-        using var command = _reader.CreateCommand();
+        using var command = Reader.CreateCommand();
         command.CommandText = $"SELECT * FROM revocations {clause};";
         foreach (var (name, value) in parameters)
         {
@@ -104,7 +105,7 @@ internal sealed partial class SqliteAuditStore
             }
         }
 
-        return [.. found.Select(r => r with { Items = ReadItems("WHERE revocation_id = $id", ("$id", (long)r.Id)) })];
+        return [.. found.Select(r => r with { Items = ReadItems("WHERE revocation_id = @id", ("@id", (long)r.Id)) })];
     }
 
     /// <inheritdoc />
@@ -114,8 +115,8 @@ internal sealed partial class SqliteAuditStore
         try
         {
             // One read transaction: the version and the entries agree.
-            using var transaction = _reader.BeginTransaction(deferred: true);
-            using var state = _reader.CreateCommand();
+            using var transaction = BeginSnapshot();
+            using var state = Reader.CreateCommand();
             state.Transaction = transaction;
             state.CommandText = "SELECT version, changed_at FROM krl_state WHERE id = 1;";
             ulong version, changed;
@@ -127,10 +128,10 @@ internal sealed partial class SqliteAuditStore
             }
 
             var items = ReadItems("ORDER BY revocation_id, rowid", transaction: transaction);
-            using var expired = _reader.CreateCommand();
+            using var expired = Reader.CreateCommand();
             expired.Transaction = transaction;
             expired.CommandText = $"SELECT DISTINCT c.type, c.serial {ExpiredRevokedSerials} ORDER BY c.serial;";
-            expired.Parameters.AddWithValue("$before", (long)Math.Min(changed, long.MaxValue));
+            expired.Parameters.AddWithValue("@before", (long)Math.Min(changed, long.MaxValue));
             var serials = new List<(SshCertificateType, ulong)>();
             using (var row = expired.ExecuteReader())
             {
@@ -158,28 +159,28 @@ internal sealed partial class SqliteAuditStore
             // between the last change and now: otherwise the bytes would not change.
             using var check = _connection.CreateCommand();
             check.Transaction = transaction;
-            check.CommandText = $"SELECT EXISTS (SELECT 1 {ExpiredRevokedSerials} AND CAST(c.valid_before AS INTEGER) + {KrlContent.ExpiryMargin} >= (SELECT changed_at FROM krl_state WHERE id = 1));";
-            check.Parameters.AddWithValue("$before", (long)Math.Min(now, long.MaxValue));
-            if ((long)check.ExecuteScalar()! == 0)
+            check.CommandText = $"SELECT EXISTS (SELECT 1 {ExpiredRevokedSerials} AND CAST(c.valid_before AS {_dialect.Number}) + {KrlContent.ExpiryMargin} >= (SELECT changed_at FROM krl_state WHERE id = 1));";
+            check.Parameters.AddWithValue("@before", (long)Math.Min(now, long.MaxValue));
+            if (!Convert.ToBoolean(check.ExecuteScalar(), CultureInfo.InvariantCulture))
             {
                 return 0;
             }
 
             using var bump = _connection.CreateCommand();
             bump.Transaction = transaction;
-            bump.CommandText = "UPDATE krl_state SET version = version + 1, changed_at = $now WHERE id = 1 RETURNING version;";
-            bump.Parameters.AddWithValue("$now", (long)Math.Min(now, long.MaxValue));
+            bump.CommandText = "UPDATE krl_state SET version = version + 1, changed_at = @now WHERE id = 1 RETURNING version;";
+            bump.Parameters.AddWithValue("@now", (long)Math.Min(now, long.MaxValue));
             version = (ulong)(long)bump.ExecuteScalar()!;
             return version.Value;
         }, cancellationToken).ConfigureAwait(false);
         return version;
     }
 
-    /// <summary>FROM/WHERE of the revoked serials whose issued certificate expired (with the margin) before $before.</summary>
-    private static readonly string ExpiredRevokedSerials = $"""
+    /// <summary>FROM/WHERE of the revoked serials whose issued certificate expired (with the margin) before @before.</summary>
+    private string ExpiredRevokedSerials => $"""
         FROM certificates c JOIN revoked_items r
           ON r.kind = 'serial' AND r.ca = c.type AND c.serial BETWEEN r.serial_lo AND r.serial_hi
-        WHERE c.outcome = 'issued' AND CAST(c.valid_before AS INTEGER) + {KrlContent.ExpiryMargin} < $before
+        WHERE c.outcome = 'issued' AND CAST(c.valid_before AS {_dialect.Number}) + {KrlContent.ExpiryMargin} < @before
         """;
 
     /// <inheritdoc />
@@ -188,7 +189,7 @@ internal sealed partial class SqliteAuditStore
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = _reader.CreateCommand();
+            using var command = Reader.CreateCommand();
             command.CommandText = "SELECT version FROM krl_state WHERE id = 1;";
             return (ulong)(long)command.ExecuteScalar()!;
         }
@@ -207,11 +208,11 @@ internal sealed partial class SqliteAuditStore
             var found = ReadRevocations(
                 """
                 WHERE id = (SELECT MIN(revocation_id) FROM revoked_items
-                    WHERE (kind = 'serial' AND ca = $ca AND serial_lo <= $serial AND serial_hi >= $serial)
-                       OR (kind IN ('key', 'key-sha256') AND fingerprint = $subject)
-                       OR (kind = 'ca-key' AND fingerprint = $caKey))
+                    WHERE (kind = 'serial' AND ca = @ca AND serial_lo <= @serial AND serial_hi >= @serial)
+                       OR (kind IN ('key', 'key-sha256') AND fingerprint = @subject)
+                       OR (kind = 'ca-key' AND fingerprint = @caKey))
                 """,
-                [("$ca", AuditNames.Name(type)), ("$serial", serial > long.MaxValue ? long.MaxValue : (long)serial), ("$subject", subjectFingerprint), ("$caKey", caFingerprint)]);
+                [("@ca", AuditNames.Name(type)), ("@serial", serial > long.MaxValue ? long.MaxValue : (long)serial), ("@subject", subjectFingerprint), ("@caKey", caFingerprint)]);
             return found.Count == 0 ? null : found[0];
         }
         finally
@@ -224,33 +225,33 @@ internal sealed partial class SqliteAuditStore
     public Task<IReadOnlyList<AuditRecord>> FindIssuedAsync(CertificateQuery query, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var where = new List<string> { "outcome = 'issued'", "created_at >= $since" };
-        var parameters = new List<(string, object)> { ("$since", (long)query.Since), ("$limit", limit) };
+        var where = new List<string> { "outcome = 'issued'", "created_at >= @since" };
+        var parameters = new List<(string, object)> { ("@since", (long)query.Since), ("@limit", limit) };
         if (query.KeyId is not null)
         {
-            where.Add("key_id = $key_id");
-            parameters.Add(("$key_id", query.KeyId));
+            where.Add("key_id = @key_id");
+            parameters.Add(("@key_id", query.KeyId));
         }
 
         if (query.Principal is not null)
         {
-            where.Add("serial IN (SELECT serial FROM certificate_principals WHERE principal = $principal)");
-            parameters.Add(("$principal", query.Principal));
+            where.Add("serial IN (SELECT serial FROM certificate_principals WHERE principal = @principal)");
+            parameters.Add(("@principal", query.Principal));
         }
 
         if (query.Caller is not null)
         {
-            where.Add("caller = $caller");
-            parameters.Add(("$caller", query.Caller));
+            where.Add("caller = @caller");
+            parameters.Add(("@caller", query.Caller));
         }
 
         where.Add("type IN (" + string.Join(", ", query.Types.Select(t => $"'{AuditNames.Name(t)}'")) + ")");
-        return QueryAsync("SELECT * FROM certificates WHERE " + string.Join(" AND ", where) + " ORDER BY serial LIMIT $limit;", parameters, cancellationToken);
+        return QueryAsync("SELECT * FROM certificates WHERE " + string.Join(" AND ", where) + " ORDER BY serial LIMIT @limit;", parameters, cancellationToken);
     }
 
-    private List<RevokedItem> ReadItems(string clause, (string Name, object Value)? parameter = null, SqliteTransaction? transaction = null)
+    private List<RevokedItem> ReadItems(string clause, (string Name, object Value)? parameter = null, DbTransaction? transaction = null)
     {
-        using var command = _reader.CreateCommand();
+        using var command = Reader.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"SELECT {ItemColumns} FROM revoked_items {clause};";
         if (parameter is { } p)

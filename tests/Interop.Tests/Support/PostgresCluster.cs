@@ -1,0 +1,87 @@
+using System.Globalization;
+using SshHsmCa.Tests.Shared;
+
+namespace SshHsmCa.Interop.Tests.Support;
+
+/// <summary>
+/// A PostgreSQL cluster of its own for a test, from Debian's PostgreSQL: <c>initdb</c> as the
+/// unprivileged postgres user in a temporary folder (C locale), a loopback port and a socket in
+/// that folder, a database and a login role with a password (scram-sha-256 on TCP). Stopped
+/// (immediate mode) and removed when disposed.
+/// </summary>
+internal sealed class PostgresCluster : IDisposable
+{
+    private const string Bin = "/usr/lib/postgresql/15/bin";
+    private readonly string _dir;
+
+    private PostgresCluster(string dir, int port, string password)
+    {
+        _dir = dir;
+        Port = port;
+        Password = password;
+    }
+
+    /// <summary>The port on 127.0.0.1.</summary>
+    public int Port { get; }
+
+    /// <summary>The password of the role <c>sshca</c>.</summary>
+    public string Password { get; }
+
+    /// <summary>A connection string without the password (as the daemon's configuration has it).</summary>
+    public string ConnectionString => string.Create(CultureInfo.InvariantCulture, $"Host=127.0.0.1;Port={Port};Database=sshca;Username=sshca;Pooling=false;Timeout=5;Command Timeout=15");
+
+    /// <summary>A new cluster, started, with the database and the role.</summary>
+    public static PostgresCluster Start()
+    {
+        Assert.True(File.Exists(Path.Combine(Bin, "initdb")), "PostgreSQL 15 is not installed (scripts/install-test-deps.sh installs it)");
+        var dir = Directory.CreateTempSubdirectory("sshhsmca-pg-").FullName;
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        Run("/bin/chown", ["postgres:postgres", dir]);
+        var data = Path.Combine(dir, "data");
+        AsPostgres(Path.Combine(Bin, "initdb"), ["-D", data, "--locale=C", "--encoding=UTF8", "--auth-local=trust", "--auth-host=scram-sha-256", "-U", "postgres"]);
+        var port = Repository.FreePort();
+        AsPostgres(Path.Combine(Bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(dir, "log"), "-w", "-t", "60", "-o", string.Create(CultureInfo.InvariantCulture, $"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=on"), "start"]);
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var cluster = new PostgresCluster(dir, port, password);
+        try
+        {
+            cluster.Sql($"CREATE ROLE sshca LOGIN PASSWORD '{password}';");
+            cluster.Sql("CREATE DATABASE sshca OWNER sshca;");
+            return cluster;
+        }
+        catch
+        {
+            cluster.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs SQL as the superuser over the cluster's socket (in <paramref name="database"/>).</summary>
+    public string Sql(string sql, string database = "postgres") =>
+        AsPostgres(Path.Combine(Bin, "psql"), ["-h", _dir, "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-A", "-t", "-c", sql]).Stdout.Trim();
+
+    /// <summary>A password file for the daemon (0600).</summary>
+    public string WritePasswordFile(string directory)
+    {
+        var path = Path.Combine(directory, "pg-password");
+        File.WriteAllText(path, Password + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        ProcessRunner.Run("/usr/sbin/runuser", ["-u", "postgres", "--", Path.Combine(Bin, "pg_ctl"), "-D", Path.Combine(_dir, "data"), "-m", "immediate", "-w", "stop"], timeoutMs: 60_000);
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static ProcessRunner.Result AsPostgres(string program, string[] arguments) =>
+        Run("/usr/sbin/runuser", ["-u", "postgres", "--", program, .. arguments]);
+
+    private static ProcessRunner.Result Run(string program, string[] arguments)
+    {
+        var result = ProcessRunner.Run(program, arguments, timeoutMs: 120_000);
+        Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {result.Output}");
+        return result;
+    }
+}
