@@ -96,4 +96,7 @@ internal interface IAuditStore
 
     /// <summary>Issued certificates that are still valid at <paramref name="now"/>.</summary>
     Task<IReadOnlyList<ValidCertificate>> ValidCertificatesAsync(ulong now, CancellationToken cancellationToken);
+
+    /// <summary>Whether the store answers now (health: a PostgreSQL store without a reachable primary does not).</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken);
 }

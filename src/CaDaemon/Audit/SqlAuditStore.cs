@@ -207,6 +207,27 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    public async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = Reader.CreateCommand();
+            command.CommandText = "SELECT 1;";
+            command.ExecuteScalar();
+            return true;
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or IOException or TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>The reader connection, opened again if it broke (a PostgreSQL failover ends every connection).</summary>
     private DbConnection Reader
     {

@@ -120,6 +120,9 @@ internal static partial class DaemonHost
                 o.Services.Map("", _ => true);
                 o.Services.Map(SshHsmCa.Protos.V1.CertificateAuthorityService.Descriptor.FullName, _ => true);
             })
+            .AddAsyncCheck("audit-store", async cancel => await audit.PingAsync(cancel).ConfigureAwait(false)
+                ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("the audit store is unavailable"))
             .AddCheck("ca-keys", () => keys.AllAvailable
                 ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
                 : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("a CA key is unavailable"));

@@ -16,7 +16,7 @@ namespace SshHsmCa.Interop.Tests;
 /// raced across the daemons is used exactly once; a revocation on one is in every daemon's KRL.
 /// </summary>
 [Collection(SoftHsmGroup.Name)]
-public sealed class SharedStoreTests(SoftHsm hsm) : IDisposable
+public sealed class SharedStoreTests(SoftHsm hsm, Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly TempDir _dir = new("sshhsmca-shared-");
 
@@ -34,17 +34,17 @@ public sealed class SharedStoreTests(SoftHsm hsm) : IDisposable
         }
         """;
 
-    private static async Task<List<DaemonUnderTest>> StartThreeAsync(SoftHsm hsm, PostgresCluster cluster, string passwordFile)
+    private static async Task<List<DaemonUnderTest>> StartThreeAsync(SoftHsm hsm, PostgresCluster cluster, string passwordFile, string? connectionString = null, int count = 3)
     {
         void Shared(DaemonOptions o)
         {
-            o.Postgres = new PostgresOptions { ConnectionString = cluster.ConnectionString, PasswordFile = passwordFile };
+            o.Postgres = new PostgresOptions { ConnectionString = connectionString ?? cluster.ConnectionString, PasswordFile = passwordFile };
             o.Tls!.RequireClientCertificate = false;
         }
 
         var first = await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.EcdsaP256, Policy, configure: Shared);
         var daemons = new List<DaemonUnderTest> { first };
-        for (var i = 0; i < 2; i++)
+        for (var i = 1; i < count; i++)
         {
             daemons.Add(await DaemonUnderTest.StartAsync(SoftHsm.UserPin, pin => (
                 new CaKeyOptions { Uri = SoftHsm.Uri(first.Token, "user-ca"), PinFile = pin },
@@ -139,6 +139,95 @@ public sealed class SharedStoreTests(SoftHsm hsm) : IDisposable
         Assert.Contains("PostgreSQL audit store could not be opened", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("not-the-password", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(cluster.Password, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ThePrimaryDiesUnderLoadAndAfterThePromotionNothingAClientReceivedIsLost()
+    {
+        using var primary = PostgresCluster.Start();
+        using var standby = primary.StartStandby();
+        primary.RequireSynchronousStandby();
+        var passwordFile = primary.WritePasswordFile(_dir.Path);
+        var both = string.Create(CultureInfo.InvariantCulture, $"Host=127.0.0.1:{primary.Port},127.0.0.1:{standby.Port};Database=sshca;Username=sshca;Target Session Attributes=primary;Host Recheck Seconds=1;Pooling=false;Timeout=3;Command Timeout=10");
+        var daemons = await StartThreeAsync(hsm, primary, passwordFile, both, count: 2);
+        try
+        {
+            var key = File.ReadAllText(new SshdServerKeys(_dir).UserKey + ".pub");
+            var received = new ConcurrentDictionary<ulong, DateTime>();
+            var refusals = new ConcurrentBag<(StatusCode Code, DateTime At, TimeSpan Took)>();
+            using var stop = new CancellationTokenSource();
+            var load = daemons.SelectMany(d => Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            {
+                var client = d.SocketClient();
+                while (!stop.IsCancellationRequested)
+                {
+                    var started = DateTime.UtcNow;
+                    try
+                    {
+                        var issued = await client.SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key }, deadline: DateTime.UtcNow.AddSeconds(30));
+                        received[issued.Certificate.Serial] = DateTime.UtcNow;
+                    }
+                    catch (RpcException e)
+                    {
+                        refusals.Add((e.StatusCode, DateTime.UtcNow, DateTime.UtcNow - started));
+                        await Task.Delay(20);
+                    }
+                }
+            }))).ToList();
+
+            for (var i = 0; i < 600 && received.Count < 300; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.True(received.Count >= 300, $"only {received.Count} certificates before the kill");
+            primary.Kill();
+            var killed = DateTime.UtcNow;
+            var health = new Grpc.Health.V1.Health.HealthClient(daemons[0].SocketChannel());
+            var notServing = false;
+            for (var i = 0; i < 100 && !notServing; i++)
+            {
+                notServing = (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status == Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing;
+                await Task.Delay(100);
+            }
+
+            Assert.True(notServing, "health stayed SERVING with no primary");
+            await Task.Delay(1000);
+            var before = received.Count;
+            standby.Promote();
+            var promoted = DateTime.UtcNow;
+            for (var i = 0; i < 600 && received.Count(r => r.Value > promoted) < 100; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            await stop.CancelAsync();
+            await Task.WhenAll(load);
+            var after = received.Where(r => r.Value > promoted).ToList();
+            Assert.True(after.Count >= 100, $"the daemons did not serve again after the promotion ({after.Count} certificates); refusals: {string.Join(", ", refusals.GroupBy(r => r.Code).Select(g => $"{g.Key} {g.Count()}"))}");
+            Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+
+            // Every certificate a client received is in the new primary's audit log, once.
+            var stored = standby.Sql("SELECT serial FROM certificates WHERE outcome = 'issued';", "sshca").Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => ulong.Parse(l, CultureInfo.InvariantCulture)).ToHashSet();
+            var missing = received.Keys.Where(s => !stored.Contains(s)).ToList();
+            Assert.True(missing.Count == 0, $"{missing.Count} certificates received by clients are not in the promoted standby: {string.Join(", ", missing.Take(10))}");
+            Assert.Equal(received.Count, received.Keys.Distinct().Count());
+
+            // While no primary answered, calls failed as UNAVAILABLE (the store or the pipeline), not something else.
+            var during = refusals.Where(r => r.At > killed && r.At < promoted.AddSeconds(1)).ToList();
+            Assert.NotEmpty(during);
+            Assert.All(during, r => Assert.Equal(StatusCode.Unavailable, r.Code));
+            var lastBefore = received.Values.Where(t => t <= killed).Max();
+            var firstAfter = after.Min(r => r.Value);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"failover: {before} certificates before the kill, {after.Count} after the promotion; last success {(killed - lastBefore).TotalMilliseconds:0} ms before the kill, first success {(firstAfter - promoted).TotalMilliseconds:0} ms after pg_ctl promote returned ({(firstAfter - lastBefore).TotalSeconds:0.0} s without service, 1 s of it waiting on purpose); failed calls while down: {during.Count}, slowest {during.Max(r => r.Took).TotalMilliseconds:0} ms"));
+        }
+        finally
+        {
+            foreach (var daemon in daemons)
+            {
+                await daemon.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>A user key and a host key made with ssh-keygen in the test's folder.</summary>

@@ -21,6 +21,8 @@ internal sealed class PostgresCluster : IDisposable
         Password = password;
     }
 
+    private string Data => Path.Combine(_dir, "data");
+
     /// <summary>The port on 127.0.0.1.</summary>
     public int Port { get; }
 
@@ -56,6 +58,46 @@ internal sealed class PostgresCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// A streaming standby of this cluster in a folder of its own (<c>pg_basebackup -R</c> as a
+    /// replication role), started on another loopback port.
+    /// </summary>
+    public PostgresCluster StartStandby()
+    {
+        var replicator = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        Sql($"CREATE ROLE replicator REPLICATION LOGIN PASSWORD '{replicator}';");
+        var dir = Directory.CreateTempSubdirectory("sshhsmca-pg-standby-").FullName;
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        Run("/bin/chown", ["postgres:postgres", dir]);
+        var data = Path.Combine(dir, "data");
+        var conninfo = string.Create(CultureInfo.InvariantCulture, $"host=127.0.0.1 port={Port} user=replicator password={replicator} application_name=standby");
+        AsPostgres(Path.Combine(Bin, "pg_basebackup"), ["-d", conninfo, "-D", data, "-R", "-X", "stream", "-c", "fast"]);
+        var port = Repository.FreePort();
+        AsPostgres(Path.Combine(Bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(dir, "log"), "-w", "-t", "60", "-o", string.Create(CultureInfo.InvariantCulture, $"-p {port} -k {dir} -c listen_addresses=127.0.0.1"), "start"]);
+        return new PostgresCluster(dir, port, Password);
+    }
+
+    /// <summary>Commits on this primary wait for the standby to have flushed them (synchronous replication).</summary>
+    public void RequireSynchronousStandby()
+    {
+        Sql("ALTER SYSTEM SET synchronous_standby_names = 'standby';");
+        Sql("ALTER SYSTEM SET synchronous_commit = 'on';");
+        Sql("SELECT pg_reload_conf();");
+        for (var i = 0; i < 100 && Sql("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync';") != "1"; i++)
+        {
+            Thread.Sleep(100);
+        }
+
+        Assert.Equal("1", Sql("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync';"));
+    }
+
+    /// <summary>The server dies at once (no shutdown checkpoint): what a crash or a pulled plug does.</summary>
+    public void Kill() =>
+        ProcessRunner.Run("/usr/sbin/runuser", ["-u", "postgres", "--", Path.Combine(Bin, "pg_ctl"), "-D", Data, "-m", "immediate", "-w", "stop"], timeoutMs: 60_000);
+
+    /// <summary>A standby becomes a primary (<c>pg_ctl promote</c>), waiting until it accepts writes.</summary>
+    public void Promote() => AsPostgres(Path.Combine(Bin, "pg_ctl"), ["-D", Data, "-w", "-t", "60", "promote"]);
+
     /// <summary>Runs SQL as the superuser over the cluster's socket (in <paramref name="database"/>).</summary>
     public string Sql(string sql, string database = "postgres") =>
         AsPostgres(Path.Combine(Bin, "psql"), ["-h", _dir, "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-A", "-t", "-c", sql]).Stdout.Trim();
@@ -71,7 +113,7 @@ internal sealed class PostgresCluster : IDisposable
 
     public void Dispose()
     {
-        ProcessRunner.Run("/usr/sbin/runuser", ["-u", "postgres", "--", Path.Combine(Bin, "pg_ctl"), "-D", Path.Combine(_dir, "data"), "-m", "immediate", "-w", "stop"], timeoutMs: 60_000);
+        Kill();
         Directory.Delete(_dir, recursive: true);
     }
 
