@@ -20,6 +20,7 @@ namespace SshHsmCa.Daemon.Benchmarks;
 /// RSA-3072 user CA keys on one SoftHSM2 token, at concurrency 1, 4, 16 and 64; beside it the raw
 /// 2-thread C_Sign rate of the same key, measured in the same run.
 /// Usage: dotnet run -c Release --project bench/Daemon.Benchmarks [-- seconds-per-cell]
+/// With <c>--shared-store</c> first: the audit store compared instead (<see cref="SharedStoreBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -28,6 +29,8 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        var shared = args.Length > 0 && args[0] == "--shared-store";
+        args = shared ? args[1..] : args;
         var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
         var dir = Directory.CreateTempSubdirectory("sshhsmca-load-").FullName;
         try
@@ -56,6 +59,21 @@ public static class Program
             var policy = Path.Combine(dir, "policy.json");
             await File.WriteAllTextAsync(policy, """{ "roles": [ { "name": "load", "match": [ { "mtls": { "subjects": ["CN=dev-client"] } } ], "user": { "principals": ["load"] } } ] }""");
 
+            if (shared)
+            {
+                await SharedStoreBenchmark.RunAsync(dir, Options, seconds);
+                return 0;
+            }
+
+            DaemonOptions Options(string label, int port, string database) => new()
+            {
+                Tls = new TlsListenerOptions { Address = "127.0.0.1", Port = port, CertificateFile = Path.Combine(dir, "server.pem"), KeyFile = Path.Combine(dir, "server.key"), ClientCaFile = Path.Combine(dir, "tls-ca.pem") },
+                UserCa = new CaKeyOptions { Uri = $"pkcs11:token=load;object={label}?module-path={Module}", PinFile = pinFile, Pkcs11 = new() { PoolSize = 2 } },
+                HostCa = new CaKeyOptions { Uri = $"pkcs11:token=load;object=host?module-path={Module}", PinFile = pinFile, Pkcs11 = new() { PoolSize = 1 } },
+                PolicyFile = policy,
+                AuditDatabase = Path.Combine(dir, database),
+            };
+
             Console.WriteLine($"End to end over mTLS on loopback, {seconds} s per cell, {Environment.ProcessorCount} cores shared by client, daemon and SoftHSM");
             Console.WriteLine("| CA key | raw C_Sign/s (2 threads) | concurrency | certificates/s | vs raw | p50 ms | p99 ms | max ms | errors |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -63,14 +81,7 @@ public static class Program
             {
                 var raw = RawSigning.Rate("load", Pin, label, type, 2, RandomNumberGenerator.GetBytes(400), seconds);
                 var port = FreePort();
-                var options = new DaemonOptions
-                {
-                    Tls = new TlsListenerOptions { Address = "127.0.0.1", Port = port, CertificateFile = Path.Combine(dir, "server.pem"), KeyFile = Path.Combine(dir, "server.key"), ClientCaFile = Path.Combine(dir, "tls-ca.pem") },
-                    UserCa = new CaKeyOptions { Uri = $"pkcs11:token=load;object={label}?module-path={Module}", PinFile = pinFile, Pkcs11 = new() { PoolSize = 2 } },
-                    HostCa = new CaKeyOptions { Uri = $"pkcs11:token=load;object=host?module-path={Module}", PinFile = pinFile, Pkcs11 = new() { PoolSize = 1 } },
-                    PolicyFile = policy,
-                    AuditDatabase = Path.Combine(dir, $"audit-{label}.db"),
-                };
+                var options = Options(label, port, $"audit-{label}.db");
                 // Per-certificate log lines would measure the console, not the CA.
                 var app = DaemonHost.Build(options, [], logging => logging.SetMinimumLevel(LogLevel.Warning));
                 await app.StartAsync();
@@ -81,7 +92,7 @@ public static class Program
                     await client.SignUserCertificateAsync(request); // warm up TLS and JIT
                     foreach (var concurrency in new[] { 1, 4, 16, 64 })
                     {
-                        var (rate, latencies, errors) = await LoadAsync(client, request, concurrency, seconds);
+                        var (rate, latencies, errors) = await LoadAsync([client], request, concurrency, seconds);
                         latencies.Sort();
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                             $"| {label} | {raw:0} | {concurrency} | {rate:0} | {rate / raw:P0} | {P(latencies, 0.5):0.00} | {P(latencies, 0.99):0.00} | {(latencies.Count == 0 ? 0 : latencies[^1]):0.00} | {errors} |"));
@@ -102,13 +113,15 @@ public static class Program
         }
     }
 
-    private static async Task<(double Rate, List<double> Latencies, int Errors)> LoadAsync(CertificateAuthorityService.CertificateAuthorityServiceClient client, SignUserCertificateRequest request, int concurrency, double seconds)
+    /// <summary><paramref name="concurrency"/> callers for <paramref name="seconds"/>, spread over <paramref name="clients"/> (one per daemon).</summary>
+    internal static async Task<(double Rate, List<double> Latencies, int Errors)> LoadAsync(IReadOnlyList<CertificateAuthorityService.CertificateAuthorityServiceClient> clients, SignUserCertificateRequest request, int concurrency, double seconds)
     {
         var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         var errors = 0;
         var started = Stopwatch.GetTimestamp();
-        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+        var workers = Enumerable.Range(0, concurrency).Select(async worker =>
         {
+            var client = clients[worker % clients.Count];
             var mine = new List<double>();
             while (Stopwatch.GetTimestamp() < stopAt)
             {
@@ -129,9 +142,9 @@ public static class Program
         var all = (await Task.WhenAll(workers)).SelectMany(l => l).ToList();
         return (all.Count / Stopwatch.GetElapsedTime(started).TotalSeconds, all, errors);
     }
-    private static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+    internal static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

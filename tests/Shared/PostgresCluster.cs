@@ -1,7 +1,5 @@
 using System.Globalization;
-using SshHsmCa.Tests.Shared;
-
-namespace SshHsmCa.Interop.Tests.Support;
+namespace SshHsmCa.Tests.Shared;
 
 /// <summary>
 /// A PostgreSQL cluster of its own for a test, from Debian's PostgreSQL: <c>initdb</c> as the
@@ -35,7 +33,10 @@ internal sealed class PostgresCluster : IDisposable
     /// <summary>A new cluster, started, with the database and the role.</summary>
     public static PostgresCluster Start()
     {
-        Assert.True(File.Exists(Path.Combine(Bin, "initdb")), "PostgreSQL 15 is not installed (scripts/install-test-deps.sh installs it)");
+        if (!File.Exists(Path.Combine(Bin, "initdb")))
+        {
+            throw new InvalidOperationException("PostgreSQL 15 is not installed (scripts/install-test-deps.sh installs it)");
+        }
         var dir = Directory.CreateTempSubdirectory("sshhsmca-pg-").FullName;
         File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         Run("/bin/chown", ["postgres:postgres", dir]);
@@ -88,7 +89,10 @@ internal sealed class PostgresCluster : IDisposable
             Thread.Sleep(100);
         }
 
-        Assert.Equal("1", Sql("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync';"));
+        if (Sql("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync';") != "1")
+        {
+            throw new InvalidOperationException("the standby did not become synchronous within 10 s");
+        }
     }
 
     /// <summary>The server dies at once (no shutdown checkpoint): what a crash or a pulled plug does.</summary>
@@ -123,7 +127,6 @@ internal sealed class PostgresCluster : IDisposable
     private static ProcessRunner.Result Run(string program, string[] arguments)
     {
         var result = ProcessRunner.Run(program, arguments, timeoutMs: 120_000);
-        Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {result.Output}");
-        return result;
+        return result.ExitCode == 0 ? result : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)}: {result.Output}");
     }
 }
