@@ -55,9 +55,9 @@ internal static class TrustInstaller
             throw new RefusedUpdateException(KrlInstaller.ExitVerification, $"the trust set's signature does not verify with a user CA key {path} trusts (namespace {TrustSet.Namespace}); {path} is unchanged");
         }
 
-        if (!signature.PublicKey.Equals(set.Active(SshCertificateType.User)))
+        if (!set.Actives(SshCertificateType.User).Contains(signature.PublicKey))
         {
-            throw new RefusedUpdateException(KrlInstaller.ExitVerification, $"the trust set is signed by {signature.PublicKey.GetSha256Fingerprint()}, not by its active user CA key; {path} is unchanged");
+            throw new RefusedUpdateException(KrlInstaller.ExitVerification, $"the trust set is signed by {signature.PublicKey.GetSha256Fingerprint()}, not by one of its active user CA keys; {path} is unchanged");
         }
 
         if (set.Version != response.Version)

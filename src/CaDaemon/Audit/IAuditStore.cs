@@ -99,4 +99,13 @@ internal interface IAuditStore
 
     /// <summary>Whether the store answers now (health: a PostgreSQL store without a reachable primary does not).</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces <paramref name="appliance"/>'s CA key states with <paramref name="states"/> (its key set now).</summary>
+    Task PublishKeyStatesAsync(string appliance, IReadOnlyList<CaKeyStateRecord> states, ulong now, CancellationToken cancellationToken);
+
+    /// <summary>Every appliance's CA key states published at or after <paramref name="since"/>.</summary>
+    Task<IReadOnlyList<CaKeyStateRecord>> KeyStatesAsync(ulong since, CancellationToken cancellationToken);
+
+    /// <summary>The latest trust set, or null before the first (cheap: read at every fetch, so appliances on one store agree).</summary>
+    Task<TrustSetRecord?> LatestTrustSetAsync(CancellationToken cancellationToken);
 }

@@ -12,4 +12,10 @@ internal sealed record KrlContent(ulong Version, ulong ChangedAt, IReadOnlyList<
 {
     /// <summary>A day: a host whose clock is that far behind would still refuse an expired certificate it no longer finds revoked only after that.</summary>
     public const ulong ExpiryMargin = 86400;
+
+    /// <summary>
+    /// The key lines of the latest trust set, read with the rest (every CA key in force on any
+    /// appliance: revoked serials are listed under each), or null before the first trust set.
+    /// </summary>
+    public string? TrustBody { get; init; }
 }

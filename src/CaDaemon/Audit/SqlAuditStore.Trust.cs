@@ -90,6 +90,16 @@ internal sealed partial class SqlAuditStore
     }
 
     /// <inheritdoc />
+    public Task<TrustSetRecord?> LatestTrustSetAsync(CancellationToken cancellationToken) =>
+        ReadAsync(() =>
+        {
+            using var command = Reader.CreateCommand();
+            command.CommandText = "SELECT version, body, created_at FROM trust_sets ORDER BY version DESC LIMIT 1;";
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? new TrustSetRecord((ulong)reader.GetInt64(0), reader.GetString(1), (ulong)reader.GetInt64(2)) : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<TrustSetRecord>> ListTrustSetsAsync(CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<TrustSetRecord>>(() =>
         {
@@ -165,6 +175,57 @@ internal sealed partial class SqlAuditStore
             }
 
             return valid;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task PublishKeyStatesAsync(string appliance, IReadOnlyList<CaKeyStateRecord> states, ulong now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        await EnqueueAsync(transaction =>
+        {
+            using (var clear = _connection.CreateCommand())
+            {
+                clear.Transaction = transaction;
+                clear.CommandText = "DELETE FROM ca_key_states WHERE appliance = @appliance;";
+                clear.Parameters.AddWithValue("@appliance", appliance);
+                clear.ExecuteNonQuery();
+            }
+
+            using var insert = _connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO ca_key_states (appliance, fingerprint, ca, state, public_key, updated_at) VALUES (@appliance, @f, @ca, @state, @key, @now);";
+            foreach (var state in states)
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("@appliance", appliance);
+                insert.Parameters.AddWithValue("@f", state.Fingerprint);
+                insert.Parameters.AddWithValue("@ca", AuditNames.Name(state.Ca));
+                insert.Parameters.AddWithValue("@state", Ssh.Trust.TrustSet.StateName(state.State));
+                insert.Parameters.AddWithValue("@key", state.PublicKey);
+                insert.Parameters.AddWithValue("@now", (long)now);
+                insert.ExecuteNonQuery();
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<CaKeyStateRecord>> KeyStatesAsync(ulong since, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<CaKeyStateRecord>>(() =>
+        {
+            using var command = Reader.CreateCommand();
+            command.CommandText = "SELECT appliance, fingerprint, ca, state, public_key FROM ca_key_states WHERE updated_at >= @since ORDER BY appliance, fingerprint;";
+            command.Parameters.AddWithValue("@since", (long)since);
+            using var reader = command.ExecuteReader();
+            var states = new List<CaKeyStateRecord>();
+            while (reader.Read())
+            {
+                states.Add(new CaKeyStateRecord(reader.GetString(0), reader.GetString(1), AuditNames.ParseType(reader.GetString(2)),
+                    Ssh.Trust.TrustSet.ParseState(reader.GetString(3)) ?? Ssh.Trust.CaKeyState.Retired, reader.GetString(4)));
+            }
+
+            return states;
         }, cancellationToken);
 
     /// <summary>A read on the reader connection, under the lock.</summary>

@@ -107,7 +107,7 @@ internal static partial class DaemonHost
         builder.Services.AddHostedService(sp => new WatchdogService(sp, sp.GetRequiredService<IHostApplicationLifetime>(), () => [keys.User, keys.Host], options.KeyUnavailableRestartSeconds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WatchdogService>>()));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new CaKeyLoader(audit, OpenConfigured, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp => new Trust.TrustPublisher(audit, keys, sp.GetRequiredService<Revocation.Revocations>(), sp.GetRequiredService<TimeProvider>(), metrics, sp.GetRequiredService<ILogger<Trust.TrustPublisher>>()));
+        builder.Services.AddSingleton(sp => new Trust.TrustPublisher(audit, keys, sp.GetRequiredService<Revocation.Revocations>(), sp.GetRequiredService<TimeProvider>(), metrics, sp.GetRequiredService<ILogger<Trust.TrustPublisher>>(), options.ApplianceName ?? Environment.MachineName));
         builder.Services.AddSingleton<ConfigurationReloadService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationReloadService>());
 

@@ -69,6 +69,12 @@ internal sealed class DaemonOptions
     /// <summary>The policy file.</summary>
     public string? PolicyFile { get; set; }
 
+    /// <summary>
+    /// This appliance's name among those sharing a PostgreSQL store (each publishes its CA key set
+    /// under it; the trust set is their union); default: the host name.
+    /// </summary>
+    public string? ApplianceName { get; set; }
+
     /// <summary>The audit store on PostgreSQL (several appliances); absent: SQLite at <see cref="AuditDatabase"/>.</summary>
     public PostgresOptions? Postgres { get; set; }
 

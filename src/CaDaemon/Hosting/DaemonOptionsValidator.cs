@@ -140,6 +140,11 @@ internal static class DaemonOptionsValidator
             CheckPolicy(options.PolicyFile, errors);
         }
 
+        if (options.ApplianceName is { } appliance && (appliance.Length is 0 or > 64 || !appliance.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            errors.Add("$.applianceName: 1 to 64 letters, digits, '-', '_' or '.'");
+        }
+
         if (options.Postgres is { } postgres)
         {
             CheckPostgres(postgres, errors);

@@ -15,7 +15,7 @@ namespace SshHsmCa.CaDaemon.Hosts;
 /// current host certificate certifies (a challenge signed with SSHSIG, PROTOCOL.sshsig). The
 /// certificates themselves are always issued by the <see cref="IssuingPipeline"/>.
 /// </summary>
-internal sealed class HostEnrollment(IAuditStore audit, CaKeySet keys, RenewalChallenges challenges, TimeProvider time, RandomNumberGenerator random)
+internal sealed class HostEnrollment(IAuditStore audit, Trust.TrustPublisher trust, RenewalChallenges challenges, TimeProvider time, RandomNumberGenerator random)
 {
     /// <summary>The longest a bootstrap token lives: seven days.</summary>
     public const ulong MaxBootstrapValidity = 7 * 24 * 3600;
@@ -133,9 +133,10 @@ internal sealed class HostEnrollment(IAuditStore audit, CaKeySet keys, RenewalCh
         {
             problem = "is a user certificate, not a host certificate";
         }
-        else if (!keys.NotRevoked(SshCertificateType.Host).Contains(certificate.SignatureKey) || certificate.VerifySignature() != SignatureVerification.Valid)
+        else if (!await trust.InForceAsync(SshCertificateType.Host, certificate.SignatureKey, cancellationToken).ConfigureAwait(false) || certificate.VerifySignature() != SignatureVerification.Valid)
         {
-            // Any host CA key in force (next, active, retired) renews: a rotation moves hosts to the new key.
+            // Any host CA key in force (next, active, retired; this appliance's or another's on the
+            // same store) renews: a rotation moves hosts to the new key.
             problem = "is not signed by one of this CA's host keys in force";
         }
         else if (!certificate.IsValidAt(now))

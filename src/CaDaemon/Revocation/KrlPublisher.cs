@@ -4,6 +4,7 @@ using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Krl;
 using SshHsmCa.Ssh.Signatures;
+using SshHsmCa.Ssh.Trust;
 
 namespace SshHsmCa.CaDaemon.Revocation;
 
@@ -67,9 +68,14 @@ internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaM
         foreach (var type in new[] { SshCertificateType.User, SshCertificateType.Host })
         {
             // Serials are unique across a CA's keys, so a revoked serial is revoked under every key
-            // in force (a certificate of the retired key and one of the active key both meet it).
+            // in force (a certificate of the retired key and one of the active key both meet it),
+            // on every appliance: the keys are those of the trust set read with the content, so
+            // that every appliance builds the same bytes for a version.
             var expired = content.Expired.Where(e => e.Ca == type).Select(e => e.Serial).ToList();
-            foreach (var ca in keys.NotRevoked(type))
+            var inForce = content.TrustBody is { } body
+                ? TrustSet.Parse(System.Text.Encoding.ASCII.GetBytes(TrustSet.With(content.Version, body))).Trusted(type)
+                : keys.NotRevoked(type);
+            foreach (var ca in inForce)
             {
                 foreach (var item in content.Items.Where(i => i.Kind == RevokedKind.Serial && i.Ca == type))
                 {

@@ -32,7 +32,7 @@ internal static class RotationStatus
         ArgumentNullException.ThrowIfNull(valid);
         ArgumentNullException.ThrowIfNull(versions);
         ArgumentNullException.ThrowIfNull(fetches);
-        var listed = TrustPublisher.Listed(entries, valid).Select(k => k.PublicKey).ToHashSet();
+        var listed = TrustPublisher.Listed([.. entries.Select(e => new TrustedCaKey(e.Ca, e.State, e.PublicKey))], valid).Select(k => k.PublicKey).ToHashSet();
         var statuses = new List<KeyStatus>();
         foreach (var entry in entries)
         {

@@ -13,13 +13,18 @@ namespace SshHsmCa.CaDaemon.Trust;
 /// certificate expires (the hourly pass), and signed once per version by the active user CA key
 /// on the hardware, with SSHSIG in <see cref="TrustSet.Namespace"/>. A key in the revoked state
 /// is revoked in the KRL (recorded like an operator's revocation) before the first set that
-/// marks it revoked is published.
+/// marks it revoked is published. With several appliances on one store (each named), each
+/// publishes its key set and the trust set is their union (<see cref="Merge"/>).
 /// </summary>
-internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, Revocation.Revocations revocations, TimeProvider time, CaMetrics metrics, ILogger<TrustPublisher> logger) : IDisposable
+internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, Revocation.Revocations revocations, TimeProvider time, CaMetrics metrics, ILogger<TrustPublisher> logger, string appliance = "local") : IDisposable
 {
+    /// <summary>An appliance that has not published its key set for this long is left out of the trust set (decommissioned).</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromDays(3);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private TrustSetRecord? _latest;
     private SignedTrustSet? _signed;
+    private TrustSet? _parsed;
 
     /// <summary>
     /// Publishes the trust set of the keys in force now (a new version only when it differs from
@@ -48,8 +53,13 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
                 }
             }
 
+            // This appliance's key set joins the others' (several appliances on one store, each
+            // with its own keys): a key is revoked if any appliance revoked it, else active if one
+            // signs with it, else next if one publishes it ahead, else retired.
+            await audit.PublishKeyStatesAsync(appliance, [.. entries.Select(e => new CaKeyStateRecord(appliance, e.Fingerprint, e.Ca, e.State, e.PublicKey.ToOpenSshLine()))], now, CancellationToken.None).ConfigureAwait(false);
+            var states = await audit.KeyStatesAsync(now - (ulong)StaleAfter.TotalSeconds, cancellationToken).ConfigureAwait(false);
             var valid = await audit.ValidCertificatesAsync(now, cancellationToken).ConfigureAwait(false);
-            var body = TrustSet.BodyOf(Listed(entries, valid));
+            var body = TrustSet.BodyOf(Listed(Merge(states), valid));
             var published = await audit.PublishTrustSetAsync(body, now, CancellationToken.None).ConfigureAwait(false);
             if (_latest?.Version != published.Version && logger.IsEnabled(LogLevel.Information))
             {
@@ -67,28 +77,85 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
     }
 
     /// <summary>The keys a trust set lists: next, active, retired while a certificate it signed is valid, revoked.</summary>
-    public static IReadOnlyList<TrustedCaKey> Listed(IReadOnlyList<CaKeyEntry> entries, IReadOnlyList<ValidCertificate> valid)
+    public static IReadOnlyList<TrustedCaKey> Listed(IReadOnlyList<TrustedCaKey> keys, IReadOnlyList<ValidCertificate> valid)
     {
-        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(valid);
         var signing = valid.Select(v => v.CaKeyFingerprint).ToHashSet(StringComparer.Ordinal);
-        return [.. entries
-            .Where(e => e.State != CaKeyState.Retired || signing.Contains(e.Fingerprint))
-            .Select(e => new TrustedCaKey(e.Ca, e.State, e.PublicKey))];
+        return [.. keys.Where(k => k.State != CaKeyState.Retired || signing.Contains(k.PublicKey.GetSha256Fingerprint()))];
     }
+
+    /// <summary>
+    /// Every appliance's key states as one set, in an order every appliance computes alike (user CA
+    /// first; active, next, retired, revoked; then by fingerprint) so that they publish the same set.
+    /// </summary>
+    public static IReadOnlyList<TrustedCaKey> Merge(IReadOnlyList<CaKeyStateRecord> states)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        return [.. states
+            .GroupBy(s => s.Fingerprint, StringComparer.Ordinal)
+            .Select(g => (Fingerprint: g.Key, g.First().Ca, State: Strongest(g.Select(s => s.State)), Key: g.First().PublicKey))
+            .OrderBy(k => k.Ca == SshCertificateType.User ? 0 : 1)
+            .ThenBy(k => Rank(k.State))
+            .ThenBy(k => k.Fingerprint, StringComparer.Ordinal)
+            .Select(k => new TrustedCaKey(k.Ca, k.State, Ssh.Keys.SshPublicKey.ParseLine(k.Key)))];
+    }
+
+    private static CaKeyState Strongest(IEnumerable<CaKeyState> states)
+    {
+        var all = states.ToList();
+        return all.Contains(CaKeyState.Revoked) ? CaKeyState.Revoked
+            : all.Contains(CaKeyState.Active) ? CaKeyState.Active
+            : all.Contains(CaKeyState.Next) ? CaKeyState.Next
+            : CaKeyState.Retired;
+    }
+
+    private static int Rank(CaKeyState state) => state switch
+    {
+        CaKeyState.Active => 0,
+        CaKeyState.Next => 1,
+        CaKeyState.Retired => 2,
+        _ => 3,
+    };
 
     /// <summary>The latest trust set, unsigned (what GetCaPublicKeys shows).</summary>
     public async Task<TrustSet> LatestAsync(CancellationToken cancellationToken)
     {
-        var latest = Volatile.Read(ref _latest) ?? await RefreshAsync(null, cancellationToken).ConfigureAwait(false);
-        return TrustSet.Parse(System.Text.Encoding.ASCII.GetBytes(TrustSet.With(latest.Version, latest.Body)));
+        var latest = await LatestRecordAsync(cancellationToken).ConfigureAwait(false);
+        if (Volatile.Read(ref _parsed) is { } parsed && parsed.Version == latest.Version)
+        {
+            return parsed;
+        }
+
+        parsed = TrustSet.Parse(System.Text.Encoding.ASCII.GetBytes(TrustSet.With(latest.Version, latest.Body)));
+        Volatile.Write(ref _parsed, parsed);
+        return parsed;
+    }
+
+    /// <summary>Whether <paramref name="key"/> is a CA key of <paramref name="type"/> in force on this appliance or, by the latest trust set, on another.</summary>
+    public async Task<bool> InForceAsync(SshCertificateType type, Ssh.Keys.SshPublicKey key, CancellationToken cancellationToken) =>
+        keys.NotRevoked(type).Contains(key) || (await LatestAsync(cancellationToken).ConfigureAwait(false)).Trusted(type).Contains(key);
+
+    /// <summary>
+    /// The latest trust set from the store (another appliance on it may have published a newer
+    /// one), the one this appliance published when it has not started yet.
+    /// </summary>
+    private async Task<TrustSetRecord> LatestRecordAsync(CancellationToken cancellationToken)
+    {
+        var latest = await audit.LatestTrustSetAsync(cancellationToken).ConfigureAwait(false) ?? await RefreshAsync(null, cancellationToken).ConfigureAwait(false);
+        if (Volatile.Read(ref _latest) is not { } known || known.Version < latest.Version)
+        {
+            Volatile.Write(ref _latest, latest);
+        }
+
+        return Volatile.Read(ref _latest)!;
     }
 
     /// <summary>The latest trust set, signed (once per version, on the hardware).</summary>
     /// <exception cref="Hsm.HsmException">The user CA key could not sign a new version.</exception>
     public async Task<SignedTrustSet> CurrentAsync(CancellationToken cancellationToken)
     {
-        var latest = Volatile.Read(ref _latest) ?? await RefreshAsync(null, cancellationToken).ConfigureAwait(false);
+        var latest = await LatestRecordAsync(cancellationToken).ConfigureAwait(false);
         if (Volatile.Read(ref _signed) is { } cached && cached.Version == latest.Version)
         {
             return cached;
@@ -97,7 +164,6 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            latest = _latest!;
             if (_signed is { } other && other.Version == latest.Version)
             {
                 return other;

@@ -8,8 +8,9 @@ namespace SshHsmCa.Ssh.Trust;
 /// <summary>
 /// The CA keys hosts and clients trust, as one signed document: the content of sshd's
 /// <c>TrustedUserCAKeys</c> file and of ssh's <c>@cert-authority</c> lines, with each key's state
-/// (next, active, retired trusted; revoked listed so that a client drops it). Signed out of band
-/// with SSHSIG in <see cref="Namespace"/> by the active user CA key; its version only increases,
+/// (next, active, retired trusted; revoked listed so that a client drops it; one active key per
+/// CA on each appliance that signs). Signed out of band with SSHSIG in <see cref="Namespace"/> by
+/// an active user CA key; its version only increases,
 /// so an installer refuses an older set. The text form is strict and bounded:
 /// <code>
 /// ssh-hsm-ca trust set 1
@@ -53,8 +54,11 @@ public sealed class TrustSet
     /// <summary>The keys of <paramref name="ca"/> a host or client trusts (next, active, retired).</summary>
     public IReadOnlyList<SshPublicKey> Trusted(SshCertificateType ca) => [.. Keys.Where(k => k.Ca == ca && k.IsTrusted).Select(k => k.PublicKey)];
 
-    /// <summary>The active key of <paramref name="ca"/>, or null.</summary>
+    /// <summary>The first active key of <paramref name="ca"/>, or null.</summary>
     public SshPublicKey? Active(SshCertificateType ca) => Keys.FirstOrDefault(k => k.Ca == ca && k.State == CaKeyState.Active)?.PublicKey;
+
+    /// <summary>The active keys of <paramref name="ca"/>: one per appliance that signs (several appliances, each with its own key).</summary>
+    public IReadOnlyList<SshPublicKey> Actives(SshCertificateType ca) => [.. Keys.Where(k => k.Ca == ca && k.State == CaKeyState.Active).Select(k => k.PublicKey)];
 
     /// <summary>The document's bytes (what is signed).</summary>
     public byte[] Encode() => Encoding.ASCII.GetBytes(With(Version, BodyOf(Keys)));
@@ -156,9 +160,9 @@ public sealed class TrustSet
 
         foreach (var ca in new[] { SshCertificateType.User, SshCertificateType.Host })
         {
-            if (keys.Count(k => k.Ca == ca && k.State == CaKeyState.Active) != 1)
+            if (!keys.Any(k => k.Ca == ca && k.State == CaKeyState.Active))
             {
-                ThrowHelper.Format("trust set", $"needs exactly one active {CaName(ca)} CA key");
+                ThrowHelper.Format("trust set", $"needs an active {CaName(ca)} CA key");
             }
         }
 

@@ -133,7 +133,7 @@ public sealed class SharedStoreTests(SoftHsm hsm, Xunit.Abstractions.ITestOutput
             store.Dispose();
         }
 
-        Assert.Equal("1", cluster.Sql("SELECT version FROM schema_version;", "sshca"));
+        Assert.Equal("2", cluster.Sql("SELECT version FROM schema_version;", "sshca"));
         var wrong = _dir.Write("wrong-password", "not-the-password\n");
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => DaemonUnderTest.StartAsync(hsm, configure: o => o.Postgres = new PostgresOptions { ConnectionString = cluster.ConnectionString, PasswordFile = wrong }));
         Assert.Contains("PostgreSQL audit store could not be opened", refused.Message, StringComparison.Ordinal);
@@ -228,6 +228,71 @@ public sealed class SharedStoreTests(SoftHsm hsm, Xunit.Abstractions.ITestOutput
                 await daemon.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task TwoAppliancesEachWithItsOwnHardwareKeyAreBothTrustedBySshdAndSsh()
+    {
+        using var cluster = PostgresCluster.Start();
+        var passwordFile = cluster.WritePasswordFile(_dir.Path);
+        var policy = $$"""
+            {
+              "roles": [
+                { "name": "operators", "match": [ { "unix": { "users": ["{{SshdServer.User}}"] } } ],
+                  "operator": ["tokens", "audit", "revoke", "rotate"],
+                  "user": { "principals": ["{{SshdServer.User}}"] } },
+                { "name": "hosts", "match": [ { "bootstrap": true }, { "hostRenewal": true } ],
+                  "host": { "names": ["*.shared.internal"], "validity": { "default": "30d", "max": "90d" } } }
+              ]
+            }
+            """;
+        Action<DaemonOptions> Appliance(string name) => o =>
+        {
+            o.ApplianceName = name;
+            o.Postgres = new PostgresOptions { ConnectionString = cluster.ConnectionString, PasswordFile = passwordFile };
+            o.Tls!.RequireClientCertificate = false;
+        };
+
+        // Each appliance on a token of its own: different user and host CA keys.
+        await using var a = await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.Ed25519, policy, configure: Appliance("a"));
+        await using var b = await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.EcdsaP256, policy, configure: Appliance("b"));
+        var keysA = await a.SocketClient().GetCaPublicKeysAsync(new GetCaPublicKeysRequest());
+        var keysB = await b.SocketClient().GetCaPublicKeysAsync(new GetCaPublicKeysRequest());
+        Assert.NotEqual(keysA.UserCaPublicKey, keysB.UserCaPublicKey);
+        var trustA = await a.SocketClient().GetTrustSetAsync(new GetTrustSetRequest());
+        var trustB = await b.SocketClient().GetTrustSetAsync(new GetTrustSetRequest());
+        Assert.Equal(trustA.TrustSet, trustB.TrustSet);
+        var set = Ssh.Trust.TrustSet.Parse(trustA.TrustSet.Span);
+        Assert.Equal(2, set.Actives(Ssh.Certificates.SshCertificateType.User).Count);
+        Assert.Equal(2, set.Actives(Ssh.Certificates.SshCertificateType.Host).Count);
+
+        // A host bootstrapped through appliance a trusts both user CA keys; ssh trusts both host CA keys.
+        using var fleetA = new Fleet(a, _dir);
+        using var fleetB = new Fleet(b, _dir);
+        var host = fleetA.Add("web1.shared.internal");
+        var trusted = File.ReadAllText(Path.Combine(host.Etc, "ssh-hsm-ca-user-ca.pub"));
+        Assert.Contains(Ssh.Keys.SshPublicKey.ParseLine(keysA.UserCaPublicKey).ToOpenSshLine(), trusted, StringComparison.Ordinal);
+        Assert.Contains(Ssh.Keys.SshPublicKey.ParseLine(keysB.UserCaPublicKey).ToOpenSshLine(), trusted, StringComparison.Ordinal);
+        var knownHosts = _dir.Write("known_hosts", Fleet.Ok(fleetB.Operator("ca", "known-hosts", "--hosts", "*.shared.internal"), "ca known-hosts").Stdout);
+        Assert.Equal(2, File.ReadAllLines(knownHosts).Count(l => l.StartsWith("@cert-authority", StringComparison.Ordinal)));
+
+        void LogsIn(Fleet fleet, string name)
+        {
+            var key = _dir.PathOf(name);
+            Assert.Equal(0, ProcessRunner.Run(Tools.SshKeygen, ["-q", "-t", "ed25519", "-N", "", "-f", key]).ExitCode);
+            Fleet.Ok(fleet.Operator("sign", key + ".pub"), "sign " + name);
+            var ssh = ProcessRunner.Run(Tools.Ssh, Fleet.SshArguments(host, SshdServer.User, "-F", "/dev/null", "-o", $"UserKnownHostsFile={knownHosts}", "-o", "GlobalKnownHostsFile=/dev/null", "-o", $"IdentityFile={key}", "-o", $"CertificateFile={key}-cert.pub", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none"), timeoutMs: 30_000);
+            Assert.True(ssh.ExitCode == 0 && ssh.Stdout.Contains("login-ok", StringComparison.Ordinal), $"{name}: {ssh.Output}\n{host.Sshd.Log}");
+        }
+
+        LogsIn(fleetA, "id_from_a");
+        LogsIn(fleetB, "id_from_b");
+
+        // The host renews through appliance b: its certificate of a's host key is accepted, the new one is b's.
+        Fleet.Ok(fleetB.Cli("host", "renew", "--ssh-dir", host.Etc, "--if-expires-within", "60d"), "host renew through b");
+        host.Sshd.Reload();
+        Assert.Equal(Ssh.Keys.SshPublicKey.ParseLine(keysB.HostCaPublicKey), Ssh.Certificates.SshCertificate.ParseLine(File.ReadAllText(Path.Combine(host.Etc, "ssh_host_ed25519_key-cert.pub"))).SignatureKey);
+        LogsIn(fleetA, "id_after_renewal");
     }
 
     /// <summary>A user key and a host key made with ssh-keygen in the test's folder.</summary>
