@@ -18,8 +18,8 @@ internal static class SharedStoreBenchmark
     public static async Task RunAsync(string dir, Func<string, int, string, DaemonOptions> options, double seconds)
     {
         Console.WriteLine($"Audit store under load, P-256 on SoftHSM2, mTLS on loopback, {seconds} s per cell, {Environment.ProcessorCount} cores shared by callers, daemons, PostgreSQL and SoftHSM");
-        Console.WriteLine("| store | daemons | concurrency | certificates/s | p50 ms | p99 ms | errors |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| store | daemons | concurrency | certificates/s | p50 ms | p99 ms | errors | commits per write |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         await RowAsync("SQLite", 1, _ => { }, dir, options, seconds);
         foreach (var synchronous in new[] { false, true })
         {
@@ -37,6 +37,13 @@ internal static class SharedStoreBenchmark
                     o => o.Postgres = new PostgresOptions { ConnectionString = primary.ConnectionString, PasswordFile = passwordFile }, dir, options, seconds);
             }
         }
+    }
+
+    /// <summary>The group commits of every daemon's audit store so far, and the writes they carried.</summary>
+    private static (long Commits, long Writes) Commits(List<Microsoft.AspNetCore.Builder.WebApplication> apps)
+    {
+        var stores = apps.Select(a => (CaDaemon.Audit.SqlAuditStore)a.Services.GetService(typeof(CaDaemon.Audit.IAuditStore))!).ToList();
+        return (stores.Sum(s => s.Commits), stores.Sum(s => s.CommittedWrites));
     }
 
     private static async Task RowAsync(string store, int count, Action<DaemonOptions> configure, string dir, Func<string, int, string, DaemonOptions> options, double seconds)
@@ -64,9 +71,12 @@ internal static class SharedStoreBenchmark
 
             foreach (var concurrency in new[] { 1, 16, 64 })
             {
+                var before = Commits(apps);
                 var (rate, latencies, errors) = await Program.LoadAsync(clients, request, concurrency, seconds);
+                var after = Commits(apps);
                 latencies.Sort();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {store} | {count} | {concurrency} | {rate:0} | {Program.P(latencies, 0.5):0.00} | {Program.P(latencies, 0.99):0.00} | {errors} |"));
+                var perCertificate = after.Writes == before.Writes ? "–" : ((double)(after.Commits - before.Commits) / (after.Writes - before.Writes)).ToString("0.000", CultureInfo.InvariantCulture);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {store} | {count} | {concurrency} | {rate:0} | {Program.P(latencies, 0.5):0.00} | {Program.P(latencies, 0.99):0.00} | {errors} | {perCertificate} |"));
             }
         }
         finally

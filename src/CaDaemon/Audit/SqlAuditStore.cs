@@ -17,7 +17,8 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
     /// <summary>Serials reserved per durable write: one write per this many certificates.</summary>
     private const ulong SerialBlock = 4096;
 
-    private const int MaxBatch = 256;
+    private long _commits;
+    private long _committedWrites;
     private readonly DbConnection _connection;
     private readonly DbConnection _reader;
     private readonly SqlDialect _dialect;
@@ -55,11 +56,11 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
     /// </summary>
     private async Task WriteLoopAsync()
     {
-        var batch = new List<Write>(MaxBatch);
+        var batch = new List<Write>(_dialect.MaxBatch);
         while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+            while (batch.Count < _dialect.MaxBatch && _writes.Reader.TryRead(out var write))
             {
                 batch.Add(write);
             }
@@ -85,6 +86,8 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
                 }
 
                 transaction.Commit();
+                Interlocked.Increment(ref _commits);
+                Interlocked.Add(ref _committedWrites, batch.Count);
             }
             catch (Exception e) when (e is DbException or InvalidOperationException or IOException or TimeoutException)
             {
@@ -206,6 +209,12 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
             _lock.Release();
         }
     }
+
+    /// <summary>Transactions committed by this process's writer (group commits).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Writes those transactions carried (a certificate's record is one).</summary>
+    public long CommittedWrites => Interlocked.Read(ref _committedWrites);
 
     /// <inheritdoc />
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
