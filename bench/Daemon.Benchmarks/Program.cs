@@ -20,7 +20,9 @@ namespace SshHsmCa.Daemon.Benchmarks;
 /// RSA-3072 user CA keys on one SoftHSM2 token, at concurrency 1, 4, 16 and 64; beside it the raw
 /// 2-thread C_Sign rate of the same key, measured in the same run.
 /// Usage: dotnet run -c Release --project bench/Daemon.Benchmarks [-- seconds-per-cell]
-/// With <c>--shared-store</c> first: the audit store compared instead (<see cref="SharedStoreBenchmark"/>).
+/// With <c>--shared-store</c> first: the audit store compared instead (<see cref="SharedStoreBenchmark"/>);
+/// with <c>--own-process</c>: the callers in a process of their own and the daemon's CPU per
+/// certificate (<see cref="OwnProcessBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -29,8 +31,14 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["--client", var clientDir, var clientPort, var clientConcurrency, var clientSeconds])
+        {
+            return await OwnProcessBenchmark.ClientAsync(clientDir, int.Parse(clientPort, CultureInfo.InvariantCulture), int.Parse(clientConcurrency, CultureInfo.InvariantCulture), double.Parse(clientSeconds, CultureInfo.InvariantCulture));
+        }
+
         var shared = args.Length > 0 && args[0] == "--shared-store";
-        args = shared ? args[1..] : args;
+        var ownProcess = args.Length > 0 && args[0] == "--own-process";
+        args = shared || ownProcess ? args[1..] : args;
         var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
         var dir = Directory.CreateTempSubdirectory("sshhsmca-load-").FullName;
         try
@@ -62,6 +70,15 @@ public static class Program
             if (shared)
             {
                 await SharedStoreBenchmark.RunAsync(dir, Options, seconds);
+                return 0;
+            }
+
+            if (ownProcess)
+            {
+                // --own-process SECONDS [LABEL [CONCURRENCY]]: one key type and one concurrency (for a profile).
+                var only = args.Length > 1 ? types.Where(t => t.Label == args[1]).ToArray() : types;
+                int[] levels = args.Length > 2 ? [int.Parse(args[2], CultureInfo.InvariantCulture)] : [1, 4, 16, 64];
+                await OwnProcessBenchmark.RunAsync(dir, Options, only, levels, Pin, seconds);
                 return 0;
             }
 
