@@ -161,7 +161,14 @@ in_box() { nsenter -t "$init" -a /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/
 check "systemd boots the root (systemd-nspawn)" bash -c "[ -n '$init' ] || { cat '$work/boot.log'; false; }"
 if [ -n "$init" ]; then
   # "running" or "degraded" (a container lacks some hardware units): either way boot is over.
-  timeout 90 nsenter -t "$init" -a systemctl is-system-running --wait >/dev/null 2>&1 || true
+  # Polled: until the box's systemd has its bus, systemctl fails at once ("Failed to connect to
+  # bus") instead of waiting, which once let the next check run before boot (a CI flake).
+  for _ in $(seq 1 90); do
+    case "$(nsenter -t "$init" -a systemctl is-system-running 2>/dev/null || true)" in
+      running|degraded) break ;;
+    esac
+    sleep 1
+  done
   check "systemd: the enabled unit started at boot and is active (READY=1)" in_box systemctl is-active ssh-hsm-ca.service
   box_ready_us=$(in_box sh -c 'echo $(( $(systemctl show -p ActiveEnterTimestampMonotonic --value ssh-hsm-ca) - $(systemctl show -p ExecMainStartTimestampMonotonic --value ssh-hsm-ca) ))')
   check "systemd: the daemon runs as ssh-hsm-ca with no capabilities, NoNewPrivs and a seccomp filter" in_box sh -c '
