@@ -115,17 +115,7 @@ internal sealed partial class SqlAuditStore
             at BIGINT NOT NULL
         );
         """,
-        """
-        CREATE TABLE ca_key_states (
-            appliance TEXT NOT NULL,
-            fingerprint TEXT NOT NULL,
-            ca TEXT NOT NULL CHECK (ca IN ('user', 'host')),
-            state TEXT NOT NULL CHECK (state IN ('next', 'active', 'retired', 'revoked')),
-            public_key TEXT NOT NULL,
-            updated_at BIGINT NOT NULL,
-            PRIMARY KEY (appliance, fingerprint)
-        );
-        """,
+        CaKeyStatesTable,
     ];
 
     /// <summary>

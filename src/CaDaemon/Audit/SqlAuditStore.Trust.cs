@@ -6,6 +6,19 @@ namespace SshHsmCa.CaDaemon.Audit;
 /// <summary>CA keys seen, trust-set versions and who fetched them (CA key rotation, issue 17).</summary>
 internal sealed partial class SqlAuditStore
 {
+    /// <summary>Every appliance's CA key states: one text for both engines (BIGINT is SQLite's INTEGER).</summary>
+    private const string CaKeyStatesTable = """
+        CREATE TABLE ca_key_states (
+            appliance TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            ca TEXT NOT NULL CHECK (ca IN ('user', 'host')),
+            state TEXT NOT NULL CHECK (state IN ('next', 'active', 'retired', 'revoked')),
+            public_key TEXT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (appliance, fingerprint)
+        );
+        """;
+
     /// <inheritdoc />
     public async Task RememberCaKeysAsync(IReadOnlyList<CaKeyRecord> keys, CancellationToken cancellationToken)
     {

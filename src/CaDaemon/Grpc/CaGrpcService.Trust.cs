@@ -80,11 +80,14 @@ internal sealed partial class CaGrpcService
             throw new RefusedException(Refusal.ReloadRefused, "the configuration was refused, the previous CA keys and policy stay in force: " + string.Join("; ", outcome.Problems));
         }
 
-        var listed = (await trust.LatestAsync(context.CancellationToken).ConfigureAwait(false)).Keys.Select(k => k.PublicKey).ToHashSet();
         var response = new ReloadConfigurationResponse { TrustSetVersion = outcome.TrustSetVersion };
-        response.Keys.AddRange(keys.Entries.Select(e => ToProto(e, listed.Contains(e.PublicKey) && e.State != SshCaKeyState.Revoked)));
+        response.Keys.AddRange(KeysAsTrustedBy(await trust.LatestAsync(context.CancellationToken).ConfigureAwait(false)));
         return response;
     }
+
+    /// <summary>This appliance's keys, each trusted when the trust set holds it in force.</summary>
+    private IEnumerable<ProtoCaKey> KeysAsTrustedBy(Ssh.Trust.TrustSet set) =>
+        keys.Entries.Select(e => ToProto(e, set.Trusted(e.Ca).Contains(e.PublicKey)));
 
     private static ProtoCaKey ToProto(CaKeyEntry entry, bool trusted) => new()
     {

@@ -47,8 +47,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
             TrustedUserCaKeys = string.Concat(set.Trusted(Ssh.Certificates.SshCertificateType.User).Select(k => k.ToOpenSshLine("ssh-hsm-ca user CA") + "\n")),
             KnownHosts = string.Concat(set.Trusted(Ssh.Certificates.SshCertificateType.Host).Select(k => $"@cert-authority {pattern} {k.ToOpenSshLine("ssh-hsm-ca host CA")}\n")),
         };
-        var listed = set.Keys.Select(k => k.PublicKey).ToHashSet();
-        response.Keys.AddRange(keys.Entries.Select(e => ToProto(e, listed.Contains(e.PublicKey) && e.State != Ssh.Trust.CaKeyState.Revoked)));
+        response.Keys.AddRange(KeysAsTrustedBy(set));
         return response;
     }
 

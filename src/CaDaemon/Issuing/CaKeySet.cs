@@ -59,9 +59,6 @@ internal sealed class CaKeySet
     public IReadOnlyList<SshPublicKey> NotRevoked(SshCertificateType type) =>
         [.. Entries.Where(e => e.Ca == type && e.State != CaKeyState.Revoked).Select(e => e.PublicKey)];
 
-    /// <summary>The entry holding <paramref name="key"/>, or null.</summary>
-    public CaKeyEntry? Find(SshPublicKey key) => Entries.FirstOrDefault(e => e.PublicKey.Equals(key));
-
     /// <summary>
     /// Puts <paramref name="entries"/> in force at once; returns the device keys the old set held
     /// that the new one does not (for the caller to dispose once in-flight signatures are done).

@@ -115,10 +115,7 @@ public sealed class SharedStoreTests(SoftHsm hsm, Xunit.Abstractions.ITestOutput
         }
         finally
         {
-            foreach (var daemon in daemons)
-            {
-                await daemon.DisposeAsync();
-            }
+            await DisposeAllAsync(daemons);
         }
     }
 
@@ -223,10 +220,7 @@ public sealed class SharedStoreTests(SoftHsm hsm, Xunit.Abstractions.ITestOutput
         }
         finally
         {
-            foreach (var daemon in daemons)
-            {
-                await daemon.DisposeAsync();
-            }
+            await DisposeAllAsync(daemons);
         }
     }
 
@@ -293,6 +287,14 @@ public sealed class SharedStoreTests(SoftHsm hsm, Xunit.Abstractions.ITestOutput
         host.Sshd.Reload();
         Assert.Equal(Ssh.Keys.SshPublicKey.ParseLine(keysB.HostCaPublicKey), Ssh.Certificates.SshCertificate.ParseLine(File.ReadAllText(Path.Combine(host.Etc, "ssh_host_ed25519_key-cert.pub"))).SignatureKey);
         LogsIn(fleetA, "id_after_renewal");
+    }
+
+    private static async Task DisposeAllAsync(List<DaemonUnderTest> daemons)
+    {
+        foreach (var daemon in daemons)
+        {
+            await daemon.DisposeAsync();
+        }
     }
 
     /// <summary>A user key and a host key made with ssh-keygen in the test's folder.</summary>
