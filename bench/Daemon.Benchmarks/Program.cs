@@ -22,7 +22,8 @@ namespace SshHsmCa.Daemon.Benchmarks;
 /// Usage: dotnet run -c Release --project bench/Daemon.Benchmarks [-- seconds-per-cell]
 /// With <c>--shared-store</c> first: the audit store compared instead (<see cref="SharedStoreBenchmark"/>);
 /// with <c>--own-process</c>: the callers in a process of their own and the daemon's CPU per
-/// certificate (<see cref="OwnProcessBenchmark"/>).
+/// certificate (<see cref="OwnProcessBenchmark"/>); with <c>--network-hsm</c>: the key behind a
+/// network round trip (<see cref="NetworkHsmBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -38,7 +39,8 @@ public static class Program
 
         var shared = args.Length > 0 && args[0] == "--shared-store";
         var ownProcess = args.Length > 0 && args[0] == "--own-process";
-        args = shared || ownProcess ? args[1..] : args;
+        var networkHsm = args.Length > 0 && args[0] == "--network-hsm";
+        args = shared || ownProcess || networkHsm ? args[1..] : args;
         var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
         var dir = Directory.CreateTempSubdirectory("sshhsmca-load-").FullName;
         try
@@ -70,6 +72,14 @@ public static class Program
             if (shared)
             {
                 await SharedStoreBenchmark.RunAsync(dir, Options, seconds);
+                return 0;
+            }
+
+            if (networkHsm)
+            {
+                // --network-hsm SECONDS [ONE-WAY-MS]: the P-256 key a round trip away.
+                var oneWay = TimeSpan.FromMilliseconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 1);
+                await NetworkHsmBenchmark.RunAsync(dir, conf, Module, Options, Pin, seconds, oneWay);
                 return 0;
             }
 

@@ -12,12 +12,15 @@ internal static partial class RawSigning
     public const string Module = "/usr/lib/softhsm/libsofthsm2.so";
 
     /// <summary>SoftHSM reads SOFTHSM2_CONF with getenv when the module loads; .NET's environment does not reach it.</summary>
-    public static void UseSoftHsmConf(string conf)
+    public static void UseSoftHsmConf(string conf) => SetEnvironment("SOFTHSM2_CONF", conf);
+
+    /// <summary>Sets a variable where native modules read it (libc's environment) and for child processes.</summary>
+    public static void SetEnvironment(string name, string value)
     {
-        Environment.SetEnvironmentVariable("SOFTHSM2_CONF", conf);
-        if (setenv("SOFTHSM2_CONF", conf, 1) != 0)
+        Environment.SetEnvironmentVariable(name, value);
+        if (setenv(name, value, 1) != 0)
         {
-            throw new InvalidOperationException("setenv(SOFTHSM2_CONF) failed");
+            throw new InvalidOperationException($"setenv({name}) failed");
         }
     }
 

@@ -9,8 +9,8 @@ public sealed record CaKeySpec
     /// <summary>The public key the device must hold (OpenSSH line or SHA256 fingerprint), or null.</summary>
     public string? ExpectedPublicKey { get; init; }
 
-    /// <summary>PKCS#11: sessions in the pool.</summary>
-    public int PoolSize { get; init; } = Environment.ProcessorCount;
+    /// <summary>PKCS#11: sessions in the pool (null: chosen from the module, <see cref="Pkcs11.Pkcs11PoolSizing"/>).</summary>
+    public int? PoolSize { get; init; }
 
     /// <summary>PIV: refuse a key the attestation does not show generated on the device.</summary>
     public bool RequireGeneratedOnDevice { get; init; } = true;

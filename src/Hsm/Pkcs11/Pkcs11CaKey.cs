@@ -62,6 +62,12 @@ public sealed partial class Pkcs11CaKey : ISessionPoolCaKey
     /// <summary>Sessions idle right now (metrics).</summary>
     public int IdleSessions => Volatile.Read(ref _current)?.IdleCount ?? 0;
 
+    /// <summary>Whether the module waits for its device (a network HSM) rather than computing on the calling thread, as measured when the key opened.</summary>
+    public bool ModuleWaits { get; private set; }
+
+    /// <summary>How long the module took to answer a call when the key opened (C_GetSessionInfo).</summary>
+    public TimeSpan ModuleCallTime { get; private set; }
+
     /// <summary>Times the backend rebuilt its sessions after a fault.</summary>
     public int Recoveries { get; private set; }
 
@@ -92,9 +98,9 @@ public sealed partial class Pkcs11CaKey : ISessionPoolCaKey
             throw new HsmException(HsmErrorKind.Configuration, $"sign timeout {options.SignTimeout} must be positive");
         }
 
-        if (options.PoolSize is < 1 or > 256)
+        if (options.PoolSize is < 1 or > Pkcs11PoolSizing.MaxPoolSize)
         {
-            throw new HsmException(HsmErrorKind.Configuration, $"pool size {options.PoolSize} is outside 1..256");
+            throw new HsmException(HsmErrorKind.Configuration, $"pool size {options.PoolSize} is outside 1..{Pkcs11PoolSizing.MaxPoolSize}");
         }
 
         var key = new Pkcs11CaKey(Pkcs11KeyUri.Parse(options.Uri), pin.ToArray(), options, logger ?? NullLogger.Instance);
@@ -215,7 +221,7 @@ public sealed partial class Pkcs11CaKey : ISessionPoolCaKey
             case Ed25519PublicKey:
             {
                 using var mechanism = f.Create(Pkcs11Constants.CkmEddsa);
-                return session.Sign(mechanism, generation.Key, toBeSigned.ToArray());
+                return Sign(session, mechanism, generation.Key, toBeSigned.ToArray(), 64);
             }
 
             case EcdsaPublicKey ec:
@@ -223,24 +229,31 @@ public sealed partial class Pkcs11CaKey : ISessionPoolCaKey
                 // SoftHSM has no CKM_ECDSA_SHA*: hash on the host with the curve's hash (RFC 5656 §6.2.1).
                 var digest = CryptographicOperations.HashData(ec.Curve.Hash, toBeSigned.Span);
                 using var mechanism = f.Create(CKM.CKM_ECDSA);
-                return session.Sign(mechanism, generation.Key, digest);
+                return Sign(session, mechanism, generation.Key, digest, 2 * ec.Curve.FieldSize);
             }
 
-            default:
+            case RsaPublicKey rsa:
             {
                 var combined = _options.RsaSignatureAlgorithm == SshSignatureAlgorithms.RsaSha512 ? CKM.CKM_SHA512_RSA_PKCS : CKM.CKM_SHA256_RSA_PKCS;
                 if (Array.IndexOf(generation.Mechanisms, (ulong)combined) >= 0)
                 {
                     using var mechanism = f.Create(combined);
-                    return session.Sign(mechanism, generation.Key, toBeSigned.ToArray());
+                    return Sign(session, mechanism, generation.Key, toBeSigned.ToArray(), rsa.ModulusLength);
                 }
 
                 // A token with raw RSA only: sign DigestInfo ‖ H(data), as ssh-pkcs11.c does.
                 using var raw = f.Create(CKM.CKM_RSA_PKCS);
-                return session.Sign(raw, generation.Key, RsaDigestInfo.Create(_options.RsaSignatureAlgorithm, toBeSigned.Span));
+                return Sign(session, raw, generation.Key, RsaDigestInfo.Create(_options.RsaSignatureAlgorithm, toBeSigned.Span), rsa.ModulusLength);
             }
+
+            default:
+                throw new HsmException(HsmErrorKind.UnsupportedKey, $"{Description}: {PublicKey.KeyType} cannot sign here");
         }
     }
+
+    /// <summary>Two calls where the session allows (<see cref="OneCallSignSession"/>): a network HSM's round trip saved per signature.</summary>
+    private static byte[] Sign(ISession session, IMechanism mechanism, IObjectHandle key, byte[] data, int length) =>
+        session is OneCallSignSession twoCalls ? twoCalls.Sign(mechanism, key, data, length) : session.Sign(mechanism, key, data);
 
     private SshSignature Encode(Pkcs11Generation generation, byte[] raw)
     {
@@ -271,13 +284,19 @@ public sealed partial class Pkcs11CaKey : ISessionPoolCaKey
         {
             var (key, publicKey) = Pkcs11KeyReader.Find(token.Anchor, _uri);
             var mechanisms = token.Slot.GetMechanismList().Select(m => (ulong)m).ToArray();
-            var size = _options.PoolSize;
-            if (token.MaxSessionCount is > 1 and < ulong.MaxValue / 2)
+            var (waits, callTime) = Pkcs11PoolSizing.Probe(token.Anchor);
+            var size = Pkcs11PoolSizing.Size(_options.PoolSize, waits, token.MaxSessionCount, Environment.ProcessorCount);
+            if (waits && !ModuleWaits)
             {
-                // Keep one for the anchor session.
-                size = (int)Math.Min((ulong)size, token.MaxSessionCount - 1);
+                // A signature on this module blocks its thread for a network round trip: without
+                // as many pool threads as sessions, the thread pool would add them one by one
+                // (about two a second) and the sessions would sit idle meanwhile.
+                ThreadPool.GetMinThreads(out var workers, out var completion);
+                ThreadPool.SetMinThreads(workers + size, completion);
             }
 
+            ModuleWaits = waits;
+            ModuleCallTime = callTime;
             for (var i = 0; i < size; i++)
             {
                 sessions.Add(token.Slot.OpenSession(SessionType.ReadOnly));
@@ -302,6 +321,7 @@ public sealed partial class Pkcs11CaKey : ISessionPoolCaKey
     private void LogReady(Pkcs11Generation generation)
     {
         Pkcs11Log.Ready(_logger, Description, Fingerprint, SignatureAlgorithm, generation.Size);
+        Pkcs11Log.ModuleKind(_logger, Description, ModuleWaits ? "waits for its device" : "computes on the calling thread", ModuleCallTime.TotalMicroseconds, generation.Size);
     }
 
     private void CheckExpected()

@@ -9,8 +9,12 @@ public sealed class Pkcs11CaKeyOptions
     /// <summary>The module when the URI has no <c>module-path</c>.</summary>
     public string? ModulePath { get; init; }
 
-    /// <summary>Sessions in the pool: concurrent signatures. Bounded by the token's session limit. Default: the number of cores.</summary>
-    public int PoolSize { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Sessions in the pool: signatures in flight at once, bounded by the token's session limit.
+    /// Null: chosen by <see cref="Pkcs11PoolSizing"/> (the core count for a module that computes,
+    /// more for one that waits for a network HSM).
+    /// </summary>
+    public int? PoolSize { get; init; }
 
     /// <summary>Deadline for one signature, including waiting for a free session.</summary>
     public TimeSpan SignTimeout { get; init; } = TimeSpan.FromSeconds(10);

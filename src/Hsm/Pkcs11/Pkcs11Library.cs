@@ -15,8 +15,15 @@ public static class Pkcs11Library
     private static readonly ConcurrentDictionary<string, Lazy<Pkcs11Module>> Modules = new(StringComparer.Ordinal);
     private static int _resolverInstalled;
 
-    /// <summary>The factories shared by every module.</summary>
-    public static Pkcs11InteropFactories Factories { get; } = new();
+    /// <summary>The factories shared by every module: modules that re-initialise through their own function list (<see cref="ReinitializableLibrary"/>), sessions that sign in two calls (<see cref="OneCallSignSession"/>).</summary>
+    public static Pkcs11InteropFactories Factories { get; } = new(
+        new ReinitializableLibraryFactory(),
+        new Net.Pkcs11Interop.HighLevelAPI.Factories.SlotFactory(),
+        new OneCallSignSessionFactory(),
+        new Net.Pkcs11Interop.HighLevelAPI.Factories.ObjectAttributeFactory(),
+        new Net.Pkcs11Interop.HighLevelAPI.Factories.ObjectHandleFactory(),
+        new Net.Pkcs11Interop.HighLevelAPI.Factories.MechanismFactory(),
+        new Net.Pkcs11Interop.HighLevelAPI.Factories.MechanismParamsFactory());
 
     /// <summary>Loads (once) and returns the module at <paramref name="modulePath"/>.</summary>
     /// <exception cref="HsmException">Kind Configuration when the module cannot be loaded.</exception>

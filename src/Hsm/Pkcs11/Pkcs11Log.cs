@@ -8,6 +8,9 @@ internal static partial class Pkcs11Log
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "CA key {Key} ready: {Fingerprint} ({Algorithm}), {Sessions} sessions")]
     public static partial void Ready(ILogger logger, string key, string fingerprint, string algorithm, int sessions);
 
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "CA key {Key}: the module {Kind} ({CallMicros:0} µs per call when opened); {Sessions} sessions")]
+    public static partial void ModuleKind(ILogger logger, string key, string kind, double callMicros, int sessions);
+
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "CA key {Key}: device fault {Fault}; sessions will be reopened")]
     public static partial void Fault(ILogger logger, string key, string fault);
 

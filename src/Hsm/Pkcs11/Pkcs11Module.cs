@@ -69,7 +69,11 @@ public sealed class Pkcs11Module
     {
         try
         {
-            if (Platform.NativeULongSize == 8 && Platform.StructPackingSize == 0)
+            if (Library is ReinitializableLibrary library)
+            {
+                Check(library.Reinitialize());
+            }
+            else if (Platform.NativeULongSize == 8 && Platform.StructPackingSize == 0)
             {
                 var control = (Net.Pkcs11Interop.LowLevelAPI80.Pkcs11Library)(_control ??= new Net.Pkcs11Interop.LowLevelAPI80.Pkcs11Library(Path));
                 control.C_Finalize(IntPtr.Zero);
