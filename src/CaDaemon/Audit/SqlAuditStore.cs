@@ -78,8 +78,10 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
                         results[i] = (batch[i].Apply(transaction), null);
                         Execute(_connection, "RELEASE w;", transaction);
                     }
-                    catch (Exception e) when (e is DbException or InvalidOperationException)
+                    catch (Exception e) when (e is DbException or InvalidOperationException && transaction.Connection is not null)
                     {
+                        // This write alone failed: the others stay. (A transaction the server ended,
+                        // the connection broken under it, has no connection left: the batch fails.)
                         Execute(_connection, "ROLLBACK TO w; RELEASE w;", transaction);
                         results[i] = (0, e);
                     }
@@ -92,9 +94,12 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
             catch (Exception e) when (e is DbException or InvalidOperationException or IOException or TimeoutException)
             {
                 // The connection broke (a failover): these writes fail, the next batch reconnects.
+                // Callers see the store unavailable whatever the driver threw ("Transaction is already
+                // completed" after a broken connection is an InvalidOperationException in Npgsql).
+                var failure = e as DbException ?? new AuditStoreConnectionException(e);
                 foreach (var write in batch)
                 {
-                    write.Done.TrySetException(e);
+                    write.Done.TrySetException(failure);
                 }
 
                 continue;
