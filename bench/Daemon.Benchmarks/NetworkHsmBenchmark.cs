@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Logging;
 using SshHsmCa.Benchmarks.Shared;
 using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.Hsm.Pkcs11;
@@ -19,8 +18,6 @@ namespace SshHsmCa.Daemon.Benchmarks;
 /// </summary>
 internal static class NetworkHsmBenchmark
 {
-    private const string Request = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICc5c9P68UIv8E8CcVT7BhyuOBTnME595C9s3ktZGCg1 load";
-
     public static async Task RunAsync(string dir, string softHsmConf, string module, Func<string, int, string, DaemonOptions> options, string pin, double seconds, TimeSpan oneWay)
     {
         using var server = new P11KitServer(Path.Combine(dir, "p11kit.sock"), module, "load", softHsmConf);
@@ -63,12 +60,10 @@ internal static class NetworkHsmBenchmark
             var port = Program.FreePort();
             var daemonOptions = options("p256", port, $"audit-net-{sessions}.db");
             daemonOptions.UserCa = new CaKeyOptions { Uri = uri, PinFile = daemonOptions.UserCa!.PinFile, Pkcs11 = new() { PoolSize = sessions } };
-            var app = DaemonHost.Build(daemonOptions, [], logging => logging.SetMinimumLevel(LogLevel.Warning));
-            await app.StartAsync();
-            try
+            await Program.WithDaemonAsync(daemonOptions, async () =>
             {
                 var client = DevClients.Tls(dir, port);
-                var request = new SignUserCertificateRequest { PublicKey = Request };
+                var request = new SignUserCertificateRequest { PublicKey = Program.LoadKey };
                 await Program.LoadAsync([client], request, 2 * sessions, 1); // warm
                 var (rate, _, errors) = await Program.LoadAsync([client], request, 2 * sessions, seconds);
                 var target = 0.8 * Math.Min(sessions / (signatureMs / 1000), ceiling);
@@ -78,12 +73,8 @@ internal static class NetworkHsmBenchmark
                 var p99 = Program.P(latencies, 0.99);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {sessions} | {raw:0} | {rate:0} | {target:0} | {(rate >= target ? "yes" : $"no ({rate / target:P0})")} | {pacedRate:0} | {Program.P(latencies, 0.5):0.00} | {p99:0.00} | {(p99 <= 3 * signatureMs ? "yes" : "no")} | {errors + pacedErrors} |"));
-            }
-            finally
-            {
-                await app.StopAsync();
-                await app.DisposeAsync();
-            }
+                return 0;
+            });
         }
     }
 
@@ -91,20 +82,13 @@ internal static class NetworkHsmBenchmark
     private static async Task<double> CeilingAsync(string dir, Func<string, int, string, DaemonOptions> options, double seconds)
     {
         var port = Program.FreePort();
-        var app = DaemonHost.Build(options("p256", port, "audit-net-local.db"), [], logging => logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync();
-        try
+        return await Program.WithDaemonAsync(options("p256", port, "audit-net-local.db"), async () =>
         {
             var client = DevClients.Tls(dir, port);
-            var request = new SignUserCertificateRequest { PublicKey = Request };
+            var request = new SignUserCertificateRequest { PublicKey = Program.LoadKey };
             await Program.LoadAsync([client], request, 64, 1);
             return (await Program.LoadAsync([client], request, 64, seconds)).Rate;
-        }
-        finally
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
+        });
     }
 
     /// <summary>Signatures per second through the link with <paramref name="sessions"/> sessions and twice as many signers.</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Logging;
 using SshHsmCa.Benchmarks.Shared;
 using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.Hsm.Pkcs11;
@@ -20,24 +19,15 @@ namespace SshHsmCa.Daemon.Benchmarks;
 /// </summary>
 internal static class OwnProcessBenchmark
 {
-    /// <summary>
-    /// Seconds of load before a daemon's first cell is measured. Measured: after 2 s the JIT was
-    /// still compiling the request path's methods at their final tier (a third of the daemon's CPU
-    /// went to the tiered-compilation thread, P-256 at concurrency 1: 2.5 ms of CPU per certificate);
-    /// after 10 s it was done (1.0 ms). A daemon runs for days: its steady state is what counts.
-    /// </summary>
-    private const double FirstWarmUp = Program.WarmUpSeconds;
-
     /// <summary>Seconds of load before the later cells (a new concurrency on a warm daemon).</summary>
     private const double NextWarmUp = 2;
 
-    private const string Request = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICc5c9P68UIv8E8CcVT7BhyuOBTnME595C9s3ktZGCg1 load";
 
     /// <summary>The child: load against the daemon at <paramref name="port"/>, one line of results on stdout.</summary>
     public static async Task<int> ClientAsync(string dir, int port, int concurrency, double seconds, double warmUp)
     {
         var client = DevClients.Tls(dir, port);
-        var request = new SignUserCertificateRequest { PublicKey = Request };
+        var request = new SignUserCertificateRequest { PublicKey = Program.LoadKey };
         // TLS, the JIT's tiers and the thread pool warm before the clock starts: the same load for
         // a while, then "go" so that the parent reads the daemon's CPU from here on only.
         await Program.LoadAsync([client], request, concurrency, warmUp);
@@ -59,13 +49,11 @@ internal static class OwnProcessBenchmark
         {
             var signMicros = SignCpuMicros(label, type, pin, seconds);
             var port = Program.FreePort();
-            var app = DaemonHost.Build(options(label, port, $"audit-own-{label}.db"), [], logging => logging.SetMinimumLevel(LogLevel.Warning));
-            await app.StartAsync();
-            try
+            await Program.WithDaemonAsync(options(label, port, $"audit-own-{label}.db"), async () =>
             {
-                var sample = SshCertificate.ParseLine((await DevClients.Tls(dir, port).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = Request })).Certificate.Certificate);
+                var sample = SshCertificate.ParseLine((await DevClients.Tls(dir, port).SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = Program.LoadKey })).Certificate.Certificate);
                 var verifyMicros = VerifyCpuMicros(sample, seconds / 4);
-                var warmUp = FirstWarmUp;
+                var warmUp = Program.WarmUpSeconds;
                 foreach (var concurrency in levels)
                 {
                     await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"load started: {label} at concurrency {concurrency} for {seconds} s, daemon pid {Environment.ProcessId}"));
@@ -77,12 +65,9 @@ internal static class OwnProcessBenchmark
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"| {label} | {concurrency} | {double.Parse(parts[1], CultureInfo.InvariantCulture):0} | {parts[2]} | {parts[3]} | {perCertificate:0} | {signMicros:0} | {verifyMicros:0} | {perCertificate - signMicros - verifyMicros:0} |"));
                 }
-            }
-            finally
-            {
-                await app.StopAsync();
-                await app.DisposeAsync();
-            }
+
+                return 0;
+            });
         }
     }
 

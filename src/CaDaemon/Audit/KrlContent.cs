@@ -14,8 +14,8 @@ internal sealed record KrlContent(ulong Version, ulong ChangedAt, IReadOnlyList<
     public const ulong ExpiryMargin = 86400;
 
     /// <summary>
-    /// The key lines of the latest trust set, read with the rest (every CA key in force on any
-    /// appliance: revoked serials are listed under each), or null before the first trust set.
+    /// The latest trust set, read with the rest (every CA key in force on any appliance: revoked
+    /// serials are listed under each), or null before the first trust set.
     /// </summary>
-    public string? TrustBody { get; init; }
+    public TrustSetRecord? Trust { get; init; }
 }

@@ -141,11 +141,7 @@ internal sealed partial class SqlAuditStore
                 }
             }
 
-            using var trust = Reader.CreateCommand();
-            trust.Transaction = transaction;
-            trust.CommandText = "SELECT body FROM trust_sets ORDER BY version DESC LIMIT 1;";
-            var body = trust.ExecuteScalar() as string;
-            return new KrlContent(version, changed, items, serials) { TrustBody = body };
+            return new KrlContent(version, changed, items, serials) { Trust = ReadLatestTrustSet(transaction) };
         }
         finally
         {

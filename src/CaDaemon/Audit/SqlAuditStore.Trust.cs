@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 
@@ -104,13 +105,17 @@ internal sealed partial class SqlAuditStore
 
     /// <inheritdoc />
     public Task<TrustSetRecord?> LatestTrustSetAsync(CancellationToken cancellationToken) =>
-        ReadAsync(() =>
-        {
-            using var command = Reader.CreateCommand();
-            command.CommandText = "SELECT version, body, created_at FROM trust_sets ORDER BY version DESC LIMIT 1;";
-            using var reader = command.ExecuteReader();
-            return reader.Read() ? new TrustSetRecord((ulong)reader.GetInt64(0), reader.GetString(1), (ulong)reader.GetInt64(2)) : null;
-        }, cancellationToken);
+        ReadAsync(() => ReadLatestTrustSet(null), cancellationToken);
+
+    /// <summary>The latest trust set on the reader (inside <paramref name="transaction"/> when given), or null.</summary>
+    private TrustSetRecord? ReadLatestTrustSet(DbTransaction? transaction)
+    {
+        using var command = Reader.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT version, body, created_at FROM trust_sets ORDER BY version DESC LIMIT 1;";
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new TrustSetRecord((ulong)reader.GetInt64(0), reader.GetString(1), (ulong)reader.GetInt64(2)) : null;
+    }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrustSetRecord>> ListTrustSetsAsync(CancellationToken cancellationToken) =>

@@ -4,7 +4,6 @@ using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Krl;
 using SshHsmCa.Ssh.Signatures;
-using SshHsmCa.Ssh.Trust;
 
 namespace SshHsmCa.CaDaemon.Revocation;
 
@@ -72,9 +71,7 @@ internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaM
             // on every appliance: the keys are those of the trust set read with the content, so
             // that every appliance builds the same bytes for a version.
             var expired = content.Expired.Where(e => e.Ca == type).Select(e => e.Serial).ToList();
-            var inForce = content.TrustBody is { } body
-                ? TrustSet.Parse(System.Text.Encoding.ASCII.GetBytes(TrustSet.With(content.Version, body))).Trusted(type)
-                : keys.NotRevoked(type);
+            var inForce = content.Trust?.Parse().Trusted(type) ?? keys.NotRevoked(type);
             foreach (var ca in inForce)
             {
                 foreach (var item in content.Items.Where(i => i.Kind == RevokedKind.Serial && i.Ca == type))

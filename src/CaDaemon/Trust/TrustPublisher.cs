@@ -127,7 +127,7 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
             return parsed;
         }
 
-        parsed = TrustSet.Parse(System.Text.Encoding.ASCII.GetBytes(TrustSet.With(latest.Version, latest.Body)));
+        parsed = latest.Parse();
         Volatile.Write(ref _parsed, parsed);
         return parsed;
     }
@@ -169,7 +169,7 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
                 return other;
             }
 
-            var bytes = System.Text.Encoding.ASCII.GetBytes(TrustSet.With(latest.Version, latest.Body));
+            var bytes = latest.Document();
             var signer = keys.User;
             var signature = await signer.SignAsync(SshSig.SignedData(TrustSet.Namespace, "sha512", bytes), cancellationToken).ConfigureAwait(false);
             var armored = SshSig.Create(signer.PublicKey, TrustSet.Namespace, "sha512", signature, bytes).ToArmored();

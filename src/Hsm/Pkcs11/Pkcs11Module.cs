@@ -12,7 +12,6 @@ namespace SshHsmCa.Hsm.Pkcs11;
 public sealed class Pkcs11Module
 {
     private readonly List<WeakReference<Pkcs11CaKey>> _keys = [];
-    private IDisposable? _control;
 
     internal Pkcs11Module(string path, IPkcs11Library library)
     {
@@ -62,30 +61,20 @@ public sealed class Pkcs11Module
     /// looks for its tokens again. Many modules (SoftHSM2 among them) read their token list only
     /// in <c>C_Initialize</c>, so a token that went away and came back is invisible until then.
     /// Call with <see cref="RecoveryLock"/> held and every key's sessions drained. The calls go
-    /// through a low-level handle of the same loaded library (the high-level object has no
+    /// through the loaded library's own function list (<see cref="ReinitializableLibrary"/>): a
+    /// second handle would be, for some modules, a second instance (the high-level object has no
     /// re-initialise, and disposing it would dlclose the module under other users).
     /// </summary>
     internal void Reinitialize()
     {
+        if (Library is not ReinitializableLibrary library)
+        {
+            throw new HsmException(HsmErrorKind.DeviceUnavailable, $"PKCS#11 module {Path} can be re-initialised only on 64-bit Unix; restart the daemon");
+        }
+
         try
         {
-            if (Library is ReinitializableLibrary library)
-            {
-                Check(library.Reinitialize());
-            }
-            else if (Platform.NativeULongSize == 8 && Platform.StructPackingSize == 0)
-            {
-                var control = (Net.Pkcs11Interop.LowLevelAPI80.Pkcs11Library)(_control ??= new Net.Pkcs11Interop.LowLevelAPI80.Pkcs11Library(Path));
-                control.C_Finalize(IntPtr.Zero);
-                Check(control.C_Initialize(new Net.Pkcs11Interop.LowLevelAPI80.CK_C_INITIALIZE_ARGS { Flags = (ulong)CKF.CKF_OS_LOCKING_OK }));
-            }
-            else
-            {
-                var control = (Net.Pkcs11Interop.LowLevelAPI81.Pkcs11Library)(_control ??= new Net.Pkcs11Interop.LowLevelAPI81.Pkcs11Library(Path));
-                control.C_Finalize(IntPtr.Zero);
-                Check(control.C_Initialize(new Net.Pkcs11Interop.LowLevelAPI81.CK_C_INITIALIZE_ARGS { Flags = (ulong)CKF.CKF_OS_LOCKING_OK }));
-            }
-
+            Check(library.Reinitialize());
             Reinitializations++;
         }
         catch (Exception e) when (e is UnmanagedException or DllNotFoundException)
