@@ -179,11 +179,7 @@ internal static partial class DaemonHost
                         https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                         https.ClientCertificateMode = ClientCertificateMode.NoCertificate;
                     });
-                    listen.Use(next => connection =>
-                    {
-                        connection.Items[PublishListener] = true;
-                        return next(connection);
-                    });
+                    ListenerGate.Mark(listen, Listener.Publish);
                 });
             }
 
@@ -193,13 +189,9 @@ internal static partial class DaemonHost
                 {
                     listen.Protocols = HttpProtocols.Http1;
 
-                    // Marks the connection as the metrics listener's: /metrics is served on such
-                    // connections and nowhere else, whatever the Host header says (issue 13).
-                    listen.Use(next => connection =>
-                    {
-                        connection.Items[MetricsListener] = true;
-                        return next(connection);
-                    });
+                    // /metrics is served on this listener's connections and nowhere else, whatever
+                    // the Host header says (issue 13) or the path's letter case (issue 26).
+                    ListenerGate.Mark(listen, Listener.Metrics);
                 });
             }
 
@@ -216,24 +208,7 @@ internal static partial class DaemonHost
 
         configure?.Invoke(builder);
         var app = builder.Build();
-        app.Use((context, next) =>
-        {
-            // /metrics on the metrics listener and nowhere else; /krl* on the publish listener
-            // and nothing else there; everything else (gRPC) on the other listeners.
-            var items = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
-            var onMetricsListener = items?.ContainsKey(MetricsListener) == true;
-            var onPublishListener = items?.ContainsKey(PublishListener) == true;
-            var allowed = onMetricsListener ? context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
-                : onPublishListener ? Revocation.KrlEndpoints.Paths.Contains(context.Request.Path.Value ?? string.Empty, StringComparer.Ordinal)
-                : !context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal) && !Revocation.KrlEndpoints.Paths.Contains(context.Request.Path.Value ?? string.Empty, StringComparer.Ordinal);
-            if (!allowed)
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return Task.CompletedTask;
-            }
-
-            return next(context);
-        });
+        ListenerGate.Use(app);
         app.MapGrpcService<CaGrpcService>();
         if (options.Publish is not null)
         {
@@ -244,7 +219,7 @@ internal static partial class DaemonHost
         app.MapGrpcReflectionService();
         if (options.Metrics is not null)
         {
-            app.MapMetrics("/metrics", metrics.Registry);
+            app.MapMetrics("/metrics", metrics.Registry).WithMetadata(new ListenerGate.OnlyOn(Listener.Metrics));
         }
 
         app.Lifetime.ApplicationStarted.Register(() =>
@@ -274,9 +249,6 @@ internal static partial class DaemonHost
         });
         return app;
     }
-
-    private const string MetricsListener = "sshhsmca.metrics-listener";
-    private const string PublishListener = "sshhsmca.publish-listener";
 
     /// <summary>
     /// A client certificate must name the clientAuth extended key usage (RFC 5280 §4.2.1.12,

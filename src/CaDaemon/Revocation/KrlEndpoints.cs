@@ -10,14 +10,14 @@ namespace SshHsmCa.CaDaemon.Revocation;
 /// </summary>
 internal static class KrlEndpoints
 {
-    /// <summary>The paths served.</summary>
-    public static readonly string[] Paths = ["/krl", "/krl.sig", "/krl.version"];
-
+    /// <summary>Maps the three GETs, served on the publish listener only (<see cref="Hosting.ListenerGate"/>).</summary>
     public static void Map(WebApplication app)
     {
-        app.MapGet("/krl", (HttpContext context, KrlPublisher krls) => ServeAsync(context, krls, k => (k.Krl, "application/octet-stream")));
-        app.MapGet("/krl.sig", (HttpContext context, KrlPublisher krls) => ServeAsync(context, krls, k => (System.Text.Encoding.ASCII.GetBytes(k.Signature), "text/plain; charset=us-ascii")));
-        app.MapGet("/krl.version", (HttpContext context, KrlPublisher krls) => ServeAsync(context, krls, k => (System.Text.Encoding.ASCII.GetBytes(k.Version.ToString(CultureInfo.InvariantCulture) + "\n"), "text/plain; charset=us-ascii")));
+        ArgumentNullException.ThrowIfNull(app);
+        var only = new Hosting.ListenerGate.OnlyOn(Hosting.Listener.Publish);
+        app.MapGet("/krl", (HttpContext context, KrlPublisher krls) => ServeAsync(context, krls, k => (k.Krl, "application/octet-stream"))).WithMetadata(only);
+        app.MapGet("/krl.sig", (HttpContext context, KrlPublisher krls) => ServeAsync(context, krls, k => (System.Text.Encoding.ASCII.GetBytes(k.Signature), "text/plain; charset=us-ascii"))).WithMetadata(only);
+        app.MapGet("/krl.version", (HttpContext context, KrlPublisher krls) => ServeAsync(context, krls, k => (System.Text.Encoding.ASCII.GetBytes(k.Version.ToString(CultureInfo.InvariantCulture) + "\n"), "text/plain; charset=us-ascii"))).WithMetadata(only);
     }
 
     private static async Task ServeAsync(HttpContext context, KrlPublisher krls, Func<SignedKrl, (byte[] Body, string Type)> select)
