@@ -7,9 +7,24 @@ using SshHsmCa.Protos.V1;
 
 namespace SshHsmCa.Cli;
 
-/// <summary>How the CLI reaches the CA: the operator socket, or mTLS with a client certificate.</summary>
+/// <summary>
+/// How the CLI reaches the CA: the operator socket, or mTLS with a client certificate. Every call
+/// has a deadline (<see cref="Timeout"/>; a streamed batch at least <see cref="MinimumStreamTimeout"/>,
+/// for the touches it waits on) and the connection sends HTTP/2 keep-alive pings, so a CA that
+/// accepts a call and never answers fails the command (exit 3) instead of hanging a timer's
+/// oneshot unit forever (issue 26).
+/// </summary>
 internal sealed record Connection(string? Socket, string? Server, string? ClientCertificate, string? ClientKey, string? ServerCa)
 {
+    /// <summary>The deadline of a call when none is given (--timeout, SSH_HSM_CA_TIMEOUT).</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The least deadline of a streamed call (a batch waits for an operator's touches).</summary>
+    public static readonly TimeSpan MinimumStreamTimeout = TimeSpan.FromHours(1);
+
+    /// <summary>How long each call may take before the command gives up.</summary>
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+
     /// <summary>The connection this process made last (one per command), for error messages.</summary>
     public static Connection? Current { get; private set; }
 
@@ -28,7 +43,7 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
     /// <summary>A client; <paramref name="authorization"/> ("Bearer …", "Bootstrap …") goes in every call's header.</summary>
     public CertificateAuthorityService.CertificateAuthorityServiceClient CreateClient(string? authorization = null)
     {
-        var client = CreateChannel();
+        var client = CreateChannel().Intercept(new DeadlineInterceptor(Timeout, Timeout > MinimumStreamTimeout ? Timeout : MinimumStreamTimeout));
         return authorization is null
             ? new CertificateAuthorityService.CertificateAuthorityServiceClient(client)
             : new CertificateAuthorityService.CertificateAuthorityServiceClient(client.Intercept(metadata =>
@@ -38,13 +53,23 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
             }));
     }
 
+    /// <summary>HTTP/2 keep-alive pings: a connection whose peer went away fails within a minute, not at TCP's pace.</summary>
+    private static SocketsHttpHandler WithKeepAlive(SocketsHttpHandler handler)
+    {
+        handler.KeepAlivePingDelay = TimeSpan.FromSeconds(20);
+        handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+        handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always;
+        handler.ConnectTimeout = TimeSpan.FromSeconds(15);
+        return handler;
+    }
+
     private Grpc.Core.CallInvoker CreateChannel()
     {
         Current = this;
         if (Socket is not null)
         {
             var path = Socket;
-            var handler = new SocketsHttpHandler
+            var handler = WithKeepAlive(new SocketsHttpHandler
             {
                 ConnectCallback = async (_, cancellationToken) =>
                 {
@@ -52,7 +77,7 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
                     await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
                     return new NetworkStream(socket, ownsSocket: true);
                 },
-            };
+            });
             return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler }).CreateCallInvoker();
         }
 
@@ -79,7 +104,7 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
             roots.ImportFromPemFile(ServerCa!);
         }
 
-        var tls = new SocketsHttpHandler
+        var tls = WithKeepAlive(new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
             {
@@ -113,7 +138,7 @@ internal sealed record Connection(string? Socket, string? Server, string? Client
                     return true;
                 },
             },
-        };
+        });
         return GrpcChannel.ForAddress(Server, new GrpcChannelOptions { HttpHandler = tls }).CreateCallInvoker();
     }
 }

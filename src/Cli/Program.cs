@@ -41,6 +41,13 @@ public static class Program
             WriteHelp(root, result, Console.Error);
             return 2;
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            // Our own deadline (DeadlineInterceptor): the CA accepted the call and did not answer.
+            var where = Connection.Current is { } current ? $"{current.Describe()} did not answer within {TimeText.Span((ulong)current.Timeout.TotalSeconds)}" : "the CA did not answer in time";
+            await Console.Error.WriteLineAsync($"ssh-hsm-ca: {where} (--timeout); nothing more was written").ConfigureAwait(false);
+            return 3;
+        }
         catch (RpcException e) when (ConnectionFailure.Describe(e) is { } unreachable)
         {
             await Console.Error.WriteLineAsync($"ssh-hsm-ca: {unreachable}").ConfigureAwait(false);

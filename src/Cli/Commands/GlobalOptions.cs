@@ -18,7 +18,9 @@ internal sealed class GlobalOptions
 
     public Option<string?> ClientKey { get; } = Recursive("--client-key", "PEM", "the client certificate's key", "SSH_HSM_CA_CLIENT_KEY");
 
-    public IEnumerable<Option> All => [Socket, Server, ServerCa, ClientCertificate, ClientKey];
+    public Option<ulong> Timeout { get; } = TimeoutOption();
+
+    public IEnumerable<Option> All => [Socket, Server, ServerCa, ClientCertificate, ClientKey, Timeout];
 
     /// <summary>The connection a command line names; --server on the command line wins over a socket from the environment.</summary>
     public Connection Connection(ParseResult result)
@@ -27,7 +29,19 @@ internal sealed class GlobalOptions
         var serverGiven = result.GetResult(Server) is { Implicit: false };
         var socketGiven = result.GetResult(Socket) is { Implicit: false };
         var socket = serverGiven && !socketGiven ? null : result.GetValue(Socket);
-        return new Connection(socket, result.GetValue(Server), result.GetValue(ClientCertificate), result.GetValue(ClientKey), result.GetValue(ServerCa));
+        return new Connection(socket, result.GetValue(Server), result.GetValue(ClientCertificate), result.GetValue(ClientKey), result.GetValue(ServerCa)) { Timeout = TimeSpan.FromSeconds(result.GetValue(Timeout)) };
+    }
+
+    /// <summary>--timeout: each call's deadline, recursive, from SSH_HSM_CA_TIMEOUT when absent.</summary>
+    private static Option<ulong> TimeoutOption()
+    {
+        const string Variable = "SSH_HSM_CA_TIMEOUT";
+        var option = Duration("--timeout", $"how long each call to the CA may take before the command gives up with exit 3 (default {(int)Cli.Connection.DefaultTimeout.TotalSeconds}s; a streamed batch at least 1h) [{Variable}]");
+        option.Recursive = true;
+        option.DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value && Ssh.Duration.TryParse(value, out var parsed) && parsed > TimeSpan.Zero
+            ? (ulong)parsed.TotalSeconds
+            : (ulong)Cli.Connection.DefaultTimeout.TotalSeconds;
+        return option;
     }
 
     /// <summary>A duration in the policy's syntax (<c>90s 15m 8h 30d 2w</c>), as seconds; 0 when absent.</summary>

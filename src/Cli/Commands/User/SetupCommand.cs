@@ -54,7 +54,7 @@ internal static class SetupCommand
             var revokedHosts = Path.Combine(directory, "revoked-hosts.krl");
 
             // Everything is fetched and checked before the first file is written.
-            var client = new Connection(null, server, null, null, null) { Roots = [root] }.CreateClient();
+            var client = new Connection(null, server, null, null, null) { Roots = [root], Timeout = global.Connection(result).Timeout }.CreateClient();
             var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = pattern }, cancellationToken: cancel).ConfigureAwait(false);
             var (krl, krlSignature, krlVersion) = await KrlInstaller.FetchAsync(client, cancel).ConfigureAwait(false);
             var userCaKeys = TrustInstaller.UserCaKeys(keys);
