@@ -30,6 +30,7 @@ internal static class Targets
         ["request"] = Request,
         ["krl"] = Krl,
         ["trust-set"] = TrustSetDocument,
+        ["trust-state"] = TrustStateTarget.Run,
     };
 
     private static string Text(byte[] input) => Encoding.UTF8.GetString(input);

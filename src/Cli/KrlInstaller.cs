@@ -1,17 +1,17 @@
 using SshHsmCa.Protos.V1;
 using SshHsmCa.Ssh;
-using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Krl;
-using SshHsmCa.Ssh.Signatures;
+using SshHsmCa.Ssh.Trust;
 
 namespace SshHsmCa.Cli;
 
 /// <summary>
 /// Installing a KRL where sshd (RevokedKeys) or ssh (RevokedHostKeys) reads it, which is where a
 /// fleet locks itself out: both treat an unreadable or malformed file as "everything revoked".
-/// So a KRL is installed only when its SSHSIG verifies with a pinned CA key (namespace
-/// krl@ssh-hsm-ca), it parses as OpenSSH would parse it, its version is the one announced, and it
-/// is not older than the installed one; then atomically. On any refusal the installed file stays.
+/// So a KRL is installed only when it parses as OpenSSH would parse it, its version is the one
+/// announced, and <see cref="TrustRule"/> believes it (signed in namespace krl@ssh-hsm-ca by a
+/// user CA key the trust file lists and nothing revoked; not older than the installed one unless
+/// it revokes that one's signer); then atomically. On any refusal the installed file stays.
 /// </summary>
 internal static class KrlInstaller
 {
@@ -35,87 +35,64 @@ internal static class KrlInstaller
         return (response.Krl.ToByteArray(), response.Signature, response.Version);
     }
 
-    /// <summary>The CA keys in a file of OpenSSH public key lines (a TrustedUserCAKeys file); comments and blank lines skipped.</summary>
-    public static List<SshPublicKey> ReadSigners(string path)
-    {
-        var keys = new List<SshPublicKey>();
-        foreach (var line in CliFiles.ReadText(path).Split('\n'))
-        {
-            var trimmed = line.Trim();
-            if (trimmed.Length > 0 && !trimmed.StartsWith('#'))
-            {
-                keys.Add(SshPublicKey.ParseLine(trimmed));
-            }
-        }
-
-        return keys.Count > 0 ? keys : throw new IOException($"{path}: no public key to verify KRLs with");
-    }
-
-    /// <summary>Verifies and installs; throws <see cref="RefusedUpdateException"/> and leaves the file as it was on any refusal.</summary>
-    public static Outcome Install(string path, byte[] krl, string signature, IReadOnlyList<SshPublicKey> signers, ulong? announcedVersion)
+    /// <summary>
+    /// Verifies and installs; throws <see cref="RefusedUpdateException"/> and leaves the file as it
+    /// was on any refusal. Believed only by <see cref="TrustRule"/> against <paramref name="trust"/>'s
+    /// state, whose change (the KRL's version and signer, the keys it revokes) is saved after the KRL.
+    /// </summary>
+    public static Outcome Install(string path, byte[] krl, string signature, TrustFile trust, ulong? announcedVersion)
     {
         ArgumentNullException.ThrowIfNull(krl);
-        ArgumentNullException.ThrowIfNull(signers);
-        SshSig sig;
+        ArgumentNullException.ThrowIfNull(trust);
+        SignedDocument document;
         try
         {
-            sig = SshSig.ParseArmored(signature ?? string.Empty);
+            document = SignedDocument.ForKrl(krl, signature, KrlSignature.Namespace);
         }
         catch (SshFormatException e)
         {
-            throw new RefusedUpdateException(ExitVerification, $"the KRL's signature is malformed ({e.Message}); {path} is unchanged");
+            throw new RefusedUpdateException(ExitVerification, $"the KRL or its signature is malformed ({e.Message}); {path} is unchanged");
         }
 
-        if (!signers.Any(k => sig.Verifies(k, KrlSignature.Namespace, krl)))
+        if (announcedVersion is { } announced && announced != document.Version)
         {
-            throw new RefusedUpdateException(ExitVerification, $"the KRL's signature does not verify with the pinned CA key(s) (namespace {KrlSignature.Namespace}); {path} is unchanged");
+            throw new RefusedUpdateException(ExitVerification, $"the KRL says version {document.Version}, the CA announced {announced}; {path} is unchanged");
         }
 
-        SshKrl parsed;
-        try
-        {
-            parsed = SshKrl.Parse(krl);
-        }
-        catch (SshFormatException e)
-        {
-            throw new RefusedUpdateException(ExitVerification, $"the KRL does not parse ({e.Message}); {path} is unchanged");
-        }
-
-        if (announcedVersion is { } announced && announced != parsed.Version)
-        {
-            throw new RefusedUpdateException(ExitVerification, $"the KRL says version {parsed.Version}, the CA announced {announced}; {path} is unchanged");
-        }
-
+        // The installed KRL's version counts too (a file from before versions were recorded with
+        // their signer, or one a plain --signer file cannot record), unless the state was started
+        // over (bootstrap, an operator's reset).
         ulong? previous = null;
+        byte[]? installed = null;
         if (File.Exists(path))
         {
             try
             {
-                var installed = CliFiles.ReadBytes(path, SshKrl.MaxLength);
+                installed = CliFiles.ReadBytes(path, SshKrl.MaxLength);
                 previous = SshKrl.Parse(installed).Version;
-                if (installed.AsSpan().SequenceEqual(krl))
-                {
-                    return new Outcome(false, parsed.Version, previous, krl.Length);
-                }
             }
             catch (SshFormatException)
             {
                 // Not a KRL sshd can read: replacing it with a verified one is the repair.
-                previous = null;
-            }
-
-            if (previous is { } old && parsed.Version < old)
-            {
-                throw new RefusedUpdateException(ExitRollback, $"refusing to replace KRL version {old} with the older version {parsed.Version}; {path} is unchanged");
-            }
-
-            if (previous is { } same && parsed.Version == same)
-            {
-                return new Outcome(false, parsed.Version, previous, krl.Length);
+                installed = null;
             }
         }
 
-        FileOutput.WriteAtomically(path, krl, FileOutput.PublicMode);
-        return new Outcome(true, parsed.Version, previous, krl.Length);
+        if (previous is { } onDisk && !trust.IsFresh && (trust.State.Krl is null || trust.State.Krl.Version < onDisk))
+        {
+            trust.Adopt(trust.State with { Krl = new DocumentStamp(onDisk, null) });
+        }
+
+        // A believed KRL of the installed version is not written over the installed one (only where
+        // none is readable): the same version with other bytes is no newer.
+        var verdict = trust.Check(document, path);
+        var written = installed is null || (verdict is TrustVerdict.Accept && !installed.AsSpan().SequenceEqual(krl));
+        if (written)
+        {
+            FileOutput.WriteAtomically(path, krl, FileOutput.PublicMode);
+        }
+
+        trust.Save();
+        return new Outcome(written, document.Version, previous, krl.Length);
     }
 }

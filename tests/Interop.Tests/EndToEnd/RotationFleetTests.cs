@@ -146,7 +146,10 @@ public sealed class RotationFleetTests(SoftHsm hsm) : IDisposable
         EveryHostRefuses("after the emergency, the revoked key's certificate");
         foreach (var host in fleet.Hosts)
         {
-            Assert.DoesNotContain(userNext.Key.ToOpenSshLine(), File.ReadAllText(Path.Combine(host.Etc, "ssh-hsm-ca-user-ca.pub")), StringComparison.Ordinal);
+            // sshd's lines no longer name it; the state's comment lines remember it as revoked.
+            var lines = File.ReadAllLines(Path.Combine(host.Etc, "ssh-hsm-ca-user-ca.pub"));
+            Assert.DoesNotContain(lines, l => !l.StartsWith('#') && l.Contains(userNext.Key.ToOpenSshLine(), StringComparison.Ordinal));
+            Assert.Contains("# ssh-hsm-ca revoked " + userNext.Key.ToOpenSshLine(), lines);
         }
 
         Login();
@@ -167,8 +170,9 @@ public sealed class RotationFleetTests(SoftHsm hsm) : IDisposable
         Assert.StartsWith("# ssh-hsm-ca trust set version 1:", installed, StringComparison.Ordinal);
         string[] renew = ["host", "renew", "--ssh-dir", host.Etc, "--if-expires-within", "1d"];
 
-        // A file that says it holds a newer version: the CA's set is older, refused (exit 5), file unchanged.
-        var newer = installed.Replace("version 1:", "version 99:", StringComparison.Ordinal);
+        // A file whose state says it holds a newer version: the CA's set is older, refused (exit 5), file unchanged.
+        Assert.Contains("\n# ssh-hsm-ca trust-set 1 ", installed, StringComparison.Ordinal);
+        var newer = installed.Replace("\n# ssh-hsm-ca trust-set 1 ", "\n# ssh-hsm-ca trust-set 99 ", StringComparison.Ordinal);
         File.WriteAllText(trusted, newer);
         var rollback = fleet.Cli(renew);
         Assert.True(rollback.ExitCode == 5 && rollback.Stderr.Contains("older version 1", StringComparison.Ordinal), rollback.Output);
@@ -178,7 +182,7 @@ public sealed class RotationFleetTests(SoftHsm hsm) : IDisposable
         var stranger = SshHsm(daemon.Token, "stranger", 21).Key.ToOpenSshLine("someone else") + "\n";
         File.WriteAllText(trusted, stranger);
         var forged = fleet.Cli(renew);
-        Assert.True(forged.ExitCode == 4 && forged.Stderr.Contains("does not verify with a user CA key", StringComparison.Ordinal), forged.Output);
+        Assert.True(forged.ExitCode == 4 && forged.Stderr.Contains("not a user CA key this trust state lists", StringComparison.Ordinal), forged.Output);
         Assert.Equal(stranger, File.ReadAllText(trusted));
 
         // A link in the file's place: a new version replaces the link, the file it pointed to stays.

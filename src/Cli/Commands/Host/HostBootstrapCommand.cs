@@ -61,12 +61,14 @@ internal static class HostBootstrapCommand
 
             var response = await connection.CreateClient("Bootstrap " + token).BootstrapHostAsync(request, cancellationToken: cancel).ConfigureAwait(false);
 
-            // The KRL and the trust set are checked before anything else is written: a refusal
-            // leaves the host as it was. Both must be signed by the user CA key the CA answered with.
+            // The trust set is checked before anything is written, the KRL before its file and the
+            // trust file are: both must be believed starting from the user CA key the CA answered with.
             var (krl, krlSignature, krlVersion) = await KrlInstaller.FetchAsync(connection.CreateClient(), cancel).ConfigureAwait(false);
             var userCa = SshPublicKey.ParseLine(response.UserCaPublicKey);
             var userCaPath = Path.Combine(sshDir, "ssh-hsm-ca-user-ca.pub");
-            var trust = TrustInstaller.Verify(await connection.CreateClient().GetTrustSetAsync(new GetTrustSetRequest(), cancellationToken: cancel).ConfigureAwait(false), [userCa], userCaPath);
+            // A fresh trust state, anchored on the key the CA answered the one-time token with.
+            var trust = TrustFile.Fresh(userCaPath, null, [userCa]);
+            TrustInstaller.Check(await connection.CreateClient().GetTrustSetAsync(new GetTrustSetRequest(), cancellationToken: cancel).ConfigureAwait(false), trust);
             var written = new List<string>();
             for (var i = 0; i < keyFiles.Count; i++)
             {
@@ -75,10 +77,10 @@ internal static class HostBootstrapCommand
                 written.Add(path);
             }
 
-            // Every user CA key in force (next, active, retired), so that a rotation under way holds.
-            TrustInstaller.InstallUserCaKeys(userCaPath, trust);
+            // The KRL, then the trust file: every user CA key in force (next, active, retired), so
+            // that a rotation under way holds, with the state the KRL's check left.
+            KrlInstaller.Install(revokedKeys, krl, krlSignature, trust, krlVersion);
             written.Add(userCaPath);
-            KrlInstaller.Install(revokedKeys, krl, krlSignature, [userCa], krlVersion);
             written.Add(revokedKeys);
             Directory.CreateDirectory(dropInDir);
             var dropIn = new StringBuilder("# Written by ssh-hsm-ca host bootstrap; certificates renewed by ssh-hsm-ca-renew.timer.\n");

@@ -13,7 +13,7 @@ internal static class KrlCommand
     public static Command Create(GlobalOptions global)
     {
         var outOption = new Option<string>("--out", "-o") { Description = "where to install the KRL", HelpName = "FILE", DefaultValueFactory = _ => KrlInstaller.DefaultHostPath };
-        var signerOption = new Option<string>("--signer") { Description = "the CA key(s) a KRL must be signed by (the TrustedUserCAKeys file host bootstrap wrote)", HelpName = "FILE.pub", DefaultValueFactory = _ => "/etc/ssh/ssh-hsm-ca-user-ca.pub" };
+        var signerOption = new Option<string>("--signer") { Description = "the trust file a KRL is checked against and whose state it updates (the TrustedUserCAKeys file host bootstrap wrote), or a plain file of CA key lines (read, never written)", HelpName = "FILE.pub", DefaultValueFactory = _ => "/etc/ssh/ssh-hsm-ca-user-ca.pub" };
         var fromOption = new Option<string?>("--from") { Description = "install this KRL file instead of fetching one (with --signature)", HelpName = "KRL" };
         var signatureOption = new Option<string?>("--signature") { Description = "the armored SSHSIG of --from (curl https://CA:8444/krl.sig)", HelpName = "SIG" };
         var jsonOption = GlobalOptions.Json();
@@ -29,7 +29,7 @@ internal static class KrlCommand
         command.SetAction(async (result, cancel) =>
         {
             var path = result.GetValue(outOption)!;
-            var signers = KrlInstaller.ReadSigners(result.GetValue(signerOption)!);
+            var signers = TrustFile.Signers(result.GetValue(signerOption)!);
             byte[] krl;
             string signature;
             ulong? announced = null;

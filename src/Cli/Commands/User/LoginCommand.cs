@@ -53,13 +53,14 @@ internal static class LoginCommand
             var keys = await anonymous.GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = configured?.HostsPattern ?? "*" }, cancellationToken: cancel).ConfigureAwait(false);
             var userCaKeys = TrustInstaller.UserCaKeys(keys);
 
-            // The host KRL setup installed: refreshed, verified with the user CA key; a refusal is reported, not fatal.
-            if (configured?.RevokedHostKeysFile is { } revokedHosts && File.Exists(revokedHosts))
+            // The host KRL setup installed: refreshed, believed by the trust rule against the state
+            // in the known_hosts file setup wrote; a refusal is reported, not fatal.
+            if (configured?.RevokedHostKeysFile is { } revokedHosts && File.Exists(revokedHosts) && TrustFileOf(configured, userCaKeys) is { } trustFile)
             {
                 try
                 {
                     var (krl, signature, version) = await KrlInstaller.FetchAsync(anonymous, cancel).ConfigureAwait(false);
-                    if (KrlInstaller.Install(revokedHosts, krl, signature, userCaKeys, version).Written)
+                    if (KrlInstaller.Install(revokedHosts, krl, signature, trustFile, version).Written)
                     {
                         await status.WriteLineAsync($"Updated the CA's KRL in {revokedHosts} (version {version}).").ConfigureAwait(false);
                     }
@@ -146,17 +147,17 @@ internal static class LoginCommand
     /// <summary>The trust set's host CA keys into the known_hosts file setup wrote; a refusal is reported, not fatal.</summary>
     private static async Task RefreshKnownHostsAsync(CertificateAuthorityService.CertificateAuthorityServiceClient client, ClientConfig? configured, IReadOnlyList<SshPublicKey> userCaKeys, TextWriter status, CancellationToken cancel)
     {
-        if (configured?.KnownHostsFile is not { } knownHosts || !File.Exists(knownHosts))
+        if (TrustFileOf(configured, userCaKeys) is not { } trustFile)
         {
             return;
         }
 
         try
         {
-            var set = TrustInstaller.Verify(await client.GetTrustSetAsync(new GetTrustSetRequest(), cancellationToken: cancel).ConfigureAwait(false), userCaKeys, knownHosts);
-            if (TrustInstaller.InstallKnownHosts(knownHosts, set, configured.HostsPattern ?? "*").Written)
+            var installed = TrustInstaller.Install(await client.GetTrustSetAsync(new GetTrustSetRequest(), cancellationToken: cancel).ConfigureAwait(false), trustFile);
+            if (installed.Written)
             {
-                await status.WriteLineAsync($"Updated the CA's host keys in {knownHosts} (trust set version {set.Version}).").ConfigureAwait(false);
+                await status.WriteLineAsync($"Updated the CA's host keys in {trustFile.Path} (trust set version {installed.Version}).").ConfigureAwait(false);
             }
         }
         catch (RefusedUpdateException e)
@@ -164,6 +165,10 @@ internal static class LoginCommand
             await Console.Error.WriteLineAsync($"ssh-hsm-ca: warning: {e.Message}").ConfigureAwait(false);
         }
     }
+
+    /// <summary>The known_hosts file setup wrote, as a trust file (the CA's answer stands in for a file without a state), or null.</summary>
+    private static TrustFile? TrustFileOf(ClientConfig? configured, IReadOnlyList<SshPublicKey> userCaKeys) =>
+        configured?.KnownHostsFile is { } knownHosts && File.Exists(knownHosts) ? TrustFile.KnownHosts(knownHosts, configured.HostsPattern ?? "*", userCaKeys) : null;
 
     private static SshCertificate? CurrentCertificate(SshAgentClient agent, IReadOnlyList<SshPublicKey> userCaKeys, ulong now)
     {

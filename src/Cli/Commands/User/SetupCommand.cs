@@ -58,12 +58,14 @@ internal static class SetupCommand
             var keys = await client.GetCaPublicKeysAsync(new GetCaPublicKeysRequest { KnownHostsPattern = pattern }, cancellationToken: cancel).ConfigureAwait(false);
             var (krl, krlSignature, krlVersion) = await KrlInstaller.FetchAsync(client, cancel).ConfigureAwait(false);
             var userCaKeys = TrustInstaller.UserCaKeys(keys);
-            var trust = TrustInstaller.Verify(await client.GetTrustSetAsync(new GetTrustSetRequest(), cancellationToken: cancel).ConfigureAwait(false), userCaKeys, knownHosts);
+            // Setup starts the trust state over, anchored on the user CA keys of the CA whose TLS
+            // root the operator's fingerprint pinned (running it again is how a user resets it).
+            var trust = TrustFile.Fresh(knownHosts, pattern, userCaKeys);
+            TrustInstaller.Check(await client.GetTrustSetAsync(new GetTrustSetRequest(), cancellationToken: cancel).ConfigureAwait(false), trust);
 
             Directory.CreateDirectory(directory);
             FileOutput.WriteAtomically(rootFile, root.ExportCertificatePem() + "\n", PublicMode);
-            TrustInstaller.InstallKnownHosts(knownHosts, trust, pattern);
-            KrlInstaller.Install(revokedHosts, krl, krlSignature, userCaKeys, krlVersion);
+            KrlInstaller.Install(revokedHosts, krl, krlSignature, trust, krlVersion);
             var config = new ClientConfig { Server = server, ServerCa = rootFile, KnownHostsFile = knownHosts, RevokedHostKeysFile = revokedHosts, HostsPattern = pattern };
             FileOutput.WriteAtomically(system ? ClientConfig.SystemFile : ClientConfig.UserFile, config.Serialize(), PublicMode);
             var sshConfig = system ? WriteSystemSshConfig(knownHosts, revokedHosts) : WriteUserSshConfig(knownHosts, revokedHosts);
