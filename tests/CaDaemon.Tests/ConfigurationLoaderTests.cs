@@ -43,7 +43,12 @@ public sealed class ConfigurationLoaderTests : IDisposable
     {
         var typo = ConfigurationLoader.Load(Write("config.json", """{ "unixSokcet": {} }"""));
         Assert.Null(typo.Options);
-        Assert.Contains("unixSokcet", Assert.Single(typo.Errors), StringComparison.Ordinal);
+        var typoError = Assert.Single(typo.Errors);
+        Assert.Contains("$.unixSokcet: unknown member 'unixSokcet' at $; the members there are: ", typoError, StringComparison.Ordinal);
+        Assert.Contains("unixSocket", typoError, StringComparison.Ordinal);
+        Assert.DoesNotContain("SshHsmCa.", typoError, StringComparison.Ordinal);
+        var nestedTypo = ConfigurationLoader.Load(Write("config.json", """{ "tls": { "adress": "127.0.0.1" } }"""));
+        Assert.Contains("$.tls.adress: unknown member 'adress' at $.tls", Assert.Single(nestedTypo.Errors), StringComparison.Ordinal);
 
         var bad = ConfigurationLoader.Load(Write("config.json", """
             { "tls": { "address": "localhost", "port": 70000 }, "userCa": { "uri": "pkcs11:token=a;object=u?pin-value=1234", "pinFile": "/p", "pinCredential": "c" } }

@@ -47,6 +47,23 @@ public class PolicyLoaderTests
         Assert.StartsWith("$", malformed.Errors[0].Path, StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 26: an unknown member is named by its path with the members that exist there, never by .NET type names.</summary>
+    [Fact]
+    public void AnUnknownMemberIsNamedWithItsPathAndTheMembersThatExist()
+    {
+        var e = Refused("""{ "roles": [ { "name": "a", "match": [ { "oidc": {} } ], "user": { "principalz": ["alice"] } } ] }""");
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("$.roles[0].user.principalz", error.Path);
+        Assert.Contains("unknown member 'principalz' at $.roles[0].user", error.Problem, StringComparison.Ordinal);
+        Assert.Contains("principals", error.Problem, StringComparison.Ordinal);
+        Assert.Contains("validity", error.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain(".NET", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("SshHsmCa.", e.Message, StringComparison.Ordinal);
+
+        var nested = Refused("""{ "roles": [ { "name": "a", "match": [ { "bootstrap": true, "mtlz": 1 } ], "host": { "names": ["a.example.com"] } } ] }""");
+        Assert.Equal("$.roles[0].match[0].mtlz", Assert.Single(nested.Errors).Path);
+    }
+
     [Fact]
     public void EveryProblemIsReportedNotJustTheFirst()
     {

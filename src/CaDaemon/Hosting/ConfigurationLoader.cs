@@ -64,7 +64,10 @@ internal static class ConfigurationLoader
         }
         catch (JsonException e)
         {
-            return (null, [$"{string.Join(" + ", files)}: {e.Path ?? "$"}: {Policy.Configuration.JsonErrors.Describe(e)}"]);
+            var where = string.Join(" + ", files);
+            return Policy.Configuration.JsonErrors.UnknownMember(merged, typeof(DaemonOptions), Json) is { } unknown
+                ? (null, [$"{where}: {unknown.Path}: {unknown.Problem}"])
+                : (null, [$"{where}: {e.Path ?? "$"}: {Policy.Configuration.JsonErrors.Describe(e)}"]);
         }
     }
 

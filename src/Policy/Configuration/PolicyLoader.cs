@@ -41,12 +41,25 @@ internal sealed partial class PolicyLoader
         }
         catch (JsonException e)
         {
-            throw new PolicyLoadException([new PolicyLoadError(e.Path ?? "$", JsonErrors.Describe(e))]);
+            var unknown = JsonErrors.UnknownMember(ParseOrNull(json), typeof(PolicyDocument), Json);
+            throw new PolicyLoadException([unknown is { } u ? new PolicyLoadError(u.Path, u.Problem) : new PolicyLoadError(e.Path ?? "$", JsonErrors.Describe(e))]);
         }
 
         var loader = new PolicyLoader();
         var result = loader.Compile(document);
         return loader._errors.Count > 0 ? throw new PolicyLoadException(loader._errors) : result;
+    }
+
+    private static System.Text.Json.Nodes.JsonNode? ParseOrNull(string json)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 16, AllowDuplicateProperties = false });
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     private (string, CompiledRole[]) Compile(PolicyDocument? document)
