@@ -35,7 +35,7 @@ internal static class Program
                     devIssuer = args[++i];
                     break;
                 case "--help" or "-h":
-                    await Console.Out.WriteLineAsync("usage: ssh-hsm-cad [--config PATH] [--check-config] | --dev DIR [--dev-port N] [--dev-oidc-issuer URL]\n  --config PATH    configuration file (default /etc/ssh-hsm-ca/config.json)\n  --check-config   print every configuration problem and exit (0: valid)\n  --dev DIR        development CA in DIR: a SoftHSM2 token, keys and TLS made on first run (never for production)\n  --dev-port N     the development TLS port (default 18443)\n  --dev-oidc-issuer URL  SSO login with a loopback development identity provider (ssh-hsm-ca-dev-idp)").ConfigureAwait(false);
+                    await Console.Out.WriteLineAsync("usage: ssh-hsm-cad [--config PATH] [--check-config] | --dev DIR [--dev-port N] [--dev-oidc-issuer URL]\n  --config PATH    configuration file (default /etc/ssh-hsm-ca/config.json)\n  --check-config   print every configuration problem and exit (0: valid)\n  --dev DIR        development CA in DIR: a SoftHSM2 token, keys and TLS made on first run (never for production)\n  --dev-port N     the development TLS port (default 18443; applies at every start)\n  (--dev rewrites DIR/policy.json at every start: keep your own policy elsewhere and name it in DIR/conf.d)\n  --dev-oidc-issuer URL  SSO login with a loopback development identity provider (ssh-hsm-ca-dev-idp)").ConfigureAwait(false);
                     return 0;
                 default:
                     await Console.Error.WriteLineAsync($"ssh-hsm-cad: unknown argument '{args[i]}' (try --help)").ConfigureAwait(false);

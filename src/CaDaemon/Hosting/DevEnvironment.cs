@@ -43,7 +43,7 @@ internal static partial class DevEnvironment
 
         if (File.Exists(config))
         {
-            WriteSso(directory, oidcIssuer);
+            WriteEveryStart(directory, port, oidcIssuer);
             return config;
         }
 
@@ -69,18 +69,23 @@ internal static partial class DevEnvironment
             AuditDatabase = Path.Combine(directory, "audit.db"),
         };
         File.WriteAllText(config, JsonSerializer.Serialize(options, ConfigJson));
-        WriteSso(directory, oidcIssuer);
+        WriteEveryStart(directory, port, oidcIssuer);
         return config;
     }
 
     /// <summary>
-    /// Written on every start, so that one development directory can run with or without SSO: the
-    /// policy, and <c>conf.d/oidc.json</c> when an issuer is given (a loopback development identity
-    /// provider; the TLS listener then also admits callers with an ID or bootstrap token instead
-    /// of a client certificate).
+    /// Written on every start, so that one development directory runs with what this start's
+    /// command line says: the TLS port (<c>conf.d/port.json</c>, over config.json), the policy
+    /// (rewritten: edit a copy and point <c>policyFile</c> at it in conf.d to keep your own), and
+    /// <c>conf.d/oidc.json</c> when an issuer is given (a loopback development identity provider;
+    /// the TLS listener then also admits callers with an ID or bootstrap token instead of a client
+    /// certificate).
     /// </summary>
-    private static void WriteSso(string directory, string? oidcIssuer)
+    private static void WriteEveryStart(string directory, int port, string? oidcIssuer)
     {
+        var confD = Path.Combine(directory, "conf.d");
+        Directory.CreateDirectory(confD);
+        File.WriteAllText(Path.Combine(confD, "port.json"), string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{ "tls": { "port": {{port}} } }""") + "\n");
         var user = Environment.UserName;
         var sso = oidcIssuer is null ? string.Empty : $$"""
                 { "name": "sso-users", "match": [ { "oidc": { "issuer": "{{oidcIssuer}}" } } ],
@@ -100,7 +105,6 @@ internal static partial class DevEnvironment
               ]
             }
             """);
-        var confD = Path.Combine(directory, "conf.d");
         var oidcFile = Path.Combine(confD, "oidc.json");
         if (oidcIssuer is null)
         {
@@ -112,7 +116,6 @@ internal static partial class DevEnvironment
             return;
         }
 
-        Directory.CreateDirectory(confD);
         File.WriteAllText(oidcFile, $$"""
             {
               "oidc": { "issuer": "{{oidcIssuer}}", "clientId": "ssh-hsm-ca", "allowLoopbackHttp": true },

@@ -160,6 +160,40 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.Throws<SocketException>(() => notify.Receive(new byte[256]));
     }
 
+    /// <summary>Issue 26: --dev-port applied at the first start only; every start now listens where its command line says.</summary>
+    [Fact]
+    public async Task TheDevelopmentCaListensOnThePortOfEachStart()
+    {
+        var ca = _dir.PathOf("ca");
+        foreach (var port in new[] { Repository.FreePort(), Repository.FreePort() })
+        {
+            var daemon = Start(["--dev", ca, "--dev-port", port.ToString(CultureInfo.InvariantCulture)], null);
+            try
+            {
+                await WaitForAsync(() => Listening(port), daemon);
+            }
+            finally
+            {
+                daemon.Kill();
+                await daemon.WaitForExitAsync();
+            }
+        }
+
+        static bool Listening(int port)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                client.Connect(System.Net.IPAddress.Loopback, port);
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }
+    }
+
     private Process Start(string[] arguments, string? notifyPath)
     {
         var start = new ProcessStartInfo("/usr/bin/dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
