@@ -131,20 +131,12 @@ internal sealed class TrustFile
         if (_pattern is null)
         {
             text.Append(CultureInfo.InvariantCulture, $"{Title} {version}: the user CA keys sshd trusts (next, active, retired); written by ssh-hsm-ca, do not edit\n");
-            text.Append(State.ToText());
-            foreach (var key in State.Trusted(SshCertificateType.User))
-            {
-                text.Append(key.ToOpenSshLine("ssh-hsm-ca user CA")).Append('\n');
-            }
+            text.Append(State.ToText()).Append(TrustLines.UserCaKeys(State.Trusted(SshCertificateType.User)));
         }
         else
         {
             text.Append(CultureInfo.InvariantCulture, $"{Title} {version}: the host CA keys ssh trusts (next, active, retired) for {_pattern}; written by ssh-hsm-ca, do not edit\n");
-            text.Append(State.ToText());
-            foreach (var key in State.Trusted(SshCertificateType.Host))
-            {
-                text.Append(CultureInfo.InvariantCulture, $"@cert-authority {_pattern} {key.ToOpenSshLine("ssh-hsm-ca host CA")}\n");
-            }
+            text.Append(State.ToText()).Append(TrustLines.KnownHosts(_pattern, State.Trusted(SshCertificateType.Host)));
         }
 
         return text.ToString();

@@ -55,7 +55,7 @@ internal sealed partial class CaGrpcService
         var caller = await authenticator.AuthenticateAsync(context, allowBootstrap: true).ConfigureAwait(false);
         return new BootstrapHostResponse
         {
-            UserCaPublicKey = keys.User.PublicKey.ToOpenSshLine("ssh-hsm-ca user CA"),
+            UserCaPublicKey = Ssh.Trust.TrustLines.UserCaKey(keys.User.PublicKey),
             Certificates = { await IssueAllAsync(caller, parsed, context).ConfigureAwait(false) },
         };
     }

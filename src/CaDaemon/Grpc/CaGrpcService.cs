@@ -30,7 +30,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     public override async Task<GetCaPublicKeysResponse> GetCaPublicKeys(GetCaPublicKeysRequest request, ServerCallContext context)
     {
         var pattern = string.IsNullOrEmpty(request.KnownHostsPattern) ? "*" : request.KnownHostsPattern;
-        if (pattern.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        if (!Ssh.Trust.TrustLines.IsHostPattern(pattern))
         {
             throw new InvalidRequestException("known_hosts_pattern", "must not contain whitespace");
         }
@@ -38,14 +38,14 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
         var set = await trust.LatestAsync(context.CancellationToken).ConfigureAwait(false);
         var response = new GetCaPublicKeysResponse
         {
-            UserCaPublicKey = keys.User.PublicKey.ToOpenSshLine("ssh-hsm-ca user CA"),
-            HostCaPublicKey = keys.Host.PublicKey.ToOpenSshLine("ssh-hsm-ca host CA"),
-            KnownHostsLine = $"@cert-authority {pattern} {keys.Host.PublicKey.ToOpenSshLine("ssh-hsm-ca host CA")}",
+            UserCaPublicKey = Ssh.Trust.TrustLines.UserCaKey(keys.User.PublicKey),
+            HostCaPublicKey = Ssh.Trust.TrustLines.HostCaKey(keys.Host.PublicKey),
+            KnownHostsLine = Ssh.Trust.TrustLines.CertAuthority(pattern, keys.Host.PublicKey),
             UserCaAttestationPem = AttestationPems.Of(keys.User),
             HostCaAttestationPem = AttestationPems.Of(keys.Host),
             TlsRootPem = tlsRoot.Pem,
-            TrustedUserCaKeys = string.Concat(set.Trusted(Ssh.Certificates.SshCertificateType.User).Select(k => k.ToOpenSshLine("ssh-hsm-ca user CA") + "\n")),
-            KnownHosts = string.Concat(set.Trusted(Ssh.Certificates.SshCertificateType.Host).Select(k => $"@cert-authority {pattern} {k.ToOpenSshLine("ssh-hsm-ca host CA")}\n")),
+            TrustedUserCaKeys = Ssh.Trust.TrustLines.UserCaKeys(set.Trusted(Ssh.Certificates.SshCertificateType.User)),
+            KnownHosts = Ssh.Trust.TrustLines.KnownHosts(pattern, set.Trusted(Ssh.Certificates.SshCertificateType.Host)),
         };
         response.Keys.AddRange(KeysAsTrustedBy(set));
         return response;
