@@ -3,7 +3,6 @@ using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Krl;
-using SshHsmCa.Ssh.Signatures;
 
 namespace SshHsmCa.CaDaemon.Revocation;
 
@@ -20,42 +19,21 @@ namespace SshHsmCa.CaDaemon.Revocation;
 /// </summary>
 internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaMetrics metrics, ILogger<KrlPublisher> logger) : IDisposable
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private SignedKrl? _current;
+    private readonly OncePerVersion<SignedKrl> _signed = new(k => k.Version);
 
     /// <summary>The current KRL, signed; rebuilt and signed once when the version changed.</summary>
     /// <exception cref="Hsm.HsmException">The user CA key could not sign a new version.</exception>
-    public async Task<SignedKrl> CurrentAsync(CancellationToken cancellationToken)
+    public async Task<SignedKrl> CurrentAsync(CancellationToken cancellationToken) =>
+        await _signed.GetAsync(await audit.KrlVersionAsync(cancellationToken).ConfigureAwait(false), SignAsync, cancellationToken).ConfigureAwait(false);
+
+    private async Task<SignedKrl> SignAsync(CancellationToken cancellationToken)
     {
-        var version = await audit.KrlVersionAsync(cancellationToken).ConfigureAwait(false);
-        if (Volatile.Read(ref _current) is { } cached && cached.Version == version)
-        {
-            return cached;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var content = await audit.ReadKrlContentAsync(cancellationToken).ConfigureAwait(false);
-            if (_current is { } other && other.Version == content.Version)
-            {
-                return other;
-            }
-
-            var bytes = Build(content, keys).Encode();
-            var signed = SshSig.SignedData(Protos.V1.KrlSignature.Namespace, "sha512", bytes);
-            var signature = await keys.User.SignAsync(signed, cancellationToken).ConfigureAwait(false);
-            var armored = SshSig.Create(keys.User.PublicKey, Protos.V1.KrlSignature.Namespace, "sha512", signature, bytes).ToArmored();
-            metrics.KrlSignatures.Inc();
-            var made = new SignedKrl(content.Version, content.ChangedAt, bytes, armored, keys.User.PublicKey.ToOpenSshLine("ssh-hsm-ca user CA"));
-            Volatile.Write(ref _current, made);
-            LogSigned(logger, content.Version, bytes.Length, content.Items.Count);
-            return made;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        var content = await audit.ReadKrlContentAsync(cancellationToken).ConfigureAwait(false);
+        var bytes = Build(content, keys).Encode();
+        var armored = await DetachedSignature.SignAsync(keys.User, Protos.V1.KrlSignature.Namespace, bytes, cancellationToken).ConfigureAwait(false);
+        metrics.KrlSignatures.Inc();
+        LogSigned(logger, content.Version, bytes.Length, content.Items.Count);
+        return new SignedKrl(content.Version, content.ChangedAt, bytes, armored, Ssh.Trust.TrustLines.UserCaKey(keys.User.PublicKey));
     }
 
     /// <summary>The KRL for the recorded entries: the user CA's section first, then the host CA's, then keys.</summary>
@@ -129,7 +107,7 @@ internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaM
     }
 
     /// <inheritdoc />
-    public void Dispose() => _gate.Dispose();
+    public void Dispose() => _signed.Dispose();
 
     [LoggerMessage(EventId = 5202, Level = LogLevel.Information, Message = "KRL version {Version} built and signed ({Bytes} bytes, {Items} entries)")]
     private static partial void LogSigned(ILogger logger, ulong version, int bytes, int items);

@@ -2,7 +2,6 @@ using SshHsmCa.CaDaemon.Audit;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
 using SshHsmCa.Ssh.Certificates;
-using SshHsmCa.Ssh.Signatures;
 using SshHsmCa.Ssh.Trust;
 
 namespace SshHsmCa.CaDaemon.Trust;
@@ -23,7 +22,7 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private TrustSetRecord? _latest;
-    private SignedTrustSet? _signed;
+    private readonly OncePerVersion<SignedTrustSet> _signed = new(s => s.Version);
     private TrustSet? _parsed;
 
     /// <summary>
@@ -156,32 +155,14 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
     public async Task<SignedTrustSet> CurrentAsync(CancellationToken cancellationToken)
     {
         var latest = await LatestRecordAsync(cancellationToken).ConfigureAwait(false);
-        if (Volatile.Read(ref _signed) is { } cached && cached.Version == latest.Version)
+        return await _signed.GetAsync(latest.Version, async cancel =>
         {
-            return cached;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_signed is { } other && other.Version == latest.Version)
-            {
-                return other;
-            }
-
             var bytes = latest.Document();
             var signer = keys.User;
-            var signature = await signer.SignAsync(SshSig.SignedData(TrustSet.Namespace, "sha512", bytes), cancellationToken).ConfigureAwait(false);
-            var armored = SshSig.Create(signer.PublicKey, TrustSet.Namespace, "sha512", signature, bytes).ToArmored();
+            var armored = await DetachedSignature.SignAsync(signer, TrustSet.Namespace, bytes, cancel).ConfigureAwait(false);
             metrics.TrustSetSignatures.Inc();
-            var made = new SignedTrustSet(latest.Version, bytes, armored, signer.PublicKey.ToOpenSshLine());
-            Volatile.Write(ref _signed, made);
-            return made;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            return new SignedTrustSet(latest.Version, bytes, armored, signer.PublicKey.ToOpenSshLine());
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Every key's rotation status (<see cref="RotationStatus"/>), with the trust-set version it was computed at.</summary>
@@ -201,7 +182,11 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
         audit.RecordTrustFetchAsync(party, version, Now(), cancellationToken);
 
     /// <inheritdoc />
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _signed.Dispose();
+    }
 
     private ulong Now() => (ulong)time.GetUtcNow().ToUnixTimeSeconds();
 
