@@ -2,19 +2,17 @@ using System.Data.Common;
 
 namespace SshHsmCa.CaDaemon.Audit;
 
-/// <summary>AddWithValue for any ADO.NET provider (SQLite's and Npgsql's collections alike).</summary>
+/// <summary>A named parameter on any ADO.NET command, made by the command's own provider (<see cref="DbCommand.CreateParameter"/>).</summary>
 internal static class DbParameters
 {
-    /// <summary>Adds a parameter named <paramref name="name"/> (with its <c>@</c>) holding <paramref name="value"/>.</summary>
-    public static DbParameter AddWithValue(this DbParameterCollection parameters, string name, object? value)
+    /// <summary>Adds a parameter named <paramref name="name"/> (with its <c>@</c>) holding <paramref name="value"/> (null: SQL NULL).</summary>
+    public static DbParameter AddParameter(this DbCommand command, string name, object? value)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        var command = parameters is Microsoft.Data.Sqlite.SqliteParameterCollection
-            ? (DbParameter)new Microsoft.Data.Sqlite.SqliteParameter()
-            : new Npgsql.NpgsqlParameter();
-        command.ParameterName = name;
-        command.Value = value ?? DBNull.Value;
-        parameters.Add(command);
-        return command;
+        ArgumentNullException.ThrowIfNull(command);
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 }

@@ -54,7 +54,7 @@ internal sealed partial class SqlAuditStore
                 using var update = _connection.CreateCommand();
                 update.Transaction = transaction;
                 update.CommandText = "UPDATE serial_reservations SET next = next + @block WHERE id = 1 RETURNING next;";
-                update.Parameters.AddWithValue("@block", (long)SerialBlock);
+                update.AddParameter("@block", (long)SerialBlock);
                 return (ulong)Convert.ToInt64(update.ExecuteScalar(), CultureInfo.InvariantCulture);
             }, CancellationToken.None).ConfigureAwait(false);
             lock (_serials)
@@ -110,32 +110,32 @@ internal sealed partial class SqlAuditStore
             VALUES (@serial, @type, @key_id, @principals, @valid_after, @valid_before, @critical, @extensions,
                 @subject, @ca, @caller, @method, @source, @request, @created, @outcome, @failure, @certificate);
             """;
-        insert.Parameters.AddWithValue("@serial", (long)record.Serial);
-        insert.Parameters.AddWithValue("@type", AuditNames.Name(record.Type));
-        insert.Parameters.AddWithValue("@key_id", record.KeyId);
-        insert.Parameters.AddWithValue("@principals", JsonSerializer.Serialize(record.Principals));
-        insert.Parameters.AddWithValue("@valid_after", record.ValidAfter.ToString(CultureInfo.InvariantCulture));
-        insert.Parameters.AddWithValue("@valid_before", record.ValidBefore.ToString(CultureInfo.InvariantCulture));
-        insert.Parameters.AddWithValue("@critical", JsonSerializer.Serialize(record.CriticalOptions));
-        insert.Parameters.AddWithValue("@extensions", JsonSerializer.Serialize(record.Extensions));
-        insert.Parameters.AddWithValue("@subject", record.SubjectKeyFingerprint);
-        insert.Parameters.AddWithValue("@ca", record.CaKeyFingerprint);
-        insert.Parameters.AddWithValue("@caller", record.Caller);
-        insert.Parameters.AddWithValue("@method", AuthMethods.Name(record.AuthMethod));
-        insert.Parameters.AddWithValue("@source", record.SourceAddress);
-        insert.Parameters.AddWithValue("@request", record.RequestId);
-        insert.Parameters.AddWithValue("@created", (long)record.CreatedAt);
-        insert.Parameters.AddWithValue("@outcome", AuditNames.Name(record.Outcome));
-        insert.Parameters.AddWithValue("@failure", (object?)record.Failure ?? DBNull.Value);
-        insert.Parameters.AddWithValue("@certificate", (object?)record.Certificate ?? DBNull.Value);
+        insert.AddParameter("@serial", (long)record.Serial);
+        insert.AddParameter("@type", AuditNames.Name(record.Type));
+        insert.AddParameter("@key_id", record.KeyId);
+        insert.AddParameter("@principals", JsonSerializer.Serialize(record.Principals));
+        insert.AddParameter("@valid_after", record.ValidAfter.ToString(CultureInfo.InvariantCulture));
+        insert.AddParameter("@valid_before", record.ValidBefore.ToString(CultureInfo.InvariantCulture));
+        insert.AddParameter("@critical", JsonSerializer.Serialize(record.CriticalOptions));
+        insert.AddParameter("@extensions", JsonSerializer.Serialize(record.Extensions));
+        insert.AddParameter("@subject", record.SubjectKeyFingerprint);
+        insert.AddParameter("@ca", record.CaKeyFingerprint);
+        insert.AddParameter("@caller", record.Caller);
+        insert.AddParameter("@method", AuthMethods.Name(record.AuthMethod));
+        insert.AddParameter("@source", record.SourceAddress);
+        insert.AddParameter("@request", record.RequestId);
+        insert.AddParameter("@created", (long)record.CreatedAt);
+        insert.AddParameter("@outcome", AuditNames.Name(record.Outcome));
+        insert.AddParameter("@failure", (object?)record.Failure ?? DBNull.Value);
+        insert.AddParameter("@certificate", (object?)record.Certificate ?? DBNull.Value);
         insert.ExecuteNonQuery();
         foreach (var principal in record.Principals)
         {
             using var p = _connection.CreateCommand();
             p.Transaction = transaction;
             p.CommandText = "INSERT INTO certificate_principals (serial, principal) VALUES (@serial, @principal);";
-            p.Parameters.AddWithValue("@serial", (long)record.Serial);
-            p.Parameters.AddWithValue("@principal", principal);
+            p.AddParameter("@serial", (long)record.Serial);
+            p.AddParameter("@principal", principal);
             p.ExecuteNonQuery();
         }
 

@@ -20,7 +20,7 @@ internal sealed partial class SqlAuditStore
             {
                 bump.Transaction = transaction;
                 bump.CommandText = "UPDATE krl_state SET version = version + 1, changed_at = @now WHERE id = 1 RETURNING version;";
-                bump.Parameters.AddWithValue("@now", (long)revocation.CreatedAt);
+                bump.AddParameter("@now", (long)revocation.CreatedAt);
                 version = (ulong)(long)bump.ExecuteScalar()!;
             }
 
@@ -30,13 +30,13 @@ internal sealed partial class SqlAuditStore
                 INSERT INTO revocations (created_at, caller, auth_method, source_address, reason, selector, krl_version)
                 VALUES (@created, @caller, @method, @source, @reason, @selector, @version) RETURNING id;
                 """;
-            insert.Parameters.AddWithValue("@created", (long)revocation.CreatedAt);
-            insert.Parameters.AddWithValue("@caller", revocation.Caller);
-            insert.Parameters.AddWithValue("@method", Policy.AuthMethods.Name(revocation.AuthMethod));
-            insert.Parameters.AddWithValue("@source", revocation.SourceAddress);
-            insert.Parameters.AddWithValue("@reason", revocation.Reason);
-            insert.Parameters.AddWithValue("@selector", revocation.Selector);
-            insert.Parameters.AddWithValue("@version", (long)version);
+            insert.AddParameter("@created", (long)revocation.CreatedAt);
+            insert.AddParameter("@caller", revocation.Caller);
+            insert.AddParameter("@method", Policy.AuthMethods.Name(revocation.AuthMethod));
+            insert.AddParameter("@source", revocation.SourceAddress);
+            insert.AddParameter("@reason", revocation.Reason);
+            insert.AddParameter("@selector", revocation.Selector);
+            insert.AddParameter("@version", (long)version);
             var id = (ulong)(long)insert.ExecuteScalar()!;
             using var item = _connection.CreateCommand();
             item.Transaction = transaction;
@@ -44,13 +44,13 @@ internal sealed partial class SqlAuditStore
             foreach (var entry in revocation.Items)
             {
                 item.Parameters.Clear();
-                item.Parameters.AddWithValue("@id", (long)id);
-                item.Parameters.AddWithValue("@kind", KindName(entry.Kind));
-                item.Parameters.AddWithValue("@ca", entry.Ca is { } ca ? AuditNames.Name(ca) : DBNull.Value);
-                item.Parameters.AddWithValue("@lo", entry.Kind == RevokedKind.Serial ? (long)entry.SerialLo : DBNull.Value);
-                item.Parameters.AddWithValue("@hi", entry.Kind == RevokedKind.Serial ? (long)entry.SerialHi : DBNull.Value);
-                item.Parameters.AddWithValue("@value", entry.Value);
-                item.Parameters.AddWithValue("@fingerprint", entry.Fingerprint);
+                item.AddParameter("@id", (long)id);
+                item.AddParameter("@kind", KindName(entry.Kind));
+                item.AddParameter("@ca", entry.Ca is { } ca ? AuditNames.Name(ca) : DBNull.Value);
+                item.AddParameter("@lo", entry.Kind == RevokedKind.Serial ? (long)entry.SerialLo : DBNull.Value);
+                item.AddParameter("@hi", entry.Kind == RevokedKind.Serial ? (long)entry.SerialHi : DBNull.Value);
+                item.AddParameter("@value", entry.Value);
+                item.AddParameter("@fingerprint", entry.Fingerprint);
                 item.ExecuteNonQuery();
             }
 
@@ -82,7 +82,7 @@ internal sealed partial class SqlAuditStore
         command.CommandText = $"SELECT * FROM revocations {clause};";
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value);
+            command.AddParameter(name, value);
         }
 
         var found = new List<RevocationRecord>();
@@ -131,7 +131,7 @@ internal sealed partial class SqlAuditStore
             using var expired = Reader.CreateCommand();
             expired.Transaction = transaction;
             expired.CommandText = $"SELECT DISTINCT c.type, c.serial {ExpiredRevokedSerials} ORDER BY c.serial;";
-            expired.Parameters.AddWithValue("@before", (long)Math.Min(changed, long.MaxValue));
+            expired.AddParameter("@before", (long)Math.Min(changed, long.MaxValue));
             var serials = new List<(SshCertificateType, ulong)>();
             using (var row = expired.ExecuteReader())
             {
@@ -160,7 +160,7 @@ internal sealed partial class SqlAuditStore
             using var check = _connection.CreateCommand();
             check.Transaction = transaction;
             check.CommandText = $"SELECT EXISTS (SELECT 1 {ExpiredRevokedSerials} AND CAST(c.valid_before AS {_dialect.Number}) + {KrlContent.ExpiryMargin} >= (SELECT changed_at FROM krl_state WHERE id = 1));";
-            check.Parameters.AddWithValue("@before", (long)Math.Min(now, long.MaxValue));
+            check.AddParameter("@before", (long)Math.Min(now, long.MaxValue));
             if (!Convert.ToBoolean(check.ExecuteScalar(), CultureInfo.InvariantCulture))
             {
                 return 0;
@@ -169,7 +169,7 @@ internal sealed partial class SqlAuditStore
             using var bump = _connection.CreateCommand();
             bump.Transaction = transaction;
             bump.CommandText = "UPDATE krl_state SET version = version + 1, changed_at = @now WHERE id = 1 RETURNING version;";
-            bump.Parameters.AddWithValue("@now", (long)Math.Min(now, long.MaxValue));
+            bump.AddParameter("@now", (long)Math.Min(now, long.MaxValue));
             version = (ulong)(long)bump.ExecuteScalar()!;
             return version.Value;
         }, cancellationToken).ConfigureAwait(false);
@@ -256,7 +256,7 @@ internal sealed partial class SqlAuditStore
         command.CommandText = $"SELECT {ItemColumns} FROM revoked_items {clause};";
         if (parameter is { } p)
         {
-            command.Parameters.AddWithValue(p.Name, p.Value);
+            command.AddParameter(p.Name, p.Value);
         }
 
         var items = new List<RevokedItem>();

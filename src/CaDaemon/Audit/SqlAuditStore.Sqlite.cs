@@ -150,7 +150,7 @@ internal sealed partial class SqlAuditStore
         using (var resolve = connection.CreateCommand())
         {
             resolve.CommandText = "UPDATE certificates SET outcome = 'failed', failure = @why WHERE outcome = 'pending';";
-            resolve.Parameters.AddWithValue("@why", InterruptedFailure);
+            resolve.AddParameter("@why", InterruptedFailure);
             interrupted = resolve.ExecuteNonQuery();
         }
 

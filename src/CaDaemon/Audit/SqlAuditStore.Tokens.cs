@@ -19,12 +19,12 @@ internal sealed partial class SqlAuditStore
                 INSERT INTO bootstrap_tokens (id, secret_sha256, host_names, created_by, created_at, expires_at)
                 VALUES (@id, @hash, @hosts, @by, @created, @expires);
                 """;
-            insert.Parameters.AddWithValue("@id", token.Id);
-            insert.Parameters.AddWithValue("@hash", token.SecretSha256.ToArray());
-            insert.Parameters.AddWithValue("@hosts", JsonSerializer.Serialize(token.HostNames));
-            insert.Parameters.AddWithValue("@by", token.CreatedBy);
-            insert.Parameters.AddWithValue("@created", (long)token.CreatedAt);
-            insert.Parameters.AddWithValue("@expires", (long)token.ExpiresAt);
+            insert.AddParameter("@id", token.Id);
+            insert.AddParameter("@hash", token.SecretSha256.ToArray());
+            insert.AddParameter("@hosts", JsonSerializer.Serialize(token.HostNames));
+            insert.AddParameter("@by", token.CreatedBy);
+            insert.AddParameter("@created", (long)token.CreatedAt);
+            insert.AddParameter("@expires", (long)token.ExpiresAt);
             insert.ExecuteNonQuery();
             InsertEvent(transaction, new AuthEvent(token.CreatedAt, "bootstrap-token-created", token.Id, token.CreatedBy, "unix", "created", string.Join(',', token.HostNames)));
             return 1;
@@ -68,9 +68,9 @@ internal sealed partial class SqlAuditStore
             using var use = _connection.CreateCommand();
             use.Transaction = transaction;
             use.CommandText = "UPDATE bootstrap_tokens SET used_at = @now, used_from = @from WHERE id = @id AND used_at IS NULL;";
-            use.Parameters.AddWithValue("@id", id);
-            use.Parameters.AddWithValue("@now", (long)now);
-            use.Parameters.AddWithValue("@from", sourceAddress);
+            use.AddParameter("@id", id);
+            use.AddParameter("@now", (long)now);
+            use.AddParameter("@from", sourceAddress);
             if (use.ExecuteNonQuery() != 1)
             {
                 result = new BootstrapRedemption(null, "already used");
@@ -90,7 +90,7 @@ internal sealed partial class SqlAuditStore
             using var release = _connection.CreateCommand();
             release.Transaction = transaction;
             release.CommandText = "UPDATE bootstrap_tokens SET used_at = NULL, used_from = NULL WHERE id = @id AND used_at IS NOT NULL;";
-            release.Parameters.AddWithValue("@id", id);
+            release.AddParameter("@id", id);
             if (release.ExecuteNonQuery() == 1)
             {
                 InsertEvent(transaction, new AuthEvent(now, "bootstrap-token-released", id, "bootstrap:" + id, sourceAddress, "released", why));
@@ -102,7 +102,7 @@ internal sealed partial class SqlAuditStore
     private static BootstrapRedemption Check(DbCommand select, string id, ReadOnlyMemory<byte> secretSha256, ulong now)
     {
         select.CommandText = "SELECT secret_sha256, host_names, expires_at, used_at FROM bootstrap_tokens WHERE id = @id;";
-        select.Parameters.AddWithValue("@id", id);
+        select.AddParameter("@id", id);
         using var reader = select.ExecuteReader();
         if (!reader.Read())
         {
@@ -143,7 +143,7 @@ internal sealed partial class SqlAuditStore
         {
             using var command = Reader.CreateCommand();
             command.CommandText = "SELECT time, kind, subject, caller, source_address, outcome, detail FROM auth_events ORDER BY id DESC LIMIT @limit;";
-            command.Parameters.AddWithValue("@limit", Math.Clamp(limit, 1, 1000));
+            command.AddParameter("@limit", Math.Clamp(limit, 1, 1000));
             using var reader = command.ExecuteReader();
             var events = new List<AuthEvent>();
             while (reader.Read())
@@ -167,13 +167,13 @@ internal sealed partial class SqlAuditStore
             INSERT INTO auth_events (time, kind, subject, caller, source_address, outcome, detail)
             VALUES (@time, @kind, @subject, @caller, @source, @outcome, @detail);
             """;
-        insert.Parameters.AddWithValue("@time", (long)e.Time);
-        insert.Parameters.AddWithValue("@kind", e.Kind);
-        insert.Parameters.AddWithValue("@subject", e.Subject);
-        insert.Parameters.AddWithValue("@caller", e.Caller);
-        insert.Parameters.AddWithValue("@source", e.SourceAddress);
-        insert.Parameters.AddWithValue("@outcome", e.Outcome);
-        insert.Parameters.AddWithValue("@detail", e.Detail);
+        insert.AddParameter("@time", (long)e.Time);
+        insert.AddParameter("@kind", e.Kind);
+        insert.AddParameter("@subject", e.Subject);
+        insert.AddParameter("@caller", e.Caller);
+        insert.AddParameter("@source", e.SourceAddress);
+        insert.AddParameter("@outcome", e.Outcome);
+        insert.AddParameter("@detail", e.Detail);
         insert.ExecuteNonQuery();
     }
 }

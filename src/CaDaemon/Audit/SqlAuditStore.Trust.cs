@@ -32,11 +32,11 @@ internal sealed partial class SqlAuditStore
             foreach (var key in keys)
             {
                 insert.Parameters.Clear();
-                insert.Parameters.AddWithValue("@f", key.Fingerprint);
-                insert.Parameters.AddWithValue("@ca", AuditNames.Name(key.Ca));
-                insert.Parameters.AddWithValue("@name", key.Name);
-                insert.Parameters.AddWithValue("@key", key.PublicKey);
-                insert.Parameters.AddWithValue("@now", (long)key.FirstSeen);
+                insert.AddParameter("@f", key.Fingerprint);
+                insert.AddParameter("@ca", AuditNames.Name(key.Ca));
+                insert.AddParameter("@name", key.Name);
+                insert.AddParameter("@key", key.PublicKey);
+                insert.AddParameter("@now", (long)key.FirstSeen);
                 insert.ExecuteNonQuery();
             }
 
@@ -50,7 +50,7 @@ internal sealed partial class SqlAuditStore
         {
             using var command = Reader.CreateCommand();
             command.CommandText = "SELECT fingerprint, ca, name, public_key, first_seen FROM ca_keys WHERE fingerprint = @f;";
-            command.Parameters.AddWithValue("@f", fingerprint);
+            command.AddParameter("@f", fingerprint);
             using var reader = command.ExecuteReader();
             return reader.Read()
                 ? new CaKeyRecord(reader.GetString(0), AuditNames.ParseType(reader.GetString(1)), reader.GetString(2), reader.GetString(3), (ulong)reader.GetInt64(4))
@@ -88,15 +88,15 @@ internal sealed partial class SqlAuditStore
             {
                 bump.Transaction = transaction;
                 bump.CommandText = first ? "SELECT 0;" : "UPDATE krl_state SET version = version + 1, changed_at = @now WHERE id = 1;";
-                bump.Parameters.AddWithValue("@now", (long)now);
+                bump.AddParameter("@now", (long)now);
                 bump.ExecuteNonQuery();
             }
 
             using var insert = _connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = "INSERT INTO trust_sets (version, body, created_at) VALUES ((SELECT COALESCE(MAX(version), 0) + 1 FROM trust_sets), @body, @now) RETURNING version;";
-            insert.Parameters.AddWithValue("@body", body);
-            insert.Parameters.AddWithValue("@now", (long)now);
+            insert.AddParameter("@body", body);
+            insert.AddParameter("@now", (long)now);
             created = now;
             return (ulong)(long)insert.ExecuteScalar()!;
         }, cancellationToken).ConfigureAwait(false);
@@ -141,9 +141,9 @@ internal sealed partial class SqlAuditStore
             using var upsert = _connection.CreateCommand();
             upsert.Transaction = transaction;
             upsert.CommandText = $"INSERT INTO trust_fetches (party, version, at) VALUES (@party, @version, @now) ON CONFLICT (party) DO UPDATE SET version = {_dialect.Greatest}(trust_fetches.version, excluded.version), at = excluded.at;";
-            upsert.Parameters.AddWithValue("@party", party);
-            upsert.Parameters.AddWithValue("@version", (long)version);
-            upsert.Parameters.AddWithValue("@now", (long)now);
+            upsert.AddParameter("@party", party);
+            upsert.AddParameter("@version", (long)version);
+            upsert.AddParameter("@now", (long)now);
             upsert.ExecuteNonQuery();
             return 0;
         }, cancellationToken).ConfigureAwait(false);
@@ -177,8 +177,8 @@ internal sealed partial class SqlAuditStore
                 SELECT type, ca_key_fingerprint, valid_before, caller, principals FROM certificates
                 WHERE outcome = 'issued' AND (length(valid_before) > @length OR (length(valid_before) = @length AND valid_before > @now));
                 """;
-            command.Parameters.AddWithValue("@length", text.Length);
-            command.Parameters.AddWithValue("@now", text);
+            command.AddParameter("@length", text.Length);
+            command.AddParameter("@now", text);
             using var reader = command.ExecuteReader();
             var valid = new List<ValidCertificate>();
             while (reader.Read())
@@ -205,7 +205,7 @@ internal sealed partial class SqlAuditStore
             {
                 clear.Transaction = transaction;
                 clear.CommandText = "DELETE FROM ca_key_states WHERE appliance = @appliance;";
-                clear.Parameters.AddWithValue("@appliance", appliance);
+                clear.AddParameter("@appliance", appliance);
                 clear.ExecuteNonQuery();
             }
 
@@ -215,12 +215,12 @@ internal sealed partial class SqlAuditStore
             foreach (var state in states)
             {
                 insert.Parameters.Clear();
-                insert.Parameters.AddWithValue("@appliance", appliance);
-                insert.Parameters.AddWithValue("@f", state.Fingerprint);
-                insert.Parameters.AddWithValue("@ca", AuditNames.Name(state.Ca));
-                insert.Parameters.AddWithValue("@state", Ssh.Trust.TrustSet.StateName(state.State));
-                insert.Parameters.AddWithValue("@key", state.PublicKey);
-                insert.Parameters.AddWithValue("@now", (long)now);
+                insert.AddParameter("@appliance", appliance);
+                insert.AddParameter("@f", state.Fingerprint);
+                insert.AddParameter("@ca", AuditNames.Name(state.Ca));
+                insert.AddParameter("@state", Ssh.Trust.TrustSet.StateName(state.State));
+                insert.AddParameter("@key", state.PublicKey);
+                insert.AddParameter("@now", (long)now);
                 insert.ExecuteNonQuery();
             }
 
@@ -234,7 +234,7 @@ internal sealed partial class SqlAuditStore
         {
             using var command = Reader.CreateCommand();
             command.CommandText = "SELECT appliance, fingerprint, ca, state, public_key FROM ca_key_states WHERE updated_at >= @since ORDER BY appliance, fingerprint;";
-            command.Parameters.AddWithValue("@since", (long)since);
+            command.AddParameter("@since", (long)since);
             using var reader = command.ExecuteReader();
             var states = new List<CaKeyStateRecord>();
             while (reader.Read())

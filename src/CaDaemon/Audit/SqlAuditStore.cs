@@ -177,7 +177,7 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
             command.CommandText = sql;
             foreach (var (name, value) in parameters)
             {
-                command.Parameters.AddWithValue(name, value);
+                command.AddParameter(name, value);
             }
 
             using var reader = command.ExecuteReader();
