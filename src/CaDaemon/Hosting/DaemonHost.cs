@@ -83,7 +83,7 @@ internal static partial class DaemonHost
         builder.Services.AddSingleton<Ceremony.PivCeremony>();
         builder.Services.AddSingleton(sp => new Revocation.Revocations(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.Revocations>>(), journal));
         builder.Services.AddSingleton(sp => new Revocation.KrlPublisher(audit, keys, metrics, sp.GetRequiredService<ILogger<Revocation.KrlPublisher>>()));
-        builder.Services.AddSingleton(sp => new Revocation.KrlPruneService(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.KrlPruneService>>(), sp.GetRequiredService<Trust.TrustPublisher>()));
+        builder.Services.AddSingleton(sp => new Revocation.KrlPruneService(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.KrlPruneService>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Revocation.KrlPruneService>());
         builder.Services.AddGrpc(o =>
         {
@@ -108,6 +108,7 @@ internal static partial class DaemonHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new CaKeyLoader(audit, OpenConfigured, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new Trust.TrustPublisher(audit, keys, sp.GetRequiredService<Revocation.Revocations>(), sp.GetRequiredService<TimeProvider>(), metrics, sp.GetRequiredService<ILogger<Trust.TrustPublisher>>(), options.ApplianceName ?? Environment.MachineName));
+        builder.Services.AddHostedService(sp => new Trust.TrustRefreshService(sp.GetRequiredService<Trust.TrustPublisher>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Trust.TrustRefreshService>>()));
         builder.Services.AddSingleton<ConfigurationReloadService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationReloadService>());
 

@@ -4,11 +4,10 @@ namespace SshHsmCa.CaDaemon.Revocation;
 
 /// <summary>
 /// Once an hour (and at start), starts a new KRL version when revoked certificates expired since
-/// the last one, so that the KRL sshd reads at every login keeps only what can still log in; and
-/// publishes a new trust set when a retired CA key's last certificate expired (it leaves the set).
+/// the last one, so that the KRL sshd reads at every login keeps only what can still log in.
 /// Several appliances on one store may all run it: the check and the version bump are one write.
 /// </summary>
-internal sealed partial class KrlPruneService(IAuditStore audit, TimeProvider time, ILogger<KrlPruneService> logger, Trust.TrustPublisher? trust = null) : BackgroundService
+internal sealed partial class KrlPruneService(IAuditStore audit, TimeProvider time, ILogger<KrlPruneService> logger) : BackgroundService
 {
     /// <summary>How often.</summary>
     public static readonly TimeSpan Period = TimeSpan.FromHours(1);
@@ -20,11 +19,6 @@ internal sealed partial class KrlPruneService(IAuditStore audit, TimeProvider ti
         if (version is { } v)
         {
             LogPruned(logger, v);
-        }
-
-        if (trust is not null)
-        {
-            await trust.RefreshAsync(null, cancellationToken).ConfigureAwait(false);
         }
 
         return version;
