@@ -106,7 +106,7 @@ check "operator: token and keys with softhsm2-util and pkcs11-tool, as the daemo
   for k in 'user-ca 01' 'host-ca 02'; do set -- \$k;
     chroot '$root' runuser -u ssh-hsm-ca -- pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --login --pin '$pin' --token-label ssh-hsm-ca \
       --keypairgen --key-type EC:prime256v1 --label \$1 --id \$2 || exit 1; done"
-check "ssh-hsm-cad --check-config accepts the packaged example" in_root /usr/sbin/ssh-hsm-cad --check-config
+check "ssh-hsm-cad --check-config accepts the packaged example and says what it did not check" bash -c "out=\$(chroot '$root' /usr/sbin/ssh-hsm-cad --check-config 2>&1); rc=\$?; echo \"\$out\"; [ \$rc = 0 ] && grep -q 'Not checked: the CA keys' <<<\"\$out\""
 printf '{ "roles": [ { "name": "typo", "match": [ { "unix": { "uid": [0] } } ] } ] }' > "$work/bad-policy.json"
 cp "$work/bad-policy.json" "$root/tmp/bad-policy.json"
 mkdir -p "$root/etc/ssh-hsm-ca/conf.d"

@@ -5,6 +5,10 @@ namespace SshHsmCa.CaDaemon;
 /// <summary><c>ssh-hsm-cad [--config PATH] [--check-config]</c>.</summary>
 internal static class Program
 {
+    /// <summary>The package version and the commit it was built from (the assembly's informational version).</summary>
+    public static string Version =>
+        typeof(Program).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false) is [System.Reflection.AssemblyInformationalVersionAttribute attribute] ? attribute.InformationalVersion : "unknown";
+
     /// <summary>Entry point.</summary>
     public static async Task<int> Main(string[] args)
     {
@@ -34,8 +38,11 @@ internal static class Program
                 case "--dev-oidc-issuer" when i + 1 < args.Length:
                     devIssuer = args[++i];
                     break;
+                case "--version":
+                    await Console.Out.WriteLineAsync("ssh-hsm-cad " + Version).ConfigureAwait(false);
+                    return 0;
                 case "--help" or "-h":
-                    await Console.Out.WriteLineAsync("usage: ssh-hsm-cad [--config PATH] [--check-config] | --dev DIR [--dev-port N] [--dev-oidc-issuer URL]\n  --config PATH    configuration file (default /etc/ssh-hsm-ca/config.json)\n  --check-config   print every configuration problem and exit (0: valid)\n  --dev DIR        development CA in DIR: a SoftHSM2 token, keys and TLS made on first run (never for production)\n  --dev-port N     the development TLS port (default 18443; applies at every start)\n  (--dev rewrites DIR/policy.json at every start: keep your own policy elsewhere and name it in DIR/conf.d)\n  --dev-oidc-issuer URL  SSO login with a loopback development identity provider (ssh-hsm-ca-dev-idp)").ConfigureAwait(false);
+                    await Console.Out.WriteLineAsync("usage: ssh-hsm-cad [--config PATH] [--check-config] | --dev DIR [--dev-port N] [--dev-oidc-issuer URL] | --version\n  --config PATH    configuration file (default /etc/ssh-hsm-ca/config.json)\n  --check-config   print every configuration problem and exit (0: valid)\n  --dev DIR        development CA in DIR: a SoftHSM2 token, keys and TLS made on first run (never for production)\n  --dev-port N     the development TLS port (default 18443; applies at every start)\n  (--dev rewrites DIR/policy.json at every start: keep your own policy elsewhere and name it in DIR/conf.d)\n  --dev-oidc-issuer URL  SSO login with a loopback development identity provider (ssh-hsm-ca-dev-idp)").ConfigureAwait(false);
                     return 0;
                 default:
                     await Console.Error.WriteLineAsync($"ssh-hsm-cad: unknown argument '{args[i]}' (try --help)").ConfigureAwait(false);
@@ -64,6 +71,11 @@ internal static class Program
 
         if (check || errors.Count > 0)
         {
+            if (errors.Count == 0)
+            {
+                await Console.Out.WriteAsync(ConfigurationSummary.Describe(path, options!)).ConfigureAwait(false);
+            }
+
             return errors.Count > 0 ? 1 : 0;
         }
 

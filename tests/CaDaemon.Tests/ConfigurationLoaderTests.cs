@@ -34,6 +34,13 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Empty(errors);
         Assert.Equal("0600", options!.UnixSocket!.Mode);
         Assert.Equal("/run/ssh-hsm-ca/ca.sock", options.UnixSocket.Path);
+
+        // --check-config says what it read and what it could not check (issue 28).
+        var summary = ConfigurationSummary.Describe(config, options);
+        Assert.StartsWith($"{config} with 10-socket.json, 20-pool.json: valid\n", summary, StringComparison.Ordinal);
+        Assert.Contains("user CA key userCa: active, pkcs11:token=a;object=u", summary, StringComparison.Ordinal);
+        Assert.Contains("socket:   /run/ssh-hsm-ca/ca.sock (mode 0600)", summary, StringComparison.Ordinal);
+        Assert.Contains("Not checked: the CA keys on their devices", summary, StringComparison.Ordinal);
         Assert.Equal(4, options.UserCa!.Pkcs11!.PoolSize);
         Assert.Equal("pkcs11:token=a;object=u", options.UserCa.Uri);
     }
