@@ -42,6 +42,12 @@ public sealed record CallerIdentity
     /// <summary>When the caller's own credential expires (ID token exp, client certificate notAfter), Unix seconds.</summary>
     public ulong? CredentialExpiresAt { get; init; }
 
+    /// <summary>
+    /// The credential the identity was established with when it is still to be used (a one-time
+    /// bootstrap token, used once policy has allowed what it is for). Opaque to policy.
+    /// </summary>
+    public object? Credential { get; init; }
+
     /// <summary>The values of a claim (empty when absent).</summary>
     public IReadOnlyList<string> Claim(string name) => Claims.TryGetValue(name, out var values) ? values : [];
 }

@@ -22,7 +22,7 @@ internal sealed partial class CaGrpcService
             throw new InvalidRequestException("hosts", $"between 1 and {MaxBatch} hosts are needed, got {request.Hosts.Count}");
         }
 
-        var caller = await authenticator.AuthorizeAsync(context, OperatorRight.Batch).ConfigureAwait(false);
+        var caller = await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Batch, context.CancellationToken).ConfigureAwait(false);
 
         // Touch prompts arrive on a timer thread while a signature is in flight; one writer owns the stream.
         var events = new BatchStream(responseStream, context.CancellationToken);

@@ -26,7 +26,7 @@ internal sealed partial class CaGrpcService
     /// <inheritdoc />
     public override async Task<CreateBootstrapTokenResponse> CreateBootstrapToken(CreateBootstrapTokenRequest request, ServerCallContext context)
     {
-        var caller = await authenticator.AuthorizeAsync(context, OperatorRight.Tokens).ConfigureAwait(false);
+        var caller = await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Tokens, context.CancellationToken).ConfigureAwait(false);
         var created = await hosts.CreateBootstrapTokenAsync(caller, request.HostNames, request.ValiditySeconds, context.CancellationToken).ConfigureAwait(false);
         return new CreateBootstrapTokenResponse { Token = created.Token, TokenId = created.Id, ExpiresAt = created.ExpiresAt };
     }
@@ -52,7 +52,7 @@ internal sealed partial class CaGrpcService
                 throw e.Under($"public_keys[{i}]");
             }
         }).ToList();
-        var caller = await authenticator.AuthenticateAsync(context, allowBootstrap: true).ConfigureAwait(false);
+        var caller = await authenticator.AuthenticateAsync(CallCredentials.Of(context), allowBootstrap: true, context.CancellationToken).ConfigureAwait(false);
         return new BootstrapHostResponse
         {
             UserCaPublicKey = Ssh.Trust.TrustLines.UserCaKey(keys.User.PublicKey),

@@ -12,7 +12,7 @@ internal sealed partial class CaGrpcService
     public override async Task<GeneratePivKeyResponse> GeneratePivKey(GeneratePivKeyRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var caller = await authenticator.AuthorizeAsync(context, OperatorRight.Ceremony).ConfigureAwait(false);
+        var caller = await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Ceremony, context.CancellationToken).ConfigureAwait(false);
         var outcome = await ceremony.GenerateAsync(caller, new PivCeremony.Request(request.Uri, request.Algorithm, request.PinPolicy, request.TouchPolicy), context.CancellationToken).ConfigureAwait(false);
         return new GeneratePivKeyResponse
         {

@@ -15,7 +15,7 @@ internal sealed partial class CaGrpcService
     /// <inheritdoc />
     public override async Task<RevokeResponse> Revoke(RevokeRequest request, ServerCallContext context)
     {
-        var caller = await authenticator.AuthorizeAsync(context, OperatorRight.Revoke).ConfigureAwait(false);
+        var caller = await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Revoke, context.CancellationToken).ConfigureAwait(false);
         var outcome = await revocations.RevokeAsync(caller, context.Peer, ToSelector(request), context.CancellationToken).ConfigureAwait(false);
         var response = new RevokeResponse { RevocationId = outcome.Revocation.Id, KrlVersion = outcome.KrlVersion };
         response.Certificates.AddRange(outcome.Certificates.Select(r => ToProto(r)));
@@ -26,7 +26,7 @@ internal sealed partial class CaGrpcService
     /// <inheritdoc />
     public override async Task<ListRevocationsResponse> ListRevocations(ListRevocationsRequest request, ServerCallContext context)
     {
-        await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
+        await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Audit, context.CancellationToken).ConfigureAwait(false);
         var (size, before) = Page(request.PageSize, request.PageToken);
         var found = await audit.ListRevocationsAsync(before, size + 1, context.CancellationToken).ConfigureAwait(false);
         var page = found.Take(size).ToList();

@@ -23,7 +23,7 @@ internal sealed partial class CaGrpcService
             var proven = await hosts.ProveRenewalAsync(request.ChallengeId, request.Signature, context.Peer, context.CancellationToken).ConfigureAwait(false);
             party = RotationStatus.HostParty(proven.Current.Principals[0]);
         }
-        else if (await authenticator.AuthenticateIfPresentAsync(context).ConfigureAwait(false) is { } caller)
+        else if (await authenticator.AuthenticateIfPresentAsync(CallCredentials.Of(context), context.CancellationToken).ConfigureAwait(false) is { } caller)
         {
             party = RotationStatus.UserParty(caller.Name);
         }
@@ -46,7 +46,7 @@ internal sealed partial class CaGrpcService
     /// <inheritdoc />
     public override async Task<GetCaStatusResponse> GetCaStatus(GetCaStatusRequest request, ServerCallContext context)
     {
-        await authenticator.AuthorizeAsync(context, OperatorRight.Rotate).ConfigureAwait(false);
+        await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Rotate, context.CancellationToken).ConfigureAwait(false);
         var (version, statuses) = await trust.StatusAsync(context.CancellationToken).ConfigureAwait(false);
         var response = new GetCaStatusResponse { TrustSetVersion = version, KrlVersion = await audit.KrlVersionAsync(context.CancellationToken).ConfigureAwait(false) };
         foreach (var s in statuses)
@@ -73,7 +73,7 @@ internal sealed partial class CaGrpcService
     /// <inheritdoc />
     public override async Task<ReloadConfigurationResponse> ReloadConfiguration(ReloadConfigurationRequest request, ServerCallContext context)
     {
-        var caller = await authenticator.AuthorizeAsync(context, OperatorRight.Rotate).ConfigureAwait(false);
+        var caller = await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Rotate, context.CancellationToken).ConfigureAwait(false);
         var outcome = await reloader.ReloadAsync(caller, context.CancellationToken).ConfigureAwait(false);
         if (!outcome.Applied)
         {

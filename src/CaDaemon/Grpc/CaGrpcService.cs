@@ -16,13 +16,13 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
 {
     /// <inheritdoc />
     public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
-        new() { Certificate = await IssueAsync(await authenticator.AuthenticateAsync(context, allowBootstrap: false).ConfigureAwait(false), RequestParser.ParseUser(request), context).ConfigureAwait(false) };
+        new() { Certificate = await IssueAsync(await authenticator.AuthenticateAsync(CallCredentials.Of(context), allowBootstrap: false, context.CancellationToken).ConfigureAwait(false), RequestParser.ParseUser(request), context).ConfigureAwait(false) };
 
     /// <inheritdoc />
     public override async Task<SignHostCertificateResponse> SignHostCertificate(SignHostCertificateRequest request, ServerCallContext context)
     {
         var parsed = RequestParser.ParseHost(request);
-        var caller = await authenticator.AuthenticateAsync(context, allowBootstrap: true).ConfigureAwait(false);
+        var caller = await authenticator.AuthenticateAsync(CallCredentials.Of(context), allowBootstrap: true, context.CancellationToken).ConfigureAwait(false);
         return new() { Certificate = await IssueAsync(caller, parsed, context).ConfigureAwait(false) };
     }
 
@@ -54,7 +54,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     /// <inheritdoc />
     public override async Task<ExplainPolicyResponse> ExplainPolicy(ExplainPolicyRequest request, ServerCallContext context)
     {
-        var caller = await authenticator.AuthenticateAsync(context, allowBootstrap: false).ConfigureAwait(false);
+        var caller = await authenticator.AuthenticateAsync(CallCredentials.Of(context), allowBootstrap: false, context.CancellationToken).ConfigureAwait(false);
         var parsed = request.RequestCase == ExplainPolicyRequest.RequestOneofCase.Host ? RequestParser.ParseHost(request.Host) : RequestParser.ParseUser(request.User ?? new SignUserCertificateRequest());
         var explanation = pipeline.Explain(caller, parsed);
         var response = new ExplainPolicyResponse { Allowed = explanation.Decision.IsAllowed };
@@ -79,7 +79,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     /// <inheritdoc />
     public override async Task<GetCertificateResponse> GetCertificate(GetCertificateRequest request, ServerCallContext context)
     {
-        await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
+        await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Audit, context.CancellationToken).ConfigureAwait(false);
         var record = await audit.GetAsync(request.Serial, context.CancellationToken).ConfigureAwait(false)
             ?? throw new RefusedException(Refusal.CertificateNotFound, $"no certificate with serial {request.Serial}");
         return new GetCertificateResponse { Record = await WithRevocationAsync(record, context.CancellationToken).ConfigureAwait(false) };
@@ -88,7 +88,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     /// <inheritdoc />
     public override async Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
     {
-        await authenticator.AuthorizeAsync(context, OperatorRight.Audit).ConfigureAwait(false);
+        await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Audit, context.CancellationToken).ConfigureAwait(false);
         var (size, before) = Page(request.PageSize, request.PageToken);
         // One more than asked: a next page token only when a next page exists.
         var records = await audit.ListAsync(request.Principal, request.Caller, before, size + 1, context.CancellationToken).ConfigureAwait(false);
@@ -108,7 +108,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     /// <summary>The pipeline's all-or-none issuance, with the caller's bootstrap token (if any) as its one-time credential.</summary>
     private async Task<List<IssuedCertificate>> IssueAllAsync(CallerIdentity caller, IReadOnlyList<CertificateRequest> requests, ServerCallContext context)
     {
-        var issued = await pipeline.IssueAllAsync(caller, context.Peer, requests, async () => await authenticator.UseBootstrapTokenAsync(context, caller).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);
+        var issued = await pipeline.IssueAllAsync(caller, context.Peer, requests, context.CancellationToken).ConfigureAwait(false);
         return [.. issued.Select(ToProto)];
     }
 

@@ -26,6 +26,11 @@ internal static class StatusTable
             denied.Message) { PolicyReasons = denied.Deny.Reasons },
         RefusedException refused => refused.Refusal switch
         {
+            Refusal.NoCredential => new(StatusCode.Unauthenticated, ErrorReasons.NoCredential, refused.Message),
+            Refusal.MalformedCredential => new(StatusCode.Unauthenticated, ErrorReasons.MalformedCredential, refused.Message),
+            Refusal.SsoNotConfigured => new(StatusCode.Unauthenticated, ErrorReasons.SsoNotConfigured, refused.Message),
+            Refusal.IdTokenRefused => new(StatusCode.Unauthenticated, ErrorReasons.IdTokenRefused, refused.Message),
+            Refusal.BootstrapTokenRefused => new(StatusCode.Unauthenticated, ErrorReasons.BootstrapTokenRefused, refused.Message),
             Refusal.RenewalRefused => new(StatusCode.Unauthenticated, ErrorReasons.RenewalRefused, refused.Message),
             Refusal.CertificateNotFound => new(StatusCode.NotFound, ErrorReasons.CertificateNotFound, refused.Message),
             Refusal.SlotInUse => new(StatusCode.FailedPrecondition, ErrorReasons.SlotInUse, refused.Message),

@@ -74,7 +74,7 @@ internal static partial class DaemonHost
         builder.Services.AddSingleton(metrics);
         var journalSocket = options.JournalSocket ?? (File.Exists(JournalAuditEvents.DefaultSocket) ? JournalAuditEvents.DefaultSocket : string.Empty);
         var journal = journalSocket.Length > 0 ? new JournalAuditEvents(journalSocket) : null;
-        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, keys, audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>(), journal));
+        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, keys, audit, sp.GetRequiredService<Auth.RequestAuthenticator>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>(), journal));
         var oidc = options.Oidc is null ? null : new Auth.OidcTokenValidator(options.Oidc);
         builder.Services.AddSingleton(sp => new Auth.RequestAuthenticator(audit, policy, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Auth.RequestAuthenticator>>(), oidc));
         builder.Services.AddSingleton(sp => new Auth.SourceLimits(options.RateLimits, metrics, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Auth.SourceLimits>>()));

@@ -22,10 +22,12 @@ internal sealed class IssuingPipeline
     private readonly RandomNumberGenerator _random;
     private readonly CaMetrics _metrics;
     private readonly IssuanceEvents _events;
+    private readonly ICredentialRedeemer _credentials;
 
-    /// <summary>Creates the pipeline over its parts.</summary>
-    public IssuingPipeline(PolicyHolder policy, CaKeySet keys, IAuditStore audit, TimeProvider time, RandomNumberGenerator random, CaMetrics metrics, ILogger<IssuingPipeline> logger, JournalAuditEvents? journal = null)
+    /// <summary>Creates the pipeline over its parts; <paramref name="credentials"/> uses one-time credentials (bootstrap tokens).</summary>
+    public IssuingPipeline(PolicyHolder policy, CaKeySet keys, IAuditStore audit, ICredentialRedeemer credentials, TimeProvider time, RandomNumberGenerator random, CaMetrics metrics, ILogger<IssuingPipeline> logger, JournalAuditEvents? journal = null)
     {
+        _credentials = credentials;
         _policy = policy;
         _keys = keys;
         _audit = audit;
@@ -56,14 +58,13 @@ internal sealed class IssuingPipeline
     /// <summary>
     /// Several certificates for one caller, all or none past policy: every request is decided
     /// first (one denial issues nothing and leaves a one-time credential unused), then the
-    /// caller's credential is used (<paramref name="useCredential"/>), then each is issued.
+    /// caller's one-time credential is used (a bootstrap token), then each is issued.
     /// </summary>
     /// <exception cref="PolicyDeniedException">Policy refused one of the requests.</exception>
     /// <exception cref="HsmException">The CA key's device failed.</exception>
-    public async Task<IReadOnlyList<SshCertificate>> IssueAllAsync(CallerIdentity caller, string sourceAddress, IReadOnlyList<CertificateRequest> requests, Func<Task<ICredentialUse>> useCredential, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SshCertificate>> IssueAllAsync(CallerIdentity caller, string sourceAddress, IReadOnlyList<CertificateRequest> requests, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        ArgumentNullException.ThrowIfNull(useCredential);
         var allowed = new Allow[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
@@ -74,7 +75,7 @@ internal sealed class IssuingPipeline
             };
         }
 
-        var use = await useCredential().ConfigureAwait(false);
+        var use = await _credentials.UseAsync(caller, sourceAddress, cancellationToken).ConfigureAwait(false);
         await using (use.ConfigureAwait(false))
         {
             var issued = new List<SshCertificate>(requests.Count);

@@ -3,6 +3,21 @@ namespace SshHsmCa.CaDaemon.Issuing;
 /// <summary>The refusals that are neither a malformed request nor a policy denial.</summary>
 internal enum Refusal
 {
+    /// <summary>The call brings no credential and its connection no identity.</summary>
+    NoCredential,
+
+    /// <summary>The authorization header is not one of ours (scheme, length, token shape).</summary>
+    MalformedCredential,
+
+    /// <summary>An ID token, and this CA has no SSO configured.</summary>
+    SsoNotConfigured,
+
+    /// <summary>The ID token was refused (issuer, audience, signature, expiry…).</summary>
+    IdTokenRefused,
+
+    /// <summary>The bootstrap token was refused (unknown, used, expired, or not for this call).</summary>
+    BootstrapTokenRefused,
+
     /// <summary>The host renewal's certificate, challenge or proof was refused.</summary>
     RenewalRefused,
 
