@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using SshHsmCa.CaDaemon.Auth;
-using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.Policy;
 
 namespace SshHsmCa.CaDaemon.Tests;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using SshHsmCa.CaDaemon.Auth;
-using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.CaDaemon.Issuing;
 
 namespace SshHsmCa.CaDaemon.Tests;

@@ -2,7 +2,6 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
-using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.Policy;
 
 namespace SshHsmCa.CaDaemon.Auth;
@@ -20,6 +19,9 @@ internal sealed class OidcTokenValidator
     private readonly OidcOptions _options;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly TokenValidationParameters _parameters;
+
+    /// <summary>The settings the validator checks tokens against (issuer, audience, algorithms).</summary>
+    public OidcOptions Options => _options;
 
     /// <summary>Creates the validator; keys are fetched on first use and refreshed when an unknown key id appears.</summary>
     public OidcTokenValidator(OidcOptions options)

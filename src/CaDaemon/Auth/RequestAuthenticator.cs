@@ -16,6 +16,9 @@ internal sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHold
 {
     private const int MaxHeaderLength = 16 * 1024;
 
+    /// <summary>The SSO settings a client logs in with (GetLoginSettings), or null when SSO is not configured.</summary>
+    public OidcOptions? LoginSettings => oidc?.Options;
+
     /// <summary>The caller when the call brings a credential (refused as <see cref="AuthenticateAsync"/> refuses), or null for an anonymous call.</summary>
     public async Task<CallerIdentity?> AuthenticateIfPresentAsync(Credentials credentials, CancellationToken cancellationToken)
     {

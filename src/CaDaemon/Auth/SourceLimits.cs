@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
-using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.CaDaemon.Issuing;
 
 namespace SshHsmCa.CaDaemon.Auth;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Hsm;
 using SshHsmCa.Hsm.Piv;
@@ -13,7 +12,7 @@ namespace SshHsmCa.CaDaemon.Ceremony;
 /// management key, its attestation checked against Yubico's roots (and the configured extra
 /// ones), never in a slot that holds one of this daemon's CA keys.
 /// </summary>
-internal sealed partial class PivCeremony(DaemonOptions options, ILogger<PivCeremony> logger)
+internal sealed partial class PivCeremony(PivOptions? options, Func<IEnumerable<(string Ca, string? Uri)>> configuredKeys, ILogger<PivCeremony> logger)
 {
     /// <summary>What the operator asked for, as the API spells it (empty: the default).</summary>
     public sealed record Request(string Uri, string Algorithm, string PinPolicy, string TouchPolicy);
@@ -63,9 +62,9 @@ internal sealed partial class PivCeremony(DaemonOptions options, ILogger<PivCere
             _ => throw new InvalidRequestException("touch_policy", $"'{Quoted.Short(request.TouchPolicy)}' is not never, always or cached"),
         };
 
-        foreach (var (name, key) in options.KeysOf(user: true).Select(k => ("user", k.Value)).Concat(options.KeysOf(user: false).Select(k => ("host", k.Value))))
+        foreach (var (name, uri) in configuredKeys())
         {
-            if (CaKeys.PivSlot(key?.Uri) is { } used && used.Slot == where.Slot && (used.Serial is null || where.Serial is null || used.Serial == where.Serial))
+            if (CaKeys.PivSlot(uri) is { } used && used.Slot == where.Slot && (used.Serial is null || where.Serial is null || used.Serial == where.Serial))
             {
                 throw new RefusedException(Refusal.SlotInUse, $"slot {where.Slot:x2} holds this daemon's {name} CA key; generating would replace it (stop using it first)");
             }
@@ -106,7 +105,7 @@ internal sealed partial class PivCeremony(DaemonOptions options, ILogger<PivCere
 
     private byte[] ReadManagementKey()
     {
-        var piv = options.Piv;
+        var piv = options;
         if (piv?.ManagementKeyFile is null && piv?.ManagementKeyCredential is null)
         {
             throw new RefusedException(Refusal.CeremonyNotConfigured, "no management key configured: set piv.managementKeyFile or piv.managementKeyCredential");
@@ -139,7 +138,7 @@ internal sealed partial class PivCeremony(DaemonOptions options, ILogger<PivCere
     private List<X509Certificate2> AttestationRoots()
     {
         var roots = new List<X509Certificate2>(PivAttestation.YubicoRoots);
-        if (options.Piv?.AttestationRootsFile is { } file)
+        if (options?.AttestationRootsFile is { } file)
         {
             var extra = new X509Certificate2Collection();
             extra.ImportFromPemFile(file);

@@ -13,7 +13,7 @@ internal sealed partial class CaGrpcService
     public override Task<GetLoginSettingsResponse> GetLoginSettings(GetLoginSettingsRequest request, ServerCallContext context)
     {
         var response = new GetLoginSettingsResponse();
-        if (options.Oidc is { } oidc)
+        if (authenticator.LoginSettings is { } oidc)
         {
             response.Issuer = oidc.Issuer;
             response.ClientId = oidc.ClientId;

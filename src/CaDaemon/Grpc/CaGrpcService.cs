@@ -2,7 +2,6 @@ using Grpc.Core;
 using SshHsmCa.CaDaemon.Audit;
 using SshHsmCa.CaDaemon.Auth;
 using SshHsmCa.CaDaemon.Ceremony;
-using SshHsmCa.CaDaemon.Hosting;
 using SshHsmCa.CaDaemon.Hosts;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
@@ -12,7 +11,7 @@ using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
-internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, IAuditStore audit, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, Trust.TrustPublisher trust, ConfigurationReloadService reloader, DaemonOptions options, TlsRoot tlsRoot) : CertificateAuthorityService.CertificateAuthorityServiceBase
+internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, IAuditStore audit, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, Trust.TrustPublisher trust, Trust.IConfigurationReloader reloader, TlsRoot tlsRoot) : CertificateAuthorityService.CertificateAuthorityServiceBase
 {
     /// <inheritdoc />
     public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>

@@ -13,14 +13,12 @@ namespace SshHsmCa.CaDaemon.Hosting;
 /// new keys. Anything refused leaves everything as it was, and says why. A daemon whose keys
 /// were handed in by its host (tests) reloads them through the same loader.
 /// </summary>
-internal sealed partial class ConfigurationReloadService(PolicyHolder policy, DaemonOptions options, CaKeySet keys, CaKeyLoader loader, TrustPublisher trust, TimeProvider time, ILogger<ConfigurationReloadService> logger) : IHostedService, IDisposable
+internal sealed partial class ConfigurationReloadService(PolicyHolder policy, DaemonOptions options, CaKeySet keys, CaKeyLoader loader, TrustPublisher trust, TimeProvider time, ILogger<ConfigurationReloadService> logger) : IConfigurationReloader, IHostedService, IDisposable
 {
     private static readonly TimeSpan DisposeAfter = TimeSpan.FromSeconds(60);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private PosixSignalRegistration? _registration;
 
-    /// <summary>What a reload did: the trust-set version after it, or why nothing changed.</summary>
-    public sealed record Outcome(bool Applied, IReadOnlyList<string> Problems, ulong TrustSetVersion);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +34,7 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
     /// <summary>Reloads now; the outcome says whether the new configuration is in force.</summary>
     /// <param name="by">The operator who asked (ReloadConfiguration), recorded with any revocation it makes; null for SIGHUP.</param>
     /// <param name="cancellationToken">Cancels the wait for an earlier reload.</param>
-    public async Task<Outcome> ReloadAsync(CallerIdentity? by, CancellationToken cancellationToken)
+    public async Task<ReloadOutcome> ReloadAsync(CallerIdentity? by, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -49,7 +47,7 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
                 if (errors.Count > 0 || loaded is null)
                 {
                     LogRefused(logger, source, string.Join("; ", errors));
-                    return new Outcome(false, errors, 0);
+                    return new ReloadOutcome(false, errors, 0);
                 }
 
                 fresh = loaded;
@@ -57,7 +55,7 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
             else if (DaemonOptionsValidator.Validate(options) is { Count: > 0 } inProcess)
             {
                 LogRefused(logger, "(in-process configuration)", string.Join("; ", inProcess));
-                return new Outcome(false, inProcess, 0);
+                return new ReloadOutcome(false, inProcess, 0);
             }
 
             SshPolicy newPolicy;
@@ -68,7 +66,7 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
             catch (Exception e) when (e is PolicyLoadException or IOException or UnauthorizedAccessException)
             {
                 LogPolicyRefused(logger, fresh.PolicyFile!, e.Message);
-                return new Outcome(false, [$"policy {fresh.PolicyFile}: {e.Message}"], 0);
+                return new ReloadOutcome(false, [$"policy {fresh.PolicyFile}: {e.Message}"], 0);
             }
 
             IReadOnlyList<CaKeyEntry> entries;
@@ -79,7 +77,7 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
             catch (InvalidOperationException e)
             {
                 LogRefused(logger, source ?? "(in-process configuration)", e.Message);
-                return new Outcome(false, [e.Message], 0);
+                return new ReloadOutcome(false, [e.Message], 0);
             }
 
             policy.Replace(newPolicy);
@@ -97,7 +95,7 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
             }
 
             var published = await trust.RefreshAsync(by, CancellationToken.None).ConfigureAwait(false);
-            return new Outcome(true, [], published.Version);
+            return new ReloadOutcome(true, [], published.Version);
         }
         finally
         {

@@ -80,7 +80,8 @@ internal static partial class DaemonHost
         builder.Services.AddSingleton(sp => new Auth.SourceLimits(options.RateLimits, metrics, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Auth.SourceLimits>>()));
         builder.Services.AddSingleton(sp => new Auth.RenewalChallenges(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RandomNumberGenerator>()));
         builder.Services.AddSingleton<Hosts.HostEnrollment>();
-        builder.Services.AddSingleton<Ceremony.PivCeremony>();
+        // The slots of every configured CA key, whatever its state, are not the ceremony's to overwrite.
+        builder.Services.AddSingleton(sp => new Ceremony.PivCeremony(options.Piv, () => options.KeysOf(user: true).Select(k => ("user", k.Value.Uri)).Concat(options.KeysOf(user: false).Select(k => ("host", k.Value.Uri))), sp.GetRequiredService<ILogger<Ceremony.PivCeremony>>()));
         builder.Services.AddSingleton(sp => new Revocation.Revocations(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.Revocations>>(), journal));
         builder.Services.AddSingleton(sp => new Revocation.KrlPublisher(audit, keys, metrics, sp.GetRequiredService<ILogger<Revocation.KrlPublisher>>()));
         builder.Services.AddSingleton(sp => new Revocation.KrlPruneService(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.KrlPruneService>>()));
@@ -110,6 +111,7 @@ internal static partial class DaemonHost
         builder.Services.AddSingleton(sp => new Trust.TrustPublisher(audit, keys, sp.GetRequiredService<Revocation.Revocations>(), sp.GetRequiredService<TimeProvider>(), metrics, sp.GetRequiredService<ILogger<Trust.TrustPublisher>>(), options.ApplianceName ?? Environment.MachineName));
         builder.Services.AddHostedService(sp => new Trust.TrustRefreshService(sp.GetRequiredService<Trust.TrustPublisher>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Trust.TrustRefreshService>>()));
         builder.Services.AddSingleton<ConfigurationReloadService>();
+        builder.Services.AddSingleton<Trust.IConfigurationReloader>(sp => sp.GetRequiredService<ConfigurationReloadService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationReloadService>());
 
         // grpc.health.v1: NOT_SERVING while a CA key's device is unavailable; evaluated per request.
@@ -213,7 +215,7 @@ internal static partial class DaemonHost
         app.MapGrpcService<CaGrpcService>();
         if (options.Publish is not null)
         {
-            Revocation.KrlEndpoints.Map(app);
+            KrlEndpoints.Map(app);
         }
 
         app.MapGrpcHealthChecksService();

@@ -1,3 +1,6 @@
+using SshHsmCa.CaDaemon.Auth;
+using SshHsmCa.CaDaemon.Ceremony;
+
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>The daemon's configuration (<c>/etc/ssh-hsm-ca/config.json</c>). No PIN or key material here.</summary>

@@ -1,3 +1,5 @@
+using SshHsmCa.CaDaemon.Auth;
+
 namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>Checks a configuration and names the JSON path of every problem.</summary>

@@ -207,7 +207,7 @@ public class AttackRegressionTests(SoftHsm hsm)
         await using var daemon = await DaemonUnderTest.StartAsync(hsm, policy: HostsPolicy, configure: o =>
         {
             o.Tls!.RequireClientCertificate = false;
-            o.RateLimits = new RateLimitOptions { FailuresBurst = 20, FailuresPerMinute = 6 };
+            o.RateLimits = new CaDaemon.Auth.RateLimitOptions { FailuresBurst = 20, FailuresPerMinute = 6 };
         });
         var rowsBefore = AuthEventRows(daemon);
         var anonymous = daemon.TlsClient(null);

@@ -298,7 +298,7 @@ public sealed class PivDaemonTests(VirtualCard card, ITestOutputHelper output)
         using var dir = new TempDir("sshhsmca-ceremony-");
         var managementKey = dir.Write("management-key", Convert.ToHexString(PivManagementKey.DefaultKey) + "\n");
         var roots = dir.Write("roots.pem", card.Authority.Root.ExportCertificatePem(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        await using var daemon = await StartAsync(PivAlgorithm.EccP256, PivAlgorithm.EccP384, PivTouchPolicy.Never, o => o.Piv = new PivOptions { ManagementKeyFile = managementKey, AttestationRootsFile = roots });
+        await using var daemon = await StartAsync(PivAlgorithm.EccP256, PivAlgorithm.EccP384, PivTouchPolicy.Never, o => o.Piv = new CaDaemon.Ceremony.PivOptions { ManagementKeyFile = managementKey, AttestationRootsFile = roots });
 
         var result = Cli("--socket", daemon.SocketPath, "piv", "generate", $"piv:serial={VirtualCard.Serial};slot=9d", "--algorithm", "p256", "--pin-policy", "once", "--touch-policy", "cached", "--json");
         Assert.True(result.ExitCode == 0, result.Output);

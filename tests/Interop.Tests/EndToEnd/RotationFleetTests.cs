@@ -42,7 +42,7 @@ public sealed class RotationFleetTests(SoftHsm hsm) : IDisposable
         using var idp = await DevIdentityProvider.StartAsync(account.Name);
         await using var daemon = await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.Ed25519, Policy(idp.Issuer), configure: options =>
         {
-            options.Oidc = new CaDaemon.Hosting.OidcOptions { Issuer = idp.Issuer, ClientId = "ssh-hsm-ca", AllowLoopbackHttp = true };
+            options.Oidc = new CaDaemon.Auth.OidcOptions { Issuer = idp.Issuer, ClientId = "ssh-hsm-ca", AllowLoopbackHttp = true };
             options.Tls!.RequireClientCertificate = false;
             File.AppendAllText(options.Tls.CertificateFile!, "\n" + File.ReadAllText(options.Tls.ClientCaFile!));
         }, configFile: true);

@@ -283,7 +283,7 @@ public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
     private async Task<DaemonUnderTest> StartDaemonAsync(DevIdentityProvider idp, string policy, bool fullChain = false) =>
         await DaemonUnderTest.StartAsync(hsm, Hsm.Pkcs11.CaKeyType.Ed25519, policy, configure: options =>
         {
-            options.Oidc = new CaDaemon.Hosting.OidcOptions { Issuer = idp.Issuer, ClientId = "ssh-hsm-ca", AllowLoopbackHttp = true };
+            options.Oidc = new CaDaemon.Auth.OidcOptions { Issuer = idp.Issuer, ClientId = "ssh-hsm-ca", AllowLoopbackHttp = true };
             options.Tls!.RequireClientCertificate = false;
             if (fullChain)
             {

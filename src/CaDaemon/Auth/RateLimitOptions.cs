@@ -1,4 +1,4 @@
-namespace SshHsmCa.CaDaemon.Hosting;
+namespace SshHsmCa.CaDaemon.Auth;
 
 /// <summary>
 /// Per-source limits on what an unauthenticated network peer can make the daemon do (issue 13):

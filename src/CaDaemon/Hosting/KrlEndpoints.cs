@@ -1,6 +1,7 @@
 using System.Globalization;
+using SshHsmCa.CaDaemon.Revocation;
 
-namespace SshHsmCa.CaDaemon.Revocation;
+namespace SshHsmCa.CaDaemon.Hosting;
 
 /// <summary>
 /// The KRL as plain HTTPS GETs on the publish listener, for hosts without the CLI:
@@ -10,11 +11,11 @@ namespace SshHsmCa.CaDaemon.Revocation;
 /// </summary>
 internal static class KrlEndpoints
 {
-    /// <summary>Maps the three GETs, served on the publish listener only (<see cref="Hosting.ListenerGate"/>).</summary>
+    /// <summary>Maps the three GETs, served on the publish listener only (<see cref="ListenerGate"/>).</summary>
     public static void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var only = new Hosting.ListenerGate.OnlyOn(Hosting.Listener.Publish);
+        var only = new ListenerGate.OnlyOn(Listener.Publish);
         app.MapGet("/krl", (HttpContext context, KrlPublisher krls) => ServeAsync(context, krls, k => (k.Krl, "application/octet-stream"))).WithMetadata(only);
         app.MapGet("/krl.sig", (HttpContext context, KrlPublisher krls) => ServeAsync(context, krls, k => (System.Text.Encoding.ASCII.GetBytes(k.Signature), "text/plain; charset=us-ascii"))).WithMetadata(only);
         app.MapGet("/krl.version", (HttpContext context, KrlPublisher krls) => ServeAsync(context, krls, k => (System.Text.Encoding.ASCII.GetBytes(k.Version.ToString(CultureInfo.InvariantCulture) + "\n"), "text/plain; charset=us-ascii"))).WithMetadata(only);

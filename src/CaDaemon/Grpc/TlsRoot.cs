@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace SshHsmCa.CaDaemon.Hosting;
+namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>
 /// The root that ends the chain in <c>tls.certificateFile</c> (a self-signed certificate after the

@@ -1,4 +1,4 @@
-namespace SshHsmCa.CaDaemon.Hosting;
+namespace SshHsmCa.CaDaemon.Ceremony;
 
 /// <summary>YubiKey PIV settings of the key ceremony (<c>GeneratePivKey</c>).</summary>
 internal sealed class PivOptions

@@ -1,4 +1,4 @@
-namespace SshHsmCa.CaDaemon.Hosting;
+namespace SshHsmCa.CaDaemon.Auth;
 
 /// <summary>SSO users: OpenID Connect ID tokens from one issuer (<c>"oidc"</c> in config.json).</summary>
 internal sealed class OidcOptions
