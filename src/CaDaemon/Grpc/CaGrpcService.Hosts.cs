@@ -1,6 +1,5 @@
 using Grpc.Core;
 using SshHsmCa.CaDaemon.Auth;
-using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
 using SshHsmCa.Protos.V1;
 
@@ -34,24 +33,8 @@ internal sealed partial class CaGrpcService
     /// <inheritdoc />
     public override async Task<BootstrapHostResponse> BootstrapHost(BootstrapHostRequest request, ServerCallContext context)
     {
-        if (request.PublicKeys.Count is 0 or > 16)
-        {
-            throw new InvalidRequestException("public_keys", "between 1 and 16 host keys are needed");
-        }
-
         // Every key parsed (and, in the pipeline, every request through policy) before the token is used or anything signed.
-        var parsed = request.PublicKeys.Select((key, i) =>
-        {
-            var single = new SignHostCertificateRequest { PublicKey = key, ValiditySeconds = request.ValiditySeconds, RequestId = request.RequestId, Principals = { request.Principals } };
-            try
-            {
-                return RequestParser.ParseHost(single);
-            }
-            catch (InvalidRequestException e)
-            {
-                throw e.Under($"public_keys[{i}]");
-            }
-        }).ToList();
+        var parsed = RequestParser.ParseBootstrap(request);
         var caller = await authenticator.AuthenticateAsync(CallCredentials.Of(context), allowBootstrap: true, context.CancellationToken).ConfigureAwait(false);
         return new BootstrapHostResponse
         {

@@ -28,12 +28,7 @@ internal sealed partial class CaGrpcService
             party = RotationStatus.UserParty(caller.Name);
         }
 
-        var signed = await trust.CurrentAsync(context.CancellationToken).ConfigureAwait(false);
-        if (party is not null)
-        {
-            await trust.RecordFetchAsync(party, signed.Version, context.CancellationToken).ConfigureAwait(false);
-        }
-
+        var signed = await trust.FetchAsync(party, context.CancellationToken).ConfigureAwait(false);
         return new GetTrustSetResponse
         {
             TrustSet = ByteString.CopyFrom(signed.Document),

@@ -28,12 +28,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     /// <inheritdoc />
     public override async Task<GetCaPublicKeysResponse> GetCaPublicKeys(GetCaPublicKeysRequest request, ServerCallContext context)
     {
-        var pattern = string.IsNullOrEmpty(request.KnownHostsPattern) ? "*" : request.KnownHostsPattern;
-        if (!Ssh.Trust.TrustLines.IsHostPattern(pattern))
-        {
-            throw new InvalidRequestException("known_hosts_pattern", "must not contain whitespace");
-        }
-
+        var pattern = RequestParser.ParseHostPattern(request);
         var set = await trust.LatestAsync(context.CancellationToken).ConfigureAwait(false);
         var response = new GetCaPublicKeysResponse
         {

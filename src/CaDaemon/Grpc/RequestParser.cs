@@ -43,6 +43,40 @@ internal static class RequestParser
         };
     }
 
+    /// <summary>
+    /// A BootstrapHost request as one host certificate request per key (1 to 16), each with the
+    /// request's principals and validity; a bad key is named by its index (public_keys[2].…).
+    /// </summary>
+    public static IReadOnlyList<CertificateRequest> ParseBootstrap(BootstrapHostRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.PublicKeys.Count is 0 or > 16)
+        {
+            throw new InvalidRequestException("public_keys", "between 1 and 16 host keys are needed");
+        }
+
+        return [.. request.PublicKeys.Select((key, i) =>
+        {
+            try
+            {
+                return ParseHost(new SignHostCertificateRequest { PublicKey = key, ValiditySeconds = request.ValiditySeconds, RequestId = request.RequestId, Principals = { request.Principals } });
+            }
+            catch (InvalidRequestException e)
+            {
+                throw e.Under($"public_keys[{i}]");
+            }
+        })];
+    }
+
+    /// <summary>The host pattern of GetCaPublicKeys' @cert-authority lines ("*" when empty).</summary>
+    public static string ParseHostPattern(GetCaPublicKeysRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var pattern = string.IsNullOrEmpty(request.KnownHostsPattern) ? "*" : request.KnownHostsPattern;
+        return Ssh.Trust.TrustLines.IsHostPattern(pattern) ? pattern : throw new InvalidRequestException("known_hosts_pattern", "must not contain whitespace");
+    }
+
+    /// <summary>A SignHostCertificate request, every field checked; the violations all at once.</summary>
     public static CertificateRequest ParseHost(SignHostCertificateRequest request)
     {
         var violations = new List<FieldViolation>();

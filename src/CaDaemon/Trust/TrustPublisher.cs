@@ -177,6 +177,18 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
         return (latest.Version, statuses);
     }
 
+    /// <summary>The signed trust set for <paramref name="party"/> (a host or user the CA knows, counted as having it; null: an anonymous fetch).</summary>
+    public async Task<SignedTrustSet> FetchAsync(string? party, CancellationToken cancellationToken)
+    {
+        var signed = await CurrentAsync(cancellationToken).ConfigureAwait(false);
+        if (party is not null)
+        {
+            await RecordFetchAsync(party, signed.Version, cancellationToken).ConfigureAwait(false);
+        }
+
+        return signed;
+    }
+
     /// <summary>Records that <paramref name="party"/> fetched <paramref name="version"/> (for <c>ca status</c>).</summary>
     public Task RecordFetchAsync(string party, ulong version, CancellationToken cancellationToken) =>
         audit.RecordTrustFetchAsync(party, version, Now(), cancellationToken);
