@@ -73,105 +73,27 @@ internal static class CaRotateCommand
             var section = isUser ? "userCaKeys" : "hostCaKeys";
             var set = document[section] as JsonObject ?? [];
             document[section] = set;
-            var next = keys.FirstOrDefault(k => k.Key.State == CaKeyState.Next);
-            var active = keys.Single(k => k.Key.State == CaKeyState.Active);
-
-            void SetState(string name, string state, string? why = null)
-            {
-                var entry = set[name] as JsonObject ?? [];
-                set[name] = entry;
-                entry["state"] = state;
-                if (why is not null)
-                {
-                    entry["revocationReason"] = why;
-                }
-            }
-
-            string done;
+            RotationPlan.RotationStep step;
             if (result.GetValue(add) is { } name)
             {
-                if (next is not null)
-                {
-                    throw new UsageException($"{next.Key.Name} is already the next key: promote it (--promote) or withdraw it (--rollback) first");
-                }
-
-                if (keys.Any(k => k.Key.Name == name) || name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-                {
-                    throw new UsageException($"--add: '{name}' is taken or not a key name (1 to 64 letters, digits, '-', '_', '.')");
-                }
-
                 var keyUri = result.GetValue(uri) ?? throw new UsageException("--add needs --uri (the new key's pkcs11: or piv: URI)");
                 var keyFile = result.GetValue(publicKey) ?? throw new UsageException("--add needs --public-key (the new key's OpenSSH public key file)");
                 var line = SshPublicKey.ParseLine(CliFiles.ReadText(keyFile).Trim()).ToOpenSshLine();
-                var entry = new JsonObject { ["state"] = "next", ["uri"] = keyUri, ["expectedPublicKey"] = line };
-                switch (result.GetValue(pinFile), result.GetValue(pinCredential))
-                {
-                    case ({ } file, null):
-                        entry["pinFile"] = Path.GetFullPath(file);
-                        break;
-                    case (null, { } credential):
-                        entry["pinCredential"] = credential;
-                        break;
-                    default:
-                        throw new UsageException("--add needs exactly one of --pin-file and --pin-credential");
-                }
-
-                set[name] = entry;
-                done = $"{name} is published as the next {(isUser ? "user" : "host")} CA key";
-            }
-            else if (result.GetValue(promote))
-            {
-                if (next is null)
-                {
-                    throw new UsageException("there is no next key to promote: add one first (--add)");
-                }
-
-                if (next.PartiesFetched < next.PartiesKnown && !result.GetValue(force))
-                {
-                    await Console.Error.WriteLineAsync($"ssh-hsm-ca: not promoting {next.Key.Name}: {next.PartiesKnown - next.PartiesFetched} of {next.PartiesKnown} {(isUser ? "hosts" : "users")} have not fetched a trust set holding it ({string.Join(", ", next.PartiesMissing)}); {(isUser ? "run ssh-hsm-ca host renew on them (the renewal timer does)" : "they get it at their next ssh-hsm-ca login")}, or use --force").ConfigureAwait(false);
-                    return 1;
-                }
-
-                SetState(next.Key.Name, "active");
-                SetState(active.Key.Name, "retired");
-                done = $"{next.Key.Name} signs now; {active.Key.Name} is retired and trusted until its last certificate expires";
-            }
-            else if (result.GetValue(rollback))
-            {
-                if (next is not null)
-                {
-                    if (set[next.Key.Name] is not JsonObject ours || ours["uri"] is null)
-                    {
-                        throw new UsageException($"{next.Key.Name} is defined in the configuration itself, not by ca rotate: remove it there and reload");
-                    }
-
-                    set.Remove(next.Key.Name);
-                    done = $"{next.Key.Name} is withdrawn; {active.Key.Name} signs as before";
-                }
-                else
-                {
-                    var retired = keys.Where(k => k.Key.State == CaKeyState.Retired && k.Key.Trusted && (result.GetValue(to) is not { } wanted || k.Key.Name == wanted)).ToList();
-                    if (retired.Count != 1)
-                    {
-                        throw new UsageException(retired.Count == 0 ? "nothing to roll back to: no retired key is still trusted" : $"several retired keys are trusted ({string.Join(", ", retired.Select(k => k.Key.Name))}): say which with --to");
-                    }
-
-                    SetState(retired[0].Key.Name, "active");
-                    SetState(active.Key.Name, "next");
-                    done = $"{retired[0].Key.Name} signs again; {active.Key.Name} is next again (still trusted: what it signed keeps working)";
-                }
+                var file = result.GetValue(pinFile) is { } f ? Path.GetFullPath(f) : null;
+                step = new RotationPlan.RotationStep(RotationPlan.RotationAction.Add, new RotationPlan.NewKey(name, keyUri, line, file, result.GetValue(pinCredential)));
             }
             else
             {
-                if (next is null)
-                {
-                    throw new UsageException("--emergency needs a next key to promote (published ahead, so that hosts and users already trust it)");
-                }
+                step = result.GetValue(promote) ? new RotationPlan.RotationStep(RotationPlan.RotationAction.Promote, Force: result.GetValue(force))
+                    : result.GetValue(rollback) ? new RotationPlan.RotationStep(RotationPlan.RotationAction.Rollback, To: result.GetValue(to))
+                    : new RotationPlan.RotationStep(RotationPlan.RotationAction.Emergency, Reason: result.GetValue(reason));
+            }
 
-                var why = result.GetValue(reason) ?? throw new UsageException("--emergency needs --reason (recorded with the revocation)");
-                SetState(next.Key.Name, "active");
-                SetState(active.Key.Name, "revoked", why);
-                done = $"{active.Key.Name} is revoked (in the KRL, out of every trust set); {next.Key.Name} signs now";
+            var planned = RotationPlan.Apply(set, keys, isUser, step);
+            if (planned.Done is not { } done)
+            {
+                await Console.Error.WriteLineAsync("ssh-hsm-ca: " + planned.NotReady).ConfigureAwait(false);
+                return 1;
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
