@@ -142,6 +142,31 @@ public sealed class RevocationServiceTests : IAsyncLifetime
         Assert.Equal("host CA key leaked", record.Revocation.Reason);
     }
 
+    /// <summary>Issue 27: a page of ListCertificates says which certificates are revoked, from one query for the page.</summary>
+    [Fact]
+    public async Task ListCertificatesMarksEachRevokedCertificateOfThePage()
+    {
+        var bySerial = await UserAsync();
+        var sharedKey = NewKey();
+        var byKeyFirst = await UserAsync(sharedKey);
+        var byKeySecond = await UserAsync(sharedKey);
+        var untouched = await UserAsync();
+        await _ca.Client.RevokeAsync(new RevokeRequest { Serials = { bySerial.Serial }, Scope = CaScope.User, Reason = "by serial" }, As(Operator));
+        await _ca.Client.RevokeAsync(new RevokeRequest { PublicKey = sharedKey.ToOpenSshLine(), Reason = "by key" }, As(Operator));
+
+        var page = (await _ca.Client.ListCertificatesAsync(new ListCertificatesRequest { PageSize = 50 }, As(Auditor))).Records.ToDictionary(r => r.Serial);
+        Assert.Equal("by serial", page[bySerial.Serial].Revocation.Reason);
+        Assert.Equal("by key", page[byKeyFirst.Serial].Revocation.Reason);
+        Assert.Equal("by key", page[byKeySecond.Serial].Revocation.Reason);
+        Assert.Null(page[untouched.Serial].Revocation);
+
+        // The same answers as GetCertificate's, one certificate at a time.
+        foreach (var serial in new[] { bySerial.Serial, byKeyFirst.Serial, untouched.Serial })
+        {
+            Assert.Equal(page[serial].Revocation, (await _ca.Client.GetCertificateAsync(new GetCertificateRequest { Serial = serial }, As(Auditor))).Record.Revocation);
+        }
+    }
+
     [Fact]
     public async Task RevokedCertificatesThatExpiredLeaveTheKrlInANewVersion()
     {

@@ -70,6 +70,9 @@ internal interface IAuditStore
     /// <summary>The first revocation that covers a certificate (its serial for its CA, its key, its CA key), or null.</summary>
     Task<RevocationRecord?> FindRevocationAsync(ulong serial, Ssh.Certificates.SshCertificateType type, string subjectFingerprint, string caFingerprint, CancellationToken cancellationToken);
 
+    /// <summary>For a page of issued certificates, the first revocation that covers each, by serial (absent: not revoked): one query for the page.</summary>
+    Task<IReadOnlyDictionary<ulong, RevocationRecord>> FindRevocationsAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken);
+
     /// <summary>Issued certificates matching the query, oldest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<AuditRecord>> FindIssuedAsync(CertificateQuery query, int limit, CancellationToken cancellationToken);
 

@@ -222,6 +222,66 @@ internal sealed partial class SqlAuditStore
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<ulong, RevocationRecord>> FindRevocationsAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return new Dictionary<ulong, RevocationRecord>();
+        }
+
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // The page as a table of its own (serial, CA, subject key, CA key), joined once with
+            // every revoked item that covers a row: the same rule as FindRevocationAsync.
+            using var command = Reader.CreateCommand();
+            var rows = new List<string>(records.Count);
+            for (var i = 0; i < records.Count; i++)
+            {
+                var r = records[i];
+                rows.Add(string.Create(CultureInfo.InvariantCulture, $"(@s{i}, @c{i}, @f{i}, @k{i})"));
+                command.AddParameter($"@s{i}", r.Serial > long.MaxValue ? long.MaxValue : (long)r.Serial);
+                command.AddParameter($"@c{i}", AuditNames.Name(r.Type));
+                command.AddParameter($"@f{i}", r.SubjectKeyFingerprint);
+                command.AddParameter($"@k{i}", r.CaKeyFingerprint);
+            }
+
+            command.CommandText = $"""
+                WITH page(serial, ca, subject, cakey) AS (VALUES {string.Join(", ", rows)})
+                SELECT page.serial, MIN(i.revocation_id) FROM page JOIN revoked_items i ON
+                       (i.kind = 'serial' AND i.ca = page.ca AND i.serial_lo <= page.serial AND i.serial_hi >= page.serial)
+                    OR (i.kind IN ('key', 'key-sha256') AND i.fingerprint = page.subject)
+                    OR (i.kind = 'ca-key' AND i.fingerprint = page.cakey)
+                GROUP BY page.serial;
+                """;
+            var covering = new Dictionary<ulong, long>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    covering[(ulong)reader.GetInt64(0)] = reader.GetInt64(1);
+                }
+            }
+
+            if (covering.Count == 0)
+            {
+                return new Dictionary<ulong, RevocationRecord>();
+            }
+
+            var ids = covering.Values.Distinct().ToList();
+            var revocations = ReadRevocations(
+                "WHERE id IN (" + string.Join(", ", ids.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@r{i}"))) + ")",
+                [.. ids.Select((id, i) => (string.Create(CultureInfo.InvariantCulture, $"@r{i}"), (object)id))]).ToDictionary(r => (long)r.Id);
+            return covering.ToDictionary(c => c.Key, c => revocations[c.Value]);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<AuditRecord>> FindIssuedAsync(CertificateQuery query, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -88,10 +88,8 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
         var records = await audit.ListAsync(request.Principal, request.Caller, before, size + 1, context.CancellationToken).ConfigureAwait(false);
         var page = records.Take(size).ToList();
         var response = new ListCertificatesResponse { NextPageToken = records.Count > size ? page[^1].Serial.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty };
-        foreach (var record in page)
-        {
-            response.Records.Add(await WithRevocationAsync(record, context.CancellationToken).ConfigureAwait(false));
-        }
+        var revoked = await audit.FindRevocationsAsync([.. page.Where(r => r.Outcome == AuditOutcome.Issued)], context.CancellationToken).ConfigureAwait(false);
+        response.Records.AddRange(page.Select(r => WithRevocation(r, r.Outcome == AuditOutcome.Issued ? revoked.GetValueOrDefault(r.Serial) : null)));
 
         return response;
     }
@@ -124,11 +122,13 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     }
 
     /// <summary>The record with the revocation that covers it, if any.</summary>
-    private async Task<ProtoAuditRecord> WithRevocationAsync(Audit.AuditRecord record, CancellationToken cancellationToken)
+    private async Task<ProtoAuditRecord> WithRevocationAsync(Audit.AuditRecord record, CancellationToken cancellationToken) =>
+        WithRevocation(record, record.Outcome == AuditOutcome.Issued ? await audit.FindRevocationAsync(record.Serial, record.Type, record.SubjectKeyFingerprint, record.CaKeyFingerprint, cancellationToken).ConfigureAwait(false) : null);
+
+    private static ProtoAuditRecord WithRevocation(Audit.AuditRecord record, Audit.RevocationRecord? revocation)
     {
         var proto = ToProto(record);
-        if (record.Outcome == AuditOutcome.Issued
-            && await audit.FindRevocationAsync(record.Serial, record.Type, record.SubjectKeyFingerprint, record.CaKeyFingerprint, cancellationToken).ConfigureAwait(false) is { } revocation)
+        if (revocation is not null)
         {
             proto.Revocation = ToProto(revocation);
         }

@@ -112,6 +112,11 @@ public sealed class SharedStoreTests(SoftHsm hsm, Xunit.Abstractions.ITestOutput
             Assert.All(krls, k => Assert.Equal(krls[0].Krl, k.Krl));
             Assert.True(SshKrl.Parse(krls[2].Krl.Memory).Certificates.Single().RevokesSerial(last));
             Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{revoked.KrlVersion}"), cluster.Sql("SELECT version FROM krl_state;", "sshca"));
+
+            // A page of the audit log on PostgreSQL: the revoked certificate marked, from one query.
+            var listed = (await daemons[2].SocketClient().ListCertificatesAsync(new ListCertificatesRequest { PageSize = 500 })).Records;
+            Assert.Equal("shared store test", listed.Single(r => r.Serial == last).Revocation.Reason);
+            Assert.Equal(1, listed.Count(r => r.Revocation is not null));
         }
         finally
         {
