@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using SshHsmCa.Benchmarks.Shared;
 using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.Hsm.Pkcs11;
 using SshHsmCa.Protos.V1;
 using SshHsmCa.Tests.Shared;

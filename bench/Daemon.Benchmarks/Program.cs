@@ -7,6 +7,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using SshHsmCa.Benchmarks.Shared;
 using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.Hsm.Pkcs11;
 using SshHsmCa.Protos.V1;
 

@@ -148,7 +148,7 @@ internal static class Targets
         {
             parse();
         }
-        catch (CaDaemon.Issuing.InvalidRequestException e) when (e.Violations.Count > 0 && StatusTable.ToRpcException(StatusTable.Map(e)!).StatusCode == StatusCode.InvalidArgument)
+        catch (CaDaemon.Failures.InvalidRequestException e) when (e.Violations.Count > 0 && StatusTable.ToRpcException(StatusTable.Map(e)!).StatusCode == StatusCode.InvalidArgument)
         {
             // A malformed request is a value with its field violations, INVALID_ARGUMENT through the status table.
         }

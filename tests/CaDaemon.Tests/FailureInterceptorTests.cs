@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.CaDaemon.Grpc;
-using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Hsm;
 
 namespace SshHsmCa.CaDaemon.Tests;

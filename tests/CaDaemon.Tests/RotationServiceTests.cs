@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Grpc.Core;
-using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.CaDaemon.Tests.Support;
 using SshHsmCa.Protos.V1;
 using SshHsmCa.Ssh.Certificates;

@@ -1,3 +1,4 @@
+
 namespace SshHsmCa.CaDaemon.Audit;
 
 /// <summary>The result of using a bootstrap token: the bound host names, or why not.</summary>

@@ -1,4 +1,5 @@
 using SshHsmCa.CaDaemon.Audit;
+using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
 

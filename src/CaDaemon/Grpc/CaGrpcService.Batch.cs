@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Grpc.Core;
+using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
 using SshHsmCa.Protos.V1;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Grpc.Core;
 using SshHsmCa.CaDaemon.Audit;
-using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.CaDaemon.Revocation;
 using SshHsmCa.Policy;
 using SshHsmCa.Protos.V1;

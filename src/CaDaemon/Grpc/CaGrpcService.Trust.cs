@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
-using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.CaDaemon.Failures;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.CaDaemon.Trust;
 using SshHsmCa.Policy;
 using SshHsmCa.Protos.V1;

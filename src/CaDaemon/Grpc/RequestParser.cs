@@ -1,4 +1,4 @@
-using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.Policy;
 using SshHsmCa.Protos.V1;
 using SshHsmCa.Ssh;

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
-using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.Hsm;
 using SshHsmCa.Policy;
 using SshHsmCa.Protos.V1;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.CaDaemon.Trust;
 using SshHsmCa.Hsm;
 using SshHsmCa.Policy;
@@ -72,7 +73,7 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
             IReadOnlyList<CaKeyEntry> entries;
             try
             {
-                entries = await loader.LoadAsync(fresh, keys, cancellationToken).ConfigureAwait(false);
+                entries = await loader.LoadAsync(fresh.KeysOf, keys, cancellationToken).ConfigureAwait(false);
             }
             catch (InvalidOperationException e)
             {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using SshHsmCa.CaDaemon.Audit;
 using SshHsmCa.CaDaemon.Grpc;
 using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.Hsm;
 using Prometheus;
 using SshHsmCa.Policy;
@@ -57,7 +58,7 @@ internal static partial class DaemonHost
         ICaKey OpenConfigured(string name, CaKeyOptions key) => CaKeyLoader.OpenConfigured(key, keyLoggers);
         try
         {
-            keys ??= new CaKeySet(new CaKeyLoader(audit, OpenConfigured, TimeProvider.System).LoadAsync(options, null, CancellationToken.None).GetAwaiter().GetResult());
+            keys ??= new CaKeySet(new CaKeyLoader(audit, OpenConfigured, TimeProvider.System).LoadAsync(options.KeysOf, null, CancellationToken.None).GetAwaiter().GetResult());
         }
         catch
         {

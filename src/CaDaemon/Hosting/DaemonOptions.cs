@@ -1,5 +1,6 @@
 using SshHsmCa.CaDaemon.Auth;
 using SshHsmCa.CaDaemon.Ceremony;
+using SshHsmCa.CaDaemon.Keys;
 
 namespace SshHsmCa.CaDaemon.Hosting;
 

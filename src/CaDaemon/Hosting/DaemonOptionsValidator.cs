@@ -1,4 +1,5 @@
 using SshHsmCa.CaDaemon.Auth;
+using SshHsmCa.CaDaemon.Keys;
 
 namespace SshHsmCa.CaDaemon.Hosting;
 
@@ -294,48 +295,10 @@ internal static class DaemonOptionsValidator
 
     private static void Check(CaKeyOptions key, string path, List<string> errors)
     {
-
-        if (Hsm.CaKeys.IsPiv(key.Uri))
+        // The backend's own rules (which URI schemes, which settings) are the key factory's.
+        foreach (var (field, problem) in Hsm.CaKeys.Check(key.Uri, (key.Pkcs11 is not null, key.Pkcs11?.PoolSize), (key.Piv is not null, key.Piv?.TouchTimeoutSeconds ?? 30)))
         {
-            try
-            {
-                _ = Hsm.CaKeys.PivSlot(key.Uri);
-            }
-            catch (Hsm.HsmException e)
-            {
-                errors.Add($"{path}.uri: {e.Message}");
-            }
-
-            if (key.Pkcs11 is not null)
-            {
-                errors.Add($"{path}.pkcs11: the key is on a YubiKey (piv: URI); its settings go in a 'piv' section");
-            }
-
-            if (key.Piv is { TouchTimeoutSeconds: < 1 or > 300 } piv)
-            {
-                errors.Add($"{path}.piv.touchTimeoutSeconds: {piv.TouchTimeoutSeconds} is outside 1..300");
-            }
-        }
-        else if (string.IsNullOrEmpty(key.Uri) || !key.Uri.StartsWith("pkcs11:", StringComparison.Ordinal))
-        {
-            errors.Add($"{path}.uri: a pkcs11: or piv: URI is required");
-        }
-        else
-        {
-            if (key.Uri.Contains("pin-value", StringComparison.OrdinalIgnoreCase))
-            {
-                errors.Add($"{path}.uri: a PIN in the URI is refused; use pinFile or pinCredential");
-            }
-
-            if (key.Piv is not null)
-            {
-                errors.Add($"{path}.piv: the key is on a PKCS#11 token (pkcs11: URI); its settings go in a 'pkcs11' section");
-            }
-
-            if (key.Pkcs11 is { PoolSize: < 1 or > 256 } pkcs11)
-            {
-                errors.Add($"{path}.pkcs11.poolSize: {pkcs11.PoolSize} is outside 1..256");
-            }
+            errors.Add($"{path}.{field}: {problem}");
         }
 
         if ((key.PinFile is null) == (key.PinCredential is null))

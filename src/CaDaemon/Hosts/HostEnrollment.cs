@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using SshHsmCa.CaDaemon.Audit;
 using SshHsmCa.CaDaemon.Auth;
+using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
 using SshHsmCa.Ssh;

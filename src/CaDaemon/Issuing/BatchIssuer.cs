@@ -1,3 +1,4 @@
+using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.Hsm;
 using SshHsmCa.Policy;
 using SshHsmCa.Ssh.Certificates;

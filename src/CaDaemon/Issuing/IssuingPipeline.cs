@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Prometheus;
 using SshHsmCa.CaDaemon.Audit;
+using SshHsmCa.CaDaemon.Failures;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.Hsm;
 using SshHsmCa.Policy;
 using SshHsmCa.Ssh.Certificates;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SshHsmCa.CaDaemon.Audit;
+using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
 using SshHsmCa.Ssh;

@@ -1,5 +1,5 @@
 using SshHsmCa.CaDaemon.Audit;
-using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Trust;
 

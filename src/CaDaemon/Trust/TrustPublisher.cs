@@ -1,5 +1,6 @@
 using SshHsmCa.CaDaemon.Audit;
 using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.Policy;
 using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Trust;

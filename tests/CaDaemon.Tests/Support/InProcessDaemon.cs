@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SshHsmCa.CaDaemon.Hosting;
-using SshHsmCa.CaDaemon.Issuing;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.Protos.V1;
 
 namespace SshHsmCa.CaDaemon.Tests.Support;

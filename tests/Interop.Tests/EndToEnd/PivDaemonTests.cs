@@ -4,6 +4,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Xunit.Abstractions;
 using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.Hsm.Piv;
 using SshHsmCa.Interop.Tests.Support;
 using SshHsmCa.Protos.V1;

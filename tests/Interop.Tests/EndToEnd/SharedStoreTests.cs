@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Grpc.Core;
 using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.Interop.Tests.Support;
 using SshHsmCa.Protos.V1;
 using SshHsmCa.Ssh.Krl;

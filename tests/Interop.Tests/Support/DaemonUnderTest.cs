@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using SshHsmCa.CaDaemon.Hosting;
+using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.Hsm.Pkcs11;
 using SshHsmCa.Protos.V1;
 using SshHsmCa.Tests.Shared;

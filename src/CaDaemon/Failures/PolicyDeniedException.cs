@@ -1,6 +1,6 @@
 using SshHsmCa.Policy;
 
-namespace SshHsmCa.CaDaemon.Issuing;
+namespace SshHsmCa.CaDaemon.Failures;
 
 /// <summary>The policy refused (a certificate, or an operator right).</summary>
 internal sealed class PolicyDeniedException(Deny deny) : CaFailure("denied by policy: " + string.Join("; ", deny.Reasons.Select(r => r.Message)))

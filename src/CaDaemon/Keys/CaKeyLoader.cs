@@ -1,13 +1,12 @@
 using System.Security.Cryptography;
 using SshHsmCa.CaDaemon.Audit;
-using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Hsm;
 using SshHsmCa.Ssh;
 using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Trust;
 
-namespace SshHsmCa.CaDaemon.Hosting;
+namespace SshHsmCa.CaDaemon.Keys;
 
 /// <summary>
 /// Turns the configuration's CA keys into a key set, at start and at every reload, checked the
@@ -46,9 +45,12 @@ internal sealed class CaKeyLoader(IAuditStore audit, Func<string, CaKeyOptions, 
 
     /// <summary>The key set the configuration describes, reusing what <paramref name="current"/> has open.</summary>
     /// <exception cref="InvalidOperationException">A key cannot be opened or resolved, or the set is not one; the message names each problem.</exception>
-    public async Task<IReadOnlyList<CaKeyEntry>> LoadAsync(DaemonOptions options, CaKeySet? current, CancellationToken cancellationToken)
+    /// <param name="keysOf">The configured keys of the user CA (true) or the host CA (false), by name.</param>
+    /// <param name="current">The key set in force (a reload), whose open keys are reused.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async Task<IReadOnlyList<CaKeyEntry>> LoadAsync(Func<bool, IReadOnlyList<KeyValuePair<string, CaKeyOptions>>> keysOf, CaKeySet? current, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(keysOf);
         var entries = new List<CaKeyEntry>();
         var opened = new List<ICaKey>();
         var problems = new List<string>();
@@ -57,7 +59,7 @@ internal sealed class CaKeyLoader(IAuditStore audit, Func<string, CaKeyOptions, 
             foreach (var user in new[] { true, false })
             {
                 var ca = user ? SshCertificateType.User : SshCertificateType.Host;
-                foreach (var (name, key) in options.KeysOf(user))
+                foreach (var (name, key) in keysOf(user))
                 {
                     var path = $"{(user ? "user" : "host")} CA key {name}";
                     var state = key.State is null ? CaKeyState.Active : TrustSet.ParseState(key.State) ?? CaKeyState.Active;

@@ -1,6 +1,6 @@
 using SshHsmCa.Hsm;
 
-namespace SshHsmCa.CaDaemon.Issuing;
+namespace SshHsmCa.CaDaemon.Failures;
 
 /// <summary>The key ceremony failed on the device.</summary>
 internal sealed class CeremonyFailedException(HsmException inner) : CaFailure("key ceremony: " + inner?.Message, inner)

@@ -3,7 +3,7 @@ using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Trust;
 
-namespace SshHsmCa.CaDaemon.Issuing;
+namespace SshHsmCa.CaDaemon.Keys;
 
 /// <summary>
 /// The CA keys: for each of the user CA and the host CA a set of keys in states (next, active,

@@ -1,4 +1,4 @@
-namespace SshHsmCa.CaDaemon.Issuing;
+namespace SshHsmCa.CaDaemon.Failures;
 
 /// <summary>A refusal with its sentence.</summary>
 internal sealed class RefusedException(Refusal refusal, string message) : CaFailure(message)

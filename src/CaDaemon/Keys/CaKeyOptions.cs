@@ -1,4 +1,4 @@
-namespace SshHsmCa.CaDaemon.Hosting;
+namespace SshHsmCa.CaDaemon.Keys;
 
 /// <summary>
 /// A CA key: where it is (a <c>pkcs11:</c> or <c>piv:</c> URI), its PIN source and the public key

@@ -1,4 +1,4 @@
-namespace SshHsmCa.CaDaemon.Issuing;
+namespace SshHsmCa.CaDaemon.Failures;
 
 /// <summary>The request is malformed; every problem found is listed (nothing was signed or recorded).</summary>
 internal sealed class InvalidRequestException : CaFailure

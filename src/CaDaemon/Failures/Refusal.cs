@@ -1,4 +1,4 @@
-namespace SshHsmCa.CaDaemon.Issuing;
+namespace SshHsmCa.CaDaemon.Failures;
 
 /// <summary>The refusals that are neither a malformed request nor a policy denial.</summary>
 internal enum Refusal

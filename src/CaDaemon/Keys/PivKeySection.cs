@@ -1,4 +1,4 @@
-namespace SshHsmCa.CaDaemon.Hosting;
+namespace SshHsmCa.CaDaemon.Keys;
 
 /// <summary>The <c>piv</c> section of a CA key.</summary>
 internal sealed class PivKeySection

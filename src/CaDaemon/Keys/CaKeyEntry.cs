@@ -3,7 +3,7 @@ using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Trust;
 
-namespace SshHsmCa.CaDaemon.Issuing;
+namespace SshHsmCa.CaDaemon.Keys;
 
 /// <summary>
 /// One key of a CA's key set: its configured name, its state and public key, and for next and

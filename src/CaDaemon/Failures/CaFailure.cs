@@ -1,6 +1,6 @@
 using SshHsmCa.Hsm;
 
-namespace SshHsmCa.CaDaemon.Issuing;
+namespace SshHsmCa.CaDaemon.Failures;
 
 /// <summary>
 /// What a domain service refuses or fails with, as a value: the gRPC layer maps each case to a

@@ -1,4 +1,4 @@
-namespace SshHsmCa.CaDaemon.Issuing;
+namespace SshHsmCa.CaDaemon.Failures;
 
 /// <summary>One malformed field of a request, by its proto field path.</summary>
 internal sealed record FieldViolation(string Field, string Description);
