@@ -9,13 +9,13 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// </summary>
 internal sealed class BootstrapTokenUse : Issuing.ICredentialUse
 {
-    private readonly IAuditStore? _audit;
+    private readonly IBootstrapTokenStore? _audit;
     private readonly string _id;
     private readonly string _peer;
     private readonly TimeProvider _time;
     private bool _completed;
 
-    internal BootstrapTokenUse(IAuditStore? audit, string id, string peer, TimeProvider time)
+    internal BootstrapTokenUse(IBootstrapTokenStore? audit, string id, string peer, TimeProvider time)
     {
         _audit = audit;
         _id = id;

@@ -13,7 +13,7 @@ namespace SshHsmCa.CaDaemon.Auth;
 /// named permissions (<see cref="AuthorizeAsync"/>). Refusals are domain failures (the API's status
 /// table maps them) and are never written durably here: the API layer counts them per source.
 /// </summary>
-internal sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHolder policy, TimeProvider time, ILogger<RequestAuthenticator> logger, OidcTokenValidator? oidc = null) : ICredentialRedeemer
+internal sealed partial class RequestAuthenticator(IBootstrapTokenStore tokens, PolicyHolder policy, TimeProvider time, ILogger<RequestAuthenticator> logger, OidcTokenValidator? oidc = null) : ICredentialRedeemer
 {
     private const int MaxHeaderLength = 16 * 1024;
 
@@ -72,7 +72,7 @@ internal sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHold
 
             var parsed = BootstrapTokenFormat.Parse(credential) is { } p ? new BootstrapToken(p.Id, p.SecretSha256)
                 : throw new RefusedException(Refusal.MalformedCredential, "not a bootstrap token (expected shcbt_<id>_<secret>)");
-            var check = await audit.CheckBootstrapTokenAsync(parsed.Id, parsed.SecretSha256, Now(), cancellationToken).ConfigureAwait(false);
+            var check = await tokens.CheckBootstrapTokenAsync(parsed.Id, parsed.SecretSha256, Now(), cancellationToken).ConfigureAwait(false);
             return check.Accepted
                 ? new CallerIdentity { Method = AuthMethod.BootstrapToken, Name = "bootstrap:" + parsed.Id, BoundHostNames = check.HostNames!, Credential = parsed }
                 : throw new RefusedException(Refusal.BootstrapTokenRefused, $"bootstrap token {parsed.Id}: {check.Refusal}");
@@ -115,9 +115,9 @@ internal sealed partial class RequestAuthenticator(IAuditStore audit, PolicyHold
         }
 
         // Once the token is used, the use is finished whatever the caller does meanwhile.
-        var redemption = await audit.RedeemBootstrapTokenAsync(token.Id, token.SecretSha256, Now(), sourceAddress, CancellationToken.None).ConfigureAwait(false);
+        var redemption = await tokens.RedeemBootstrapTokenAsync(token.Id, token.SecretSha256, Now(), sourceAddress, CancellationToken.None).ConfigureAwait(false);
         return redemption.Accepted
-            ? new BootstrapTokenUse(audit, token.Id, sourceAddress, time)
+            ? new BootstrapTokenUse(tokens, token.Id, sourceAddress, time)
             : throw new RefusedException(Refusal.BootstrapTokenRefused, $"bootstrap token {token.Id}: {redemption.Refusal}");
     }
 

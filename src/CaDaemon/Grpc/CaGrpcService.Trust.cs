@@ -44,7 +44,7 @@ internal sealed partial class CaGrpcService
     {
         await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Rotate, context.CancellationToken).ConfigureAwait(false);
         var (version, statuses) = await trust.StatusAsync(context.CancellationToken).ConfigureAwait(false);
-        var response = new GetCaStatusResponse { TrustSetVersion = version, KrlVersion = await audit.KrlVersionAsync(context.CancellationToken).ConfigureAwait(false) };
+        var response = new GetCaStatusResponse { TrustSetVersion = version, KrlVersion = await revocationStore.KrlVersionAsync(context.CancellationToken).ConfigureAwait(false) };
         foreach (var s in statuses)
         {
             var status = new CaKeyStatus

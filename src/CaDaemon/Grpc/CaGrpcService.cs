@@ -13,7 +13,7 @@ using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
-internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, IAuditStore audit, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, Trust.TrustPublisher trust, Trust.IConfigurationReloader reloader, TlsRoot tlsRoot) : CertificateAuthorityService.CertificateAuthorityServiceBase
+internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, ICertificateStore audit, IRevocationStore revocationStore, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, Trust.TrustPublisher trust, Trust.IConfigurationReloader reloader, TlsRoot tlsRoot) : CertificateAuthorityService.CertificateAuthorityServiceBase
 {
     /// <inheritdoc />
     public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
@@ -90,7 +90,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
         var records = await audit.ListAsync(request.Principal, request.Caller, before, size + 1, context.CancellationToken).ConfigureAwait(false);
         var page = records.Take(size).ToList();
         var response = new ListCertificatesResponse { NextPageToken = records.Count > size ? page[^1].Serial.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty };
-        var revoked = await audit.FindRevocationsAsync([.. page.Where(r => r.Outcome == AuditOutcome.Issued)], context.CancellationToken).ConfigureAwait(false);
+        var revoked = await revocationStore.FindRevocationsAsync([.. page.Where(r => r.Outcome == AuditOutcome.Issued)], context.CancellationToken).ConfigureAwait(false);
         response.Records.AddRange(page.Select(r => WithRevocation(r, r.Outcome == AuditOutcome.Issued ? revoked.GetValueOrDefault(r.Serial) : null)));
 
         return response;
@@ -125,7 +125,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
 
     /// <summary>The record with the revocation that covers it, if any.</summary>
     private async Task<ProtoAuditRecord> WithRevocationAsync(Audit.AuditRecord record, CancellationToken cancellationToken) =>
-        WithRevocation(record, record.Outcome == AuditOutcome.Issued ? await audit.FindRevocationAsync(record.Serial, record.Type, record.SubjectKeyFingerprint, record.CaKeyFingerprint, cancellationToken).ConfigureAwait(false) : null);
+        WithRevocation(record, record.Outcome == AuditOutcome.Issued ? await revocationStore.FindRevocationAsync(record.Serial, record.Type, record.SubjectKeyFingerprint, record.CaKeyFingerprint, cancellationToken).ConfigureAwait(false) : null);
 
     private static ProtoAuditRecord WithRevocation(Audit.AuditRecord record, Audit.RevocationRecord? revocation)
     {

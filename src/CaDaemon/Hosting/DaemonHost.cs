@@ -68,6 +68,10 @@ internal static partial class DaemonHost
 
         builder.Services.AddSingleton(policy);
         builder.Services.AddSingleton<IAuditStore>(audit);
+        builder.Services.AddSingleton<ICertificateStore>(audit);
+        builder.Services.AddSingleton<IBootstrapTokenStore>(audit);
+        builder.Services.AddSingleton<IRevocationStore>(audit);
+        builder.Services.AddSingleton<IKeyStateStore>(audit);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(RandomNumberGenerator.Create());
         builder.Services.AddSingleton(keys);
@@ -83,7 +87,7 @@ internal static partial class DaemonHost
         builder.Services.AddSingleton<Hosts.HostEnrollment>();
         // The slots of every configured CA key, whatever its state, are not the ceremony's to overwrite.
         builder.Services.AddSingleton(sp => new Ceremony.PivCeremony(options.Piv, () => options.KeysOf(user: true).Select(k => ("user", k.Value.Uri)).Concat(options.KeysOf(user: false).Select(k => ("host", k.Value.Uri))), sp.GetRequiredService<ILogger<Ceremony.PivCeremony>>()));
-        builder.Services.AddSingleton(sp => new Revocation.Revocations(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.Revocations>>(), journal));
+        builder.Services.AddSingleton(sp => new Revocation.Revocations(audit, audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.Revocations>>(), journal));
         builder.Services.AddSingleton(sp => new Revocation.KrlPublisher(audit, keys, metrics, sp.GetRequiredService<ILogger<Revocation.KrlPublisher>>()));
         builder.Services.AddSingleton(sp => new Revocation.KrlPruneService(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.KrlPruneService>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Revocation.KrlPruneService>());
@@ -109,7 +113,7 @@ internal static partial class DaemonHost
         builder.Services.AddHostedService(sp => new WatchdogService(sp, sp.GetRequiredService<IHostApplicationLifetime>(), () => [keys.User, keys.Host], options.KeyUnavailableRestartSeconds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WatchdogService>>()));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new CaKeyLoader(audit, OpenConfigured, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp => new Trust.TrustPublisher(audit, keys, sp.GetRequiredService<Revocation.Revocations>(), sp.GetRequiredService<TimeProvider>(), metrics, sp.GetRequiredService<ILogger<Trust.TrustPublisher>>(), options.ApplianceName ?? Environment.MachineName));
+        builder.Services.AddSingleton(sp => new Trust.TrustPublisher(audit, audit, audit, keys, sp.GetRequiredService<Revocation.Revocations>(), sp.GetRequiredService<TimeProvider>(), metrics, sp.GetRequiredService<ILogger<Trust.TrustPublisher>>(), options.ApplianceName ?? Environment.MachineName));
         builder.Services.AddHostedService(sp => new Trust.TrustRefreshService(sp.GetRequiredService<Trust.TrustPublisher>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Trust.TrustRefreshService>>()));
         builder.Services.AddSingleton<ConfigurationReloadService>();
         builder.Services.AddSingleton<Trust.IConfigurationReloader>(sp => sp.GetRequiredService<ConfigurationReloadService>());

@@ -16,7 +16,7 @@ namespace SshHsmCa.CaDaemon.Hosts;
 /// current host certificate certifies (a challenge signed with SSHSIG, PROTOCOL.sshsig). The
 /// certificates themselves are always issued by the <see cref="IssuingPipeline"/>.
 /// </summary>
-internal sealed class HostEnrollment(IAuditStore audit, Trust.TrustPublisher trust, RenewalChallenges challenges, TimeProvider time, RandomNumberGenerator random)
+internal sealed class HostEnrollment(IBootstrapTokenStore audit, ICertificateStore certificates, Trust.TrustPublisher trust, RenewalChallenges challenges, TimeProvider time, RandomNumberGenerator random)
 {
     /// <summary>The longest a bootstrap token lives: seven days.</summary>
     public const ulong MaxBootstrapValidity = 7 * 24 * 3600;
@@ -85,7 +85,7 @@ internal sealed class HostEnrollment(IAuditStore audit, Trust.TrustPublisher tru
         }
 
         var serial = challenges.SerialOf(challengeId) ?? throw new RefusedException(Refusal.RenewalRefused, Expired);
-        var record = await audit.GetAsync(serial, cancellationToken).ConfigureAwait(false);
+        var record = await certificates.GetAsync(serial, cancellationToken).ConfigureAwait(false);
         if (record is not { Outcome: AuditOutcome.Issued, Certificate: { } line })
         {
             throw new RefusedException(Refusal.RenewalRefused, Expired);
@@ -148,7 +148,7 @@ internal sealed class HostEnrollment(IAuditStore audit, Trust.TrustPublisher tru
         {
             problem = "names no host";
         }
-        else if (await audit.GetAsync(certificate.Serial, cancellationToken).ConfigureAwait(false) is not { Outcome: AuditOutcome.Issued } record
+        else if (await certificates.GetAsync(certificate.Serial, cancellationToken).ConfigureAwait(false) is not { Outcome: AuditOutcome.Issued } record
             || !string.Equals(record.Certificate, certificate.ToOpenSshLine(), StringComparison.Ordinal))
         {
             problem = $"(serial {certificate.Serial}) is not in this CA's audit log";

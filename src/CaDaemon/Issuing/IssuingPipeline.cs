@@ -19,7 +19,7 @@ internal sealed class IssuingPipeline
 {
     private readonly PolicyHolder _policy;
     private readonly CaKeySet _keys;
-    private readonly IAuditStore _audit;
+    private readonly ICertificateStore _audit;
     private readonly TimeProvider _time;
     private readonly RandomNumberGenerator _random;
     private readonly CaMetrics _metrics;
@@ -27,7 +27,7 @@ internal sealed class IssuingPipeline
     private readonly ICredentialRedeemer _credentials;
 
     /// <summary>Creates the pipeline over its parts; <paramref name="credentials"/> uses one-time credentials (bootstrap tokens).</summary>
-    public IssuingPipeline(PolicyHolder policy, CaKeySet keys, IAuditStore audit, ICredentialRedeemer credentials, TimeProvider time, RandomNumberGenerator random, CaMetrics metrics, ILogger<IssuingPipeline> logger, JournalAuditEvents? journal = null)
+    public IssuingPipeline(PolicyHolder policy, CaKeySet keys, ICertificateStore audit, ICredentialRedeemer credentials, TimeProvider time, RandomNumberGenerator random, CaMetrics metrics, ILogger<IssuingPipeline> logger, JournalAuditEvents? journal = null)
     {
         _credentials = credentials;
         _policy = policy;

@@ -18,7 +18,7 @@ namespace SshHsmCa.CaDaemon.Keys;
 /// <param name="audit">Remembers every key opened, so a retired key may later be named by fingerprint.</param>
 /// <param name="open">Opens one device key (the configured backends; a test hands in software keys).</param>
 /// <param name="time">The clock of the remembered keys' first sighting.</param>
-internal sealed class CaKeyLoader(IAuditStore audit, Func<string, CaKeyOptions, ICaKey> open, TimeProvider time)
+internal sealed class CaKeyLoader(IKeyStateStore audit, Func<string, CaKeyOptions, ICaKey> open, TimeProvider time)
 {
     /// <summary>Opens a configured key on its device: its PIN from its credential or file, zeroed after.</summary>
     public static ICaKey OpenConfigured(CaKeyOptions key, Microsoft.Extensions.Logging.ILoggerFactory loggers)

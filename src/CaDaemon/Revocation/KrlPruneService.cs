@@ -7,7 +7,7 @@ namespace SshHsmCa.CaDaemon.Revocation;
 /// the last one, so that the KRL sshd reads at every login keeps only what can still log in.
 /// Several appliances on one store may all run it: the check and the version bump are one write.
 /// </summary>
-internal sealed partial class KrlPruneService(IAuditStore audit, TimeProvider time, ILogger<KrlPruneService> logger) : BackgroundService
+internal sealed partial class KrlPruneService(IRevocationStore audit, TimeProvider time, ILogger<KrlPruneService> logger) : BackgroundService
 {
     /// <summary>How often.</summary>
     public static readonly TimeSpan Period = TimeSpan.FromHours(1);

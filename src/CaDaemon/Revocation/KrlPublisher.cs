@@ -18,7 +18,7 @@ namespace SshHsmCa.CaDaemon.Revocation;
 /// expire): sshd reads the whole KRL at every login, ssh-keygen -Q takes 6 s on a million sparse
 /// serials (docs/benchmarks.md).
 /// </summary>
-internal sealed partial class KrlPublisher(IAuditStore audit, CaKeySet keys, CaMetrics metrics, ILogger<KrlPublisher> logger) : IDisposable
+internal sealed partial class KrlPublisher(IRevocationStore audit, CaKeySet keys, CaMetrics metrics, ILogger<KrlPublisher> logger) : IDisposable
 {
     private readonly OncePerVersion<SignedKrl> _signed = new(k => k.Version);
 

@@ -15,7 +15,7 @@ namespace SshHsmCa.CaDaemon.Revocation;
 /// through the audit log into KRL entries before anything is written, then recorded durably with
 /// who, when and why, in one write that also starts a new KRL version.
 /// </summary>
-internal sealed partial class Revocations(IAuditStore audit, TimeProvider time, ILogger<Revocations> logger, JournalAuditEvents? journal = null)
+internal sealed partial class Revocations(IRevocationStore audit, ICertificateStore issued, TimeProvider time, ILogger<Revocations> logger, JournalAuditEvents? journal = null)
 {
     /// <summary>The most serials one request names, and the most certificates a key id, principal or caller selector may cover.</summary>
     public const int MaxSerials = 10_000;
@@ -123,7 +123,7 @@ internal sealed partial class Revocations(IAuditStore audit, TimeProvider time, 
             var serials = new List<(SshCertificateType Ca, ulong Serial)>();
             foreach (var serial in s.Serials.Distinct())
             {
-                if (await audit.GetAsync(serial, cancellationToken).ConfigureAwait(false) is { Outcome: AuditOutcome.Issued } record)
+                if (await issued.GetAsync(serial, cancellationToken).ConfigureAwait(false) is { Outcome: AuditOutcome.Issued } record)
                 {
                     if (types.Contains(record.Type))
                     {
@@ -149,7 +149,7 @@ internal sealed partial class Revocations(IAuditStore audit, TimeProvider time, 
         if (s.KeyId.Length > 0 || s.Principal.Length > 0 || s.Caller.Length > 0)
         {
             var query = new CertificateQuery(NullIfEmpty(s.KeyId), NullIfEmpty(s.Principal), NullIfEmpty(s.Caller), s.IssuedSince, types);
-            var found = await audit.FindIssuedAsync(query, MaxResolved + 1, cancellationToken).ConfigureAwait(false);
+            var found = await issued.FindIssuedAsync(query, MaxResolved + 1, cancellationToken).ConfigureAwait(false);
             var (field, what) = s.KeyId.Length > 0 ? ("key_id", $"key id '{s.KeyId}'") : s.Principal.Length > 0 ? ("principal", $"principal '{s.Principal}'") : ("caller", $"caller '{s.Caller}'");
             var since = s.IssuedSince == 0 ? string.Empty : " since " + DateTimeOffset.FromUnixTimeSeconds((long)Math.Min(s.IssuedSince, 253402300799UL)).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             if (found.Count > MaxResolved)

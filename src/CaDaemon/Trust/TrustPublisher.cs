@@ -16,7 +16,7 @@ namespace SshHsmCa.CaDaemon.Trust;
 /// marks it revoked is published. With several appliances on one store (each named), each
 /// publishes its key set and the trust set is their union (<see cref="Merge"/>).
 /// </summary>
-internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, Revocation.Revocations revocations, TimeProvider time, CaMetrics metrics, ILogger<TrustPublisher> logger, string appliance = "local") : IDisposable
+internal sealed partial class TrustPublisher(IKeyStateStore audit, ICertificateStore certificates, IRevocationStore revocationStore, CaKeySet keys, Revocation.Revocations revocations, TimeProvider time, CaMetrics metrics, ILogger<TrustPublisher> logger, string appliance = "local") : IDisposable
 {
     /// <summary>An appliance that has not published its key set for this long is left out of the trust set (decommissioned).</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromDays(3);
@@ -41,7 +41,7 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
             var entries = keys.Entries;
             foreach (var revoked in entries.Where(e => e.State == CaKeyState.Revoked))
             {
-                if (await audit.FindRevocationAsync(0, revoked.Ca, string.Empty, revoked.Fingerprint, cancellationToken).ConfigureAwait(false) is null)
+                if (await revocationStore.FindRevocationAsync(0, revoked.Ca, string.Empty, revoked.Fingerprint, cancellationToken).ConfigureAwait(false) is null)
                 {
                     var caller = by ?? new CallerIdentity { Method = AuthMethod.UnixSocket, Name = "configuration" };
                     await revocations.RevokeAsync(caller, "reload", new Revocation.RevokeSelector
@@ -58,7 +58,7 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
             // signs with it, else next if one publishes it ahead, else retired.
             await audit.PublishKeyStatesAsync(appliance, [.. entries.Select(e => new CaKeyStateRecord(appliance, e.Fingerprint, e.Ca, e.State, e.PublicKey.ToOpenSshLine()))], now, CancellationToken.None).ConfigureAwait(false);
             var states = await audit.KeyStatesAsync(now - (ulong)StaleAfter.TotalSeconds, cancellationToken).ConfigureAwait(false);
-            var valid = await audit.ValidCertificatesAsync(now, cancellationToken).ConfigureAwait(false);
+            var valid = await certificates.ValidCertificatesAsync(now, cancellationToken).ConfigureAwait(false);
             var body = TrustSet.BodyOf(Listed(Merge(states), valid));
             var published = await audit.PublishTrustSetAsync(body, now, CancellationToken.None).ConfigureAwait(false);
             if (_latest?.Version != published.Version && logger.IsEnabled(LogLevel.Information))
@@ -172,7 +172,7 @@ internal sealed partial class TrustPublisher(IAuditStore audit, CaKeySet keys, R
         var latest = await RefreshAsync(null, cancellationToken).ConfigureAwait(false);
         var statuses = RotationStatus.Of(
             keys.Entries,
-            await audit.ValidCertificatesAsync(Now(), cancellationToken).ConfigureAwait(false),
+            await certificates.ValidCertificatesAsync(Now(), cancellationToken).ConfigureAwait(false),
             await audit.ListTrustSetsAsync(cancellationToken).ConfigureAwait(false),
             await audit.TrustFetchesAsync(cancellationToken).ConfigureAwait(false));
         return (latest.Version, statuses);
