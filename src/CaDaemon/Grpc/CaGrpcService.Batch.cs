@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Grpc.Core;
-using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.CaDaemon.Issuing;
 using SshHsmCa.Policy;
 using SshHsmCa.Protos.V1;
@@ -18,11 +17,7 @@ internal sealed partial class CaGrpcService
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        if (request.Hosts.Count is 0 or > MaxBatch)
-        {
-            throw new InvalidRequestException("hosts", $"between 1 and {MaxBatch} hosts are needed, got {request.Hosts.Count}");
-        }
-
+        RequestParser.CheckBatchSize(request.Hosts.Count, MaxBatch);
         var caller = await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Batch, context.CancellationToken).ConfigureAwait(false);
 
         // Touch prompts arrive on a timer thread while a signature is in flight; one writer owns the stream.
@@ -30,13 +25,16 @@ internal sealed partial class CaGrpcService
         try
         {
             var summary = await new BatchIssuer(pipeline).RunAsync(caller, context.Peer, request.Hosts.Count, i => RequestParser.ParseHost(request.Hosts[i]), events, context.CancellationToken).ConfigureAwait(false);
-            events.Write(new SignHostCertificateBatchResponse { Summary = new BatchSummary { Issued = (uint)summary.Issued, Invalid = (uint)summary.Invalid, Denied = (uint)summary.Denied, Failed = (uint)summary.Failed, TouchPrompts = (uint)summary.TouchPrompts } });
+            events.Write(new SignHostCertificateBatchResponse { Summary = ToProto(summary) });
         }
         finally
         {
             await events.CompleteAsync().ConfigureAwait(false);
         }
     }
+
+    private static BatchSummary ToProto(BatchIssuer.Summary summary) =>
+        new() { Issued = (uint)summary.Issued, Invalid = (uint)summary.Invalid, Denied = (uint)summary.Denied, Failed = (uint)summary.Failed, TouchPrompts = (uint)summary.TouchPrompts };
 
     /// <summary>Batch events as stream messages, written in order by one writer.</summary>
     private sealed class BatchStream : BatchIssuer.IEvents

@@ -9,18 +9,8 @@ namespace SshHsmCa.CaDaemon.Grpc;
 internal sealed partial class CaGrpcService
 {
     /// <inheritdoc />
-    public override Task<GetLoginSettingsResponse> GetLoginSettings(GetLoginSettingsRequest request, ServerCallContext context)
-    {
-        var response = new GetLoginSettingsResponse();
-        if (authenticator.LoginSettings is { } oidc)
-        {
-            response.Issuer = oidc.Issuer;
-            response.ClientId = oidc.ClientId;
-            response.Scopes.AddRange(oidc.Scopes);
-        }
-
-        return Task.FromResult(response);
-    }
+    public override Task<GetLoginSettingsResponse> GetLoginSettings(GetLoginSettingsRequest request, ServerCallContext context) =>
+        Task.FromResult(authenticator.LoginSettings is { } oidc ? new GetLoginSettingsResponse { Issuer = oidc.Issuer, ClientId = oidc.ClientId, Scopes = { oidc.Scopes } } : new GetLoginSettingsResponse());
 
     /// <inheritdoc />
     public override async Task<CreateBootstrapTokenResponse> CreateBootstrapToken(CreateBootstrapTokenRequest request, ServerCallContext context)

@@ -13,16 +13,17 @@ internal sealed partial class CaGrpcService
     {
         ArgumentNullException.ThrowIfNull(request);
         var caller = await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Ceremony, context.CancellationToken).ConfigureAwait(false);
-        var outcome = await ceremony.GenerateAsync(caller, new PivCeremony.Request(request.Uri, request.Algorithm, request.PinPolicy, request.TouchPolicy), context.CancellationToken).ConfigureAwait(false);
-        return new GeneratePivKeyResponse
-        {
-            PublicKey = outcome.Made.PublicKey.ToOpenSshLine($"ssh-hsm-ca piv {outcome.Made.Serial} {outcome.Slot:x2}"),
-            Fingerprint = outcome.Made.PublicKey.GetSha256Fingerprint(),
-            Serial = outcome.Made.Serial,
-            AttestationPem = outcome.AttestationPem,
-            AttestationVerified = outcome.AttestationVerified,
-            AttestationRoot = outcome.AttestationRoot,
-            AttestationProblem = outcome.AttestationProblem,
-        };
+        return ToProto(await ceremony.GenerateAsync(caller, new PivCeremony.Request(request.Uri, request.Algorithm, request.PinPolicy, request.TouchPolicy), context.CancellationToken).ConfigureAwait(false));
     }
+
+    private static GeneratePivKeyResponse ToProto(PivCeremony.Outcome outcome) => new()
+    {
+        PublicKey = outcome.Made.PublicKey.ToOpenSshLine($"ssh-hsm-ca piv {outcome.Made.Serial} {outcome.Slot:x2}"),
+        Fingerprint = outcome.Made.PublicKey.GetSha256Fingerprint(),
+        Serial = outcome.Made.Serial,
+        AttestationPem = outcome.AttestationPem,
+        AttestationVerified = outcome.AttestationVerified,
+        AttestationRoot = outcome.AttestationRoot,
+        AttestationProblem = outcome.AttestationProblem,
+    };
 }

@@ -38,17 +38,18 @@ internal sealed partial class CaGrpcService
     /// <inheritdoc />
     public override async Task<GetKrlResponse> GetKrl(GetKrlRequest request, ServerCallContext context)
     {
-        var krl = await krls.CurrentAsync(context.CancellationToken).ConfigureAwait(false);
-        return new GetKrlResponse
-        {
-            Krl = Google.Protobuf.ByteString.CopyFrom(krl.Krl),
-            Version = krl.Version,
-            Signature = krl.Signature,
-            Namespace = KrlSignature.Namespace,
-            SignerPublicKey = krl.SignerPublicKey,
-            GeneratedAt = krl.GeneratedAt,
-        };
+        return ToProto(await krls.CurrentAsync(context.CancellationToken).ConfigureAwait(false));
     }
+
+    private static GetKrlResponse ToProto(Revocation.SignedKrl krl) => new()
+    {
+        Krl = Google.Protobuf.ByteString.CopyFrom(krl.Krl),
+        Version = krl.Version,
+        Signature = krl.Signature,
+        Namespace = KrlSignature.Namespace,
+        SignerPublicKey = krl.SignerPublicKey,
+        GeneratedAt = krl.GeneratedAt,
+    };
 
     private static RevokeSelector ToSelector(RevokeRequest request) => new()
     {

@@ -16,28 +16,30 @@ namespace SshHsmCa.CaDaemon.Grpc;
 internal sealed partial class CaGrpcService
 {
     /// <inheritdoc />
-    public override async Task<GetTrustSetResponse> GetTrustSet(GetTrustSetRequest request, ServerCallContext context)
+    public override async Task<GetTrustSetResponse> GetTrustSet(GetTrustSetRequest request, ServerCallContext context) =>
+        ToProto(await trust.FetchAsync(await FetchingPartyAsync(request, context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false));
+
+    /// <summary>Who fetches a trust set: a host by its renewal proof, a user by a credential, or nobody known (anonymous).</summary>
+    private async Task<string?> FetchingPartyAsync(GetTrustSetRequest request, ServerCallContext context)
     {
-        string? party = null;
         if (request.ChallengeId.Length > 0 || request.Signature.Length > 0)
         {
             var proven = await hosts.ProveRenewalAsync(request.ChallengeId, request.Signature, context.Peer, context.CancellationToken).ConfigureAwait(false);
-            party = RotationStatus.HostParty(proven.Current.Principals[0]);
-        }
-        else if (await authenticator.AuthenticateIfPresentAsync(CallCredentials.Of(context), context.CancellationToken).ConfigureAwait(false) is { } caller)
-        {
-            party = RotationStatus.UserParty(caller.Name);
+            return RotationStatus.HostParty(proven.Current.Principals[0]);
         }
 
-        var signed = await trust.FetchAsync(party, context.CancellationToken).ConfigureAwait(false);
-        return new GetTrustSetResponse
-        {
-            TrustSet = ByteString.CopyFrom(signed.Document),
-            Version = signed.Version,
-            Signature = signed.Signature,
-            SignerPublicKey = signed.Signer,
-        };
+        return await authenticator.AuthenticateIfPresentAsync(CallCredentials.Of(context), context.CancellationToken).ConfigureAwait(false) is { } caller
+            ? RotationStatus.UserParty(caller.Name)
+            : null;
     }
+
+    private static GetTrustSetResponse ToProto(SignedTrustSet signed) => new()
+    {
+        TrustSet = ByteString.CopyFrom(signed.Document),
+        Version = signed.Version,
+        Signature = signed.Signature,
+        SignerPublicKey = signed.Signer,
+    };
 
     /// <inheritdoc />
     public override async Task<GetCaStatusResponse> GetCaStatus(GetCaStatusRequest request, ServerCallContext context)
@@ -45,25 +47,26 @@ internal sealed partial class CaGrpcService
         await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Rotate, context.CancellationToken).ConfigureAwait(false);
         var (version, statuses) = await trust.StatusAsync(context.CancellationToken).ConfigureAwait(false);
         var response = new GetCaStatusResponse { TrustSetVersion = version, KrlVersion = await revocationStore.KrlVersionAsync(context.CancellationToken).ConfigureAwait(false) };
-        foreach (var s in statuses)
-        {
-            var status = new CaKeyStatus
-            {
-                Key = ToProto(s.Entry, s.Trusted),
-                ValidCertificates = s.ValidCertificates,
-                LastValidBefore = s.LastValidBefore,
-                Location = s.Entry.Device?.Description ?? string.Empty,
-                Available = s.Entry.Device?.IsAvailable ?? false,
-                PublishedInVersion = s.PublishedInVersion,
-                PublishedAt = s.PublishedAt,
-                PartiesKnown = (ulong)s.PartiesKnown,
-                PartiesFetched = (ulong)s.PartiesFetched,
-            };
-            status.PartiesMissing.AddRange(s.PartiesMissing);
-            response.Keys.Add(status);
-        }
-
+        response.Keys.AddRange(statuses.Select(ToProto));
         return response;
+    }
+
+    private static CaKeyStatus ToProto(RotationStatus.KeyStatus s)
+    {
+        var status = new CaKeyStatus
+        {
+            Key = ToProto(s.Entry, s.Trusted),
+            ValidCertificates = s.ValidCertificates,
+            LastValidBefore = s.LastValidBefore,
+            Location = s.Entry.Device?.Description ?? string.Empty,
+            Available = s.Entry.Device?.IsAvailable ?? false,
+            PublishedInVersion = s.PublishedInVersion,
+            PublishedAt = s.PublishedAt,
+            PartiesKnown = (ulong)s.PartiesKnown,
+            PartiesFetched = (ulong)s.PartiesFetched,
+        };
+        status.PartiesMissing.AddRange(s.PartiesMissing);
+        return status;
     }
 
     /// <inheritdoc />

@@ -31,7 +31,12 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     public override async Task<GetCaPublicKeysResponse> GetCaPublicKeys(GetCaPublicKeysRequest request, ServerCallContext context)
     {
         var pattern = RequestParser.ParseHostPattern(request);
-        var set = await trust.LatestAsync(context.CancellationToken).ConfigureAwait(false);
+        return ToProto(pattern, await trust.LatestAsync(context.CancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>The CA's keys as GetCaPublicKeys answers them: this appliance's signing keys, and every key in force by the trust set.</summary>
+    private GetCaPublicKeysResponse ToProto(string pattern, Ssh.Trust.TrustSet set)
+    {
         var response = new GetCaPublicKeysResponse
         {
             UserCaPublicKey = Ssh.Trust.TrustLines.UserCaKey(keys.User.PublicKey),
@@ -52,7 +57,11 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     {
         var caller = await authenticator.AuthenticateAsync(CallCredentials.Of(context), allowBootstrap: false, context.CancellationToken).ConfigureAwait(false);
         var parsed = request.RequestCase == ExplainPolicyRequest.RequestOneofCase.Host ? RequestParser.ParseHost(request.Host) : RequestParser.ParseUser(request.User ?? new SignUserCertificateRequest());
-        var explanation = pipeline.Explain(caller, parsed);
+        return ToProto(pipeline.Explain(caller, parsed));
+    }
+
+    private static ExplainPolicyResponse ToProto(PolicyExplanation explanation)
+    {
         var response = new ExplainPolicyResponse { Allowed = explanation.Decision.IsAllowed };
         if (explanation.Decision is Allow allow)
         {

@@ -68,6 +68,15 @@ internal static class RequestParser
         })];
     }
 
+    /// <summary>A batch of 1 to <paramref name="max"/> hosts.</summary>
+    public static void CheckBatchSize(int count, int max)
+    {
+        if (count is 0 || count > max)
+        {
+            throw new InvalidRequestException("hosts", $"between 1 and {max} hosts are needed, got {count}");
+        }
+    }
+
     /// <summary>The host pattern of GetCaPublicKeys' @cert-authority lines ("*" when empty).</summary>
     public static string ParseHostPattern(GetCaPublicKeysRequest request)
     {
