@@ -34,12 +34,15 @@ internal static class Fixtures
             SignatureKey = ca,
             Nonce = RandomNumberGenerator.GetBytes(32),
             Serial = 123456789,
-            Type = SshCertificateType.User,
-            KeyId = "alice@example.com via oidc request 7f3a9c",
-            Principals = ["alice", "admins"],
-            ValidAfter = 1_764_000_000,
-            ValidBefore = 1_764_000_000 + 8 * 3600,
-            Extensions = SshExtensions.DefaultUser,
+            Fields = new SshCertificateFields
+            {
+                Type = SshCertificateType.User,
+                KeyId = "alice@example.com via oidc request 7f3a9c",
+                Principals = ["alice", "admins"],
+                ValidAfter = 1_764_000_000,
+                ValidBefore = 1_764_000_000 + 8 * 3600,
+                Extensions = SshExtensions.DefaultUser,
+            },
         };
     }
 }

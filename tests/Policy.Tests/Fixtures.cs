@@ -119,7 +119,7 @@ internal static class Fixtures
     public static Allow Allowed(PolicyDecision decision) =>
         decision as Allow ?? throw new Xunit.Sdk.XunitException("denied: " + string.Join("; ", ((Deny)decision).Reasons));
 
-    public static void AssertSameTemplate(CertificateTemplate expected, CertificateTemplate actual)
+    public static void AssertSameTemplate(SshCertificateFields expected, SshCertificateFields actual)
     {
         Assert.Equal(expected.Type, actual.Type);
         Assert.Equal(expected.KeyId, actual.KeyId);

@@ -267,11 +267,14 @@ public sealed class KrlTests
             SignatureKey = ca.PublicKey,
             Nonce = new byte[32],
             Serial = serial,
-            Type = SshCertificateType.User,
-            KeyId = keyId,
-            Principals = ["alice"],
-            ValidAfter = 0,
-            ValidBefore = ulong.MaxValue,
+            Fields = new SshCertificateFields
+            {
+                Type = SshCertificateType.User,
+                KeyId = keyId,
+                Principals = ["alice"],
+                ValidAfter = 0,
+                ValidBefore = ulong.MaxValue,
+            },
         };
         var tbs = builder.EncodeToBeSigned();
         return SshCertificateBuilder.Assemble(tbs, ca.Sign(tbs));

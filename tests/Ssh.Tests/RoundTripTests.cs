@@ -30,13 +30,13 @@ public class RoundTripTests
                 Assert.Equal(builder.SignatureKey, certificate.SignatureKey);
                 Assert.Equal(builder.Nonce.ToArray(), certificate.Nonce.ToArray());
                 Assert.Equal(builder.Serial, certificate.Serial);
-                Assert.Equal(builder.Type, certificate.Type);
-                Assert.Equal(builder.KeyId, certificate.KeyId);
-                Assert.Equal(builder.Principals, certificate.Principals);
-                Assert.Equal(builder.ValidAfter, certificate.ValidAfter);
-                Assert.Equal(builder.ValidBefore, certificate.ValidBefore);
-                Assert.Equal(builder.CriticalOptions, certificate.CriticalOptions);
-                Assert.Equal(builder.Extensions, certificate.Extensions);
+                Assert.Equal(builder.Fields.Type, certificate.Type);
+                Assert.Equal(builder.Fields.KeyId, certificate.KeyId);
+                Assert.Equal(builder.Fields.Principals, certificate.Principals);
+                Assert.Equal(builder.Fields.ValidAfter, certificate.ValidAfter);
+                Assert.Equal(builder.Fields.ValidBefore, certificate.ValidBefore);
+                Assert.Equal(builder.Fields.CriticalOptions, certificate.CriticalOptions);
+                Assert.Equal(builder.Fields.Extensions, certificate.Extensions);
                 Assert.Equal(SignatureVerification.Valid, certificate.VerifySignature());
 
                 var again = new SshCertificateBuilder
@@ -45,13 +45,16 @@ public class RoundTripTests
                     SignatureKey = certificate.SignatureKey,
                     Nonce = certificate.Nonce,
                     Serial = certificate.Serial,
-                    Type = certificate.Type,
-                    KeyId = certificate.KeyId,
-                    Principals = certificate.Principals,
-                    ValidAfter = certificate.ValidAfter,
-                    ValidBefore = certificate.ValidBefore,
-                    CriticalOptions = certificate.CriticalOptions,
-                    Extensions = certificate.Extensions,
+                    Fields = new SshCertificateFields
+                    {
+                        Type = certificate.Type,
+                        KeyId = certificate.KeyId,
+                        Principals = certificate.Principals,
+                        ValidAfter = certificate.ValidAfter,
+                        ValidBefore = certificate.ValidBefore,
+                        CriticalOptions = certificate.CriticalOptions,
+                        Extensions = certificate.Extensions,
+                    },
                 };
                 Assert.Equal(certificate.ToBeSigned.ToArray(), again.EncodeToBeSigned());
             }
@@ -111,13 +114,16 @@ public class RoundTripTests
             SignatureKey = ca,
             Nonce = RandomBytes(random, random.Next(8) == 0 ? random.Next(0, 64) : 32),
             Serial = (ulong)random.NextInt64(1, long.MaxValue) * (ulong)random.Next(1, 3),
-            Type = type,
-            KeyId = RandomText(random, 0, 60),
-            Principals = Enumerable.Range(0, 1 + random.Next(random.Next(10) == 0 ? 256 : 8)).Select(_ => RandomText(random, 1, 30)).ToArray(),
-            ValidAfter = after,
-            ValidBefore = random.Next(5) == 0 ? ulong.MaxValue : after + (ulong)random.NextInt64(1, 1L << 40),
-            CriticalOptions = SshOptionSet.Create(SshOptionKind.Critical, critical),
-            Extensions = SshOptionSet.Create(SshOptionKind.Extension, extensions.DistinctBy(e => e.Name)),
+            Fields = new SshCertificateFields
+            {
+                Type = type,
+                KeyId = RandomText(random, 0, 60),
+                Principals = Enumerable.Range(0, 1 + random.Next(random.Next(10) == 0 ? 256 : 8)).Select(_ => RandomText(random, 1, 30)).ToArray(),
+                ValidAfter = after,
+                ValidBefore = random.Next(5) == 0 ? ulong.MaxValue : after + (ulong)random.NextInt64(1, 1L << 40),
+                CriticalOptions = SshOptionSet.Create(SshOptionKind.Critical, critical),
+                Extensions = SshOptionSet.Create(SshOptionKind.Extension, extensions.DistinctBy(e => e.Name)),
+            },
         };
     }
 

@@ -20,12 +20,15 @@ public class SshCertificateBuilderTests
             SignatureKey = SubjectKeys.Create("ed25519"),
             Nonce = new byte[32],
             Serial = serial,
-            Type = type,
-            KeyId = keyId,
-            Principals = principals ?? ["alice"],
-            ValidAfter = validAfter,
-            ValidBefore = validBefore,
-            CriticalOptions = critical ?? SshOptionSet.NoCriticalOptions,
+            Fields = new SshCertificateFields
+            {
+                Type = type,
+                KeyId = keyId,
+                Principals = principals ?? ["alice"],
+                ValidAfter = validAfter,
+                ValidBefore = validBefore,
+                CriticalOptions = critical ?? SshOptionSet.NoCriticalOptions,
+            },
         };
 
     [Fact]
@@ -39,11 +42,14 @@ public class SshCertificateBuilderTests
             SignatureKey = ca.PublicKey,
             Nonce = new byte[32],
             Serial = 5,
-            Type = SshCertificateType.User,
-            KeyId = "id",
-            Principals = ["alice"],
-            ValidAfter = 10,
-            ValidBefore = 20,
+            Fields = new SshCertificateFields
+            {
+                Type = SshCertificateType.User,
+                KeyId = "id",
+                Principals = ["alice"],
+                ValidAfter = 10,
+                ValidBefore = 20,
+            },
         };
         var tbs = builder.EncodeToBeSigned();
         var certificate = SshCertificateBuilder.Assemble(tbs, ca.Sign(tbs));

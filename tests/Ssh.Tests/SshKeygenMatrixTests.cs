@@ -57,13 +57,16 @@ public class SshKeygenMatrixTests
             SignatureKey = ca.PublicKey,
             Nonce = SshCertificateBuilder.CreateNonce(System.Security.Cryptography.RandomNumberGenerator.Create()),
             Serial = 0x0102030405060708,
-            Type = type,
-            KeyId = $"{caType}/{subjectType}/{type} requested by alice@example.com",
-            Principals = user ? ["alice", "admin", "deploy-bot"] : ["web01.example.com", "10.1.2.3"],
-            ValidAfter = 1_735_689_540,
-            ValidBefore = user ? 1_735_732_800UL : ulong.MaxValue,
-            CriticalOptions = SshOptionSet.Create(SshOptionKind.Critical, critical),
-            Extensions = SshOptionSet.Create(SshOptionKind.Extension, extensions),
+            Fields = new SshCertificateFields
+            {
+                Type = type,
+                KeyId = $"{caType}/{subjectType}/{type} requested by alice@example.com",
+                Principals = user ? ["alice", "admin", "deploy-bot"] : ["web01.example.com", "10.1.2.3"],
+                ValidAfter = 1_735_689_540,
+                ValidBefore = user ? 1_735_732_800UL : ulong.MaxValue,
+                CriticalOptions = SshOptionSet.Create(SshOptionKind.Critical, critical),
+                Extensions = SshOptionSet.Create(SshOptionKind.Extension, extensions),
+            },
         };
 
         var tbs = builder.EncodeToBeSigned();

@@ -22,16 +22,19 @@ public class VectorTests
             SignatureKey = ca.PublicKey,
             Nonce = Convert.FromHexString("13754092b84255becd7ef8794bcab6273c5bf391634b74ea7812263ffff500a2"),
             Serial = 42,
-            Type = SshCertificateType.User,
-            KeyId = "alice@example.com",
-            Principals = ["alice", "admin"],
-            ValidAfter = Jan2025,
-            ValidBefore = Jan2035,
-            CriticalOptions = SshOptionSet.Create(SshOptionKind.Critical, [
-                SshCriticalOptions.SourceAddresses(SourceAddressList.Parse("10.0.0.0/8,192.168.1.1")),
-                SshCriticalOptions.ForceCommand("/usr/bin/id"),
-            ]),
-            Extensions = SshExtensions.DefaultUser,
+            Fields = new SshCertificateFields
+            {
+                Type = SshCertificateType.User,
+                KeyId = "alice@example.com",
+                Principals = ["alice", "admin"],
+                ValidAfter = Jan2025,
+                ValidBefore = Jan2035,
+                CriticalOptions = SshOptionSet.Create(SshOptionKind.Critical, [
+                    SshCriticalOptions.SourceAddresses(SourceAddressList.Parse("10.0.0.0/8,192.168.1.1")),
+                    SshCriticalOptions.ForceCommand("/usr/bin/id"),
+                ]),
+                Extensions = SshExtensions.DefaultUser,
+            },
         };
 
         var tbs = builder.EncodeToBeSigned();
@@ -85,11 +88,14 @@ public class VectorTests
             SignatureKey = ca.PublicKey,
             Nonce = expected.Nonce,
             Serial = 1000,
-            Type = SshCertificateType.Host,
-            KeyId = "host:web01.example.com",
-            Principals = ["web01.example.com", "*.internal.example.com"],
-            ValidAfter = Jan2025,
-            ValidBefore = ulong.MaxValue,
+            Fields = new SshCertificateFields
+            {
+                Type = SshCertificateType.Host,
+                KeyId = "host:web01.example.com",
+                Principals = ["web01.example.com", "*.internal.example.com"],
+                ValidAfter = Jan2025,
+                ValidBefore = ulong.MaxValue,
+            },
         };
 
         var tbs = builder.EncodeToBeSigned();

@@ -1,6 +1,7 @@
 using SshHsmCa.CaDaemon.Audit;
 using SshHsmCa.Hsm;
 using SshHsmCa.Policy;
+using SshHsmCa.Ssh.Certificates;
 
 namespace SshHsmCa.CaDaemon.Issuing;
 
@@ -21,7 +22,7 @@ internal sealed partial class IssuanceEvents(CaMetrics metrics, ILogger<IssuingP
         }
     }
 
-    public void Failed(CallerIdentity caller, CertificateRequest request, ulong serial, CertificateTemplate template, Exception failure)
+    public void Failed(CallerIdentity caller, CertificateRequest request, ulong serial, SshCertificateFields template, Exception failure)
     {
         var kind = failure is HsmException hsm ? hsm.Kind.ToString() : failure.GetType().Name;
         metrics.Failures.WithLabels(failure is HsmException ? kind : "internal").Inc();
@@ -29,14 +30,14 @@ internal sealed partial class IssuanceEvents(CaMetrics metrics, ILogger<IssuingP
         journal?.Send(3, $"serial {serial} for {caller.Name} failed", Fields(caller, request, "failed", serial, template, kind));
     }
 
-    public void Issued(CallerIdentity caller, CertificateRequest request, ulong serial, CertificateTemplate template)
+    public void Issued(CallerIdentity caller, CertificateRequest request, ulong serial, SshCertificateFields template)
     {
         metrics.Issued.WithLabels(request.TypeName).Inc();
         journal?.Send(6, $"issued serial {serial} key id {template.KeyId}", Fields(caller, request, "issued", serial, template, null));
         LogIssued(logger, serial, template.KeyId, template.Principals, caller.Name, caller.Method);
     }
 
-    private static IEnumerable<(string, string)> Fields(CallerIdentity caller, CertificateRequest request, string outcome, ulong? serial, CertificateTemplate? template, string? reason)
+    private static IEnumerable<(string, string)> Fields(CallerIdentity caller, CertificateRequest request, string outcome, ulong? serial, SshCertificateFields? template, string? reason)
     {
         yield return ("OUTCOME", outcome);
         yield return ("CERT_TYPE", request.TypeName);

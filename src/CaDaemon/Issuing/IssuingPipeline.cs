@@ -134,13 +134,7 @@ internal sealed class IssuingPipeline
                 SignatureKey = ca.PublicKey,
                 Nonce = SshCertificateBuilder.CreateNonce(_random),
                 Serial = serial,
-                Type = template.Type,
-                KeyId = template.KeyId,
-                Principals = template.Principals,
-                ValidAfter = template.ValidAfter,
-                ValidBefore = template.ValidBefore,
-                CriticalOptions = template.CriticalOptions,
-                Extensions = template.Extensions,
+                Fields = template,
             };
             var tbs = builder.EncodeToBeSigned();
             SshHsmCa.Ssh.Signatures.SshSignature signature;

@@ -9,7 +9,7 @@ namespace SshHsmCa.Policy.Rules;
 /// </summary>
 internal static class GrantEvaluator
 {
-    public static CertificateTemplate? User(CallerIdentity caller, CertificateRequest request, DateTimeOffset now, UserGrantRule[] grants, List<PolicyReason> reasons)
+    public static SshCertificateFields? User(CallerIdentity caller, CertificateRequest request, DateTimeOffset now, UserGrantRule[] grants, List<PolicyReason> reasons)
     {
         // Principals: the union of every applicable role's expansion; a request may pick a subset.
         var granted = new SortedSet<string>(grants.SelectMany(g => g.Principals.SelectMany(p => p.Expand(caller))), StringComparer.Ordinal);
@@ -81,7 +81,7 @@ internal static class GrantEvaluator
         return Template(SshCertificateType.User, principals, after, before, critical, extensions, reasons);
     }
 
-    public static CertificateTemplate? Host(CallerIdentity caller, CertificateRequest request, DateTimeOffset now, HostGrantRule[] grants, List<PolicyReason> reasons)
+    public static SshCertificateFields? Host(CallerIdentity caller, CertificateRequest request, DateTimeOffset now, HostGrantRule[] grants, List<PolicyReason> reasons)
     {
         if (request.CriticalOptions.Count > 0)
         {
@@ -258,7 +258,7 @@ internal static class GrantEvaluator
         }
     }
 
-    private static CertificateTemplate? Template(SshCertificateType type, string[] principals, ulong after, ulong before, List<SshOption> critical, List<SshOption> extensions, List<PolicyReason> reasons)
+    private static SshCertificateFields? Template(SshCertificateType type, string[] principals, ulong after, ulong before, List<SshOption> critical, List<SshOption> extensions, List<PolicyReason> reasons)
     {
         if (reasons.Count > 0)
         {
@@ -267,7 +267,7 @@ internal static class GrantEvaluator
 
         try
         {
-            return new CertificateTemplate
+            return new SshCertificateFields
             {
                 Type = type,
                 KeyId = string.Empty,

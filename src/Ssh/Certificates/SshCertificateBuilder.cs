@@ -26,26 +26,22 @@ public sealed class SshCertificateBuilder
     /// <summary>The serial; must be non-zero (a KRL never matches serial 0).</summary>
     public required ulong Serial { get; init; }
 
-    /// <summary>User or host.</summary>
-    public required SshCertificateType Type { get; init; }
+    /// <summary>Everything else the certificate says (type, key id, principals, validity, options, extensions).</summary>
+    public required SshCertificateFields Fields { get; init; }
 
-    /// <summary>The key id sshd logs.</summary>
-    public required string KeyId { get; init; }
+    private SshCertificateType Type => Fields.Type;
 
-    /// <summary>The principals: at least one, at most 256.</summary>
-    public required IReadOnlyList<string> Principals { get; init; }
+    private string KeyId => Fields.KeyId;
 
-    /// <summary>Start of validity, Unix seconds (inclusive).</summary>
-    public required ulong ValidAfter { get; init; }
+    private IReadOnlyList<string> Principals => Fields.Principals;
 
-    /// <summary>End of validity, Unix seconds (exclusive).</summary>
-    public required ulong ValidBefore { get; init; }
+    private ulong ValidAfter => Fields.ValidAfter;
 
-    /// <summary>Critical options; host certificates carry none.</summary>
-    public SshOptionSet CriticalOptions { get; init; } = SshOptionSet.NoCriticalOptions;
+    private ulong ValidBefore => Fields.ValidBefore;
 
-    /// <summary>Extensions.</summary>
-    public SshOptionSet Extensions { get; init; } = SshOptionSet.NoExtensions;
+    private SshOptionSet CriticalOptions => Fields.CriticalOptions;
+
+    private SshOptionSet Extensions => Fields.Extensions;
 
     /// <summary>A fresh 32-byte nonce from the injected generator.</summary>
     public static byte[] CreateNonce(RandomNumberGenerator random)
@@ -106,7 +102,7 @@ public sealed class SshCertificateBuilder
 
     private void Check()
     {
-        if (PublicKey is null || SignatureKey is null || KeyId is null || Principals is null || CriticalOptions is null || Extensions is null)
+        if (PublicKey is null || SignatureKey is null || Fields is null || KeyId is null || Principals is null || CriticalOptions is null || Extensions is null)
         {
             throw Invalid("certificate", "a required field is null");
         }

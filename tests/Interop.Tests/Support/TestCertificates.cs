@@ -25,12 +25,15 @@ internal static class TestCertificates
             SignatureKey = ca.PublicKey,
             Nonce = SshCertificateBuilder.CreateNonce(RandomNumberGenerator.Create()),
             Serial = (ulong)Interlocked.Increment(ref _serial),
-            Type = type,
-            KeyId = $"interop-{type}-{string.Join(',', principals)}",
-            Principals = principals,
-            ValidAfter = validAfter,
-            ValidBefore = validBefore,
-            Extensions = extensions ?? (type == SshCertificateType.User ? SshExtensions.DefaultUser : SshOptionSet.NoExtensions),
+            Fields = new SshCertificateFields
+            {
+                Type = type,
+                KeyId = $"interop-{type}-{string.Join(',', principals)}",
+                Principals = principals,
+                ValidAfter = validAfter,
+                ValidBefore = validBefore,
+                Extensions = extensions ?? (type == SshCertificateType.User ? SshExtensions.DefaultUser : SshOptionSet.NoExtensions),
+            },
         };
         var tbs = builder.EncodeToBeSigned();
         var signature = await ca.SignAsync(tbs);
