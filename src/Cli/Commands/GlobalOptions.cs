@@ -8,6 +8,8 @@ namespace SshHsmCa.Cli.Commands;
 /// </summary>
 internal sealed class GlobalOptions
 {
+    private const string TimeoutVariable = "SSH_HSM_CA_TIMEOUT";
+
     public Option<string?> Socket { get; } = Recursive("--socket", "PATH", "the operator socket", "SSH_HSM_CA_SOCKET");
 
     public Option<string?> Server { get; } = Recursive("--server", "URL", "the CA over TLS, https://HOST:PORT", "SSH_HSM_CA_SERVER", () => ClientConfig.Current?.Server);
@@ -29,20 +31,22 @@ internal sealed class GlobalOptions
         var serverGiven = result.GetResult(Server) is { Implicit: false };
         var socketGiven = result.GetResult(Socket) is { Implicit: false };
         var socket = serverGiven && !socketGiven ? null : result.GetValue(Socket);
-        return new Connection(socket, result.GetValue(Server), result.GetValue(ClientCertificate), result.GetValue(ClientKey), result.GetValue(ServerCa)) { Timeout = TimeSpan.FromSeconds(result.GetValue(Timeout)) };
+        return new Connection(socket, result.GetValue(Server), result.GetValue(ClientCertificate), result.GetValue(ClientKey), result.GetValue(ServerCa)) { Timeout = TimeoutOf(result) };
     }
 
-    /// <summary>--timeout: each call's deadline, recursive, from SSH_HSM_CA_TIMEOUT when absent.</summary>
+    /// <summary>--timeout: each call's deadline, recursive; absent, SSH_HSM_CA_TIMEOUT, then the default (see <see cref="TimeoutOf"/>).</summary>
     private static Option<ulong> TimeoutOption()
     {
-        const string Variable = "SSH_HSM_CA_TIMEOUT";
-        var option = Duration("--timeout", $"how long each call to the CA may take before the command gives up with exit 3 (default {(int)Cli.Connection.DefaultTimeout.TotalSeconds}s; a streamed batch at least 1h) [{Variable}]");
+        var option = Duration("--timeout", $"how long each call to the CA may take before the command gives up with exit 3 (default {(int)Cli.Connection.DefaultTimeout.TotalSeconds}s; a streamed batch at least 1h) [{TimeoutVariable}]");
         option.Recursive = true;
-        option.DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value && Ssh.Duration.TryParse(value, out var parsed) && parsed > TimeSpan.Zero
-            ? (ulong)parsed.TotalSeconds
-            : (ulong)Cli.Connection.DefaultTimeout.TotalSeconds;
         return option;
     }
+
+    /// <summary>The deadline a command line asks for: --timeout, else SSH_HSM_CA_TIMEOUT (a duration), else the default.</summary>
+    private TimeSpan TimeoutOf(ParseResult result) =>
+        result.GetResult(Timeout) is { Implicit: false } ? TimeSpan.FromSeconds(result.GetValue(Timeout))
+        : Environment.GetEnvironmentVariable(TimeoutVariable) is { Length: > 0 } value && Ssh.Duration.TryParse(value, out var parsed) && parsed > TimeSpan.Zero ? parsed
+        : Cli.Connection.DefaultTimeout;
 
     /// <summary>A duration in the policy's syntax (<c>90s 15m 8h 30d 2w</c>), as seconds; 0 when absent.</summary>
     public static Option<ulong> Duration(string name, string description) => new(name)
