@@ -25,7 +25,11 @@ internal static class KrlInstaller
     public const string DefaultHostPath = "/etc/ssh/ssh-hsm-ca-revoked.krl";
 
     /// <summary>What happened.</summary>
-    public sealed record Outcome(bool Written, ulong Version, ulong? Previous, int Bytes);
+    public sealed record Outcome(bool Written, ulong Version, ulong? Previous, int Bytes)
+    {
+        /// <summary>Whether the trust file's state changed with it (and was written).</summary>
+        public bool TrustFileWritten { get; init; }
+    }
 
     /// <summary>The current KRL from the CA.</summary>
     public static async Task<(byte[] Krl, string Signature, ulong Version)> FetchAsync(CertificateAuthorityService.CertificateAuthorityServiceClient client, CancellationToken cancellationToken)
@@ -92,7 +96,6 @@ internal static class KrlInstaller
             FileOutput.WriteAtomically(path, krl, FileOutput.PublicMode);
         }
 
-        trust.Save();
-        return new Outcome(written, document.Version, previous, krl.Length);
+        return new Outcome(written, document.Version, previous, krl.Length) { TrustFileWritten = trust.Save() };
     }
 }

@@ -124,7 +124,7 @@ internal sealed class TrustFile
     }
 
     /// <summary>The file's text: a title, the state, then what sshd or ssh reads.</summary>
-    public string Render()
+    private string Render()
     {
         var version = State.TrustSet is { } stamp ? string.Create(CultureInfo.InvariantCulture, $"version {stamp.Version}") : "(none installed yet)";
         var text = new StringBuilder();

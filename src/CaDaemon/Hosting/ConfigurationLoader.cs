@@ -21,15 +21,17 @@ internal static class ConfigurationLoader
     // A key given twice in one object is refused (it crashed the loader: found by fuzzing, issue 13).
     private static readonly JsonDocumentOptions Document = new() { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 16, AllowDuplicateProperties = false };
 
+    /// <summary>The <c>conf.d/*.json</c> files beside <paramref name="path"/>, in the order they are merged (bytewise by name).</summary>
+    public static IReadOnlyList<string> ConfDFiles(string path)
+    {
+        var confD = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "conf.d");
+        return Directory.Exists(confD) ? [.. Directory.GetFiles(confD, "*.json").Order(StringComparer.Ordinal)] : [];
+    }
+
     /// <summary>The merged options, or the problems (each naming its file and path).</summary>
     public static (DaemonOptions? Options, IReadOnlyList<string> Errors) Load(string path)
     {
-        var files = new List<string> { path };
-        var confD = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "conf.d");
-        if (Directory.Exists(confD))
-        {
-            files.AddRange(Directory.GetFiles(confD, "*.json").Order(StringComparer.Ordinal));
-        }
+        List<string> files = [path, .. ConfDFiles(path)];
 
         JsonObject merged = [];
         foreach (var file in files)

@@ -15,8 +15,7 @@ internal static class ConfigurationSummary
     {
         ArgumentNullException.ThrowIfNull(options);
         var text = new StringBuilder();
-        var confD = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "conf.d");
-        var merged = Directory.Exists(confD) ? Directory.GetFiles(confD, "*.json").Order(StringComparer.Ordinal).ToList() : [];
+        var merged = ConfigurationLoader.ConfDFiles(path);
         Line(text, $"{path}{(merged.Count > 0 ? " with " + string.Join(", ", merged.Select(Path.GetFileName)) : string.Empty)}: valid");
         Line(text, $"  policy:   {options.PolicyFile} (parsed and compiled)");
         foreach (var user in new[] { true, false })

@@ -88,9 +88,8 @@ internal static class HostRenewCommand
                 if (File.Exists(krlPath))
                 {
                     var (krl, signature, version) = await KrlInstaller.FetchAsync(client, cancel).ConfigureAwait(false);
-                    var before = File.Exists(signers) ? CliFiles.ReadText(signers, 1024 * 1024) : null;
                     krlOutcome = KrlInstaller.Install(krlPath, krl, signature, trustFile, version);
-                    trustWritten = before != trustFile.Render();
+                    trustWritten = krlOutcome.TrustFileWritten;
                 }
                 else
                 {
