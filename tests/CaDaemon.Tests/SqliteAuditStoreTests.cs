@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using SshHsmCa.CaDaemon.Audit;
+using SshHsmCa.Ssh.Certificates;
 
 namespace SshHsmCa.CaDaemon.Tests;
 
@@ -12,13 +13,16 @@ public sealed class SqliteAuditStoreTests : IDisposable
     private static AuditRecord Intent(string principal = "alice", string caller = "alice@example.com") => new()
     {
         Serial = 0,
-        Type = SshHsmCa.Ssh.Certificates.SshCertificateType.User,
-        KeyId = "key id",
-        Principals = [principal, "shared"],
-        ValidAfter = 1,
-        ValidBefore = ulong.MaxValue,
-        CriticalOptions = ["force-command /bin/true"],
-        Extensions = ["permit-pty"],
+        Fields = new SshCertificateFields
+        {
+            Type = SshCertificateType.User,
+            KeyId = "key id",
+            Principals = [principal, "shared"],
+            ValidAfter = 1,
+            ValidBefore = ulong.MaxValue,
+            CriticalOptions = SshOptionSet.Create(SshOptionKind.Critical, [SshOption.WithValue("force-command", "/bin/true"), SshOption.Flag("verify-required")]),
+            Extensions = SshOptionSet.Create(SshOptionKind.Extension, [SshOption.Flag("permit-pty"), SshOption.WithData("blob@example.com", new byte[] { 0, 1, 2, 0xff })]),
+        },
         SubjectKeyFingerprint = "SHA256:subject",
         CaKeyFingerprint = "SHA256:ca",
         Caller = caller,
@@ -60,6 +64,45 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.StartsWith("interrupted:", record.Failure, StringComparison.Ordinal);
         Assert.Equal(AuditOutcome.Issued, (await reopened.GetAsync(issued, CancellationToken.None))!.Outcome);
         Assert.True(await reopened.ReserveAsync(Intent(), CancellationToken.None) > 9000);
+    }
+
+    /// <summary>
+    /// Issue 27, point 4: the stored row keeps the certificate's fields in the one shape, and options
+    /// read back exactly as signed (before, "name value" text lost data that was not one string).
+    /// Rows written by 0.2.0 still read.
+    /// </summary>
+    [Fact]
+    public async Task OptionsReadBackExactlyAsSignedAndRowsOfTheOldFormStillRead()
+    {
+        var intent = Intent();
+        ulong serial;
+        ulong old;
+        using (var store = SqlAuditStore.OpenSqlite(Database))
+        {
+            serial = await store.ReserveAsync(intent, CancellationToken.None);
+            await store.CommitIssuedAsync(serial, "cert", CancellationToken.None);
+            old = await store.ReserveAsync(intent, CancellationToken.None);
+            await store.CommitIssuedAsync(old, "cert", CancellationToken.None);
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={Database};Pooling=False"))
+        {
+            connection.Open();
+            using var update = connection.CreateCommand();
+            update.CommandText = """UPDATE certificates SET critical_options = '["force-command /bin/true","verify-required"]', extensions = '["permit-pty"]' WHERE serial = $serial""";
+            update.Parameters.AddWithValue("$serial", (long)old);
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+
+        using var reopened = SqlAuditStore.OpenSqlite(Database);
+        var record = (await reopened.GetAsync(serial, CancellationToken.None))!;
+        Assert.Equal(intent.Fields.CriticalOptions.ToArray(), record.Fields.CriticalOptions.ToArray());
+        Assert.Equal(intent.Fields.Extensions.ToArray(), record.Fields.Extensions.ToArray());
+        Assert.Equal(new byte[] { 0, 1, 2, 0xff }, record.Fields.Extensions.Find("blob@example.com")!.Data.ToArray());
+
+        var legacy = (await reopened.GetAsync(old, CancellationToken.None))!;
+        Assert.Equal(intent.Fields.CriticalOptions.ToArray(), legacy.Fields.CriticalOptions.ToArray());
+        Assert.Equal([SshOption.Flag("permit-pty")], legacy.Fields.Extensions.ToArray());
     }
 
     [Fact]
@@ -118,8 +161,8 @@ public sealed class SqliteAuditStoreTests : IDisposable
             var record = await reopened.GetAsync(serial, CancellationToken.None);
             Assert.NotNull(record);
             Assert.Equal(i % 2 == 0 ? AuditOutcome.Issued : AuditOutcome.Failed, record.Outcome);
-            Assert.Equal([$"user{i}", "shared"], record.Principals);
-            Assert.Equal(ulong.MaxValue, record.ValidBefore);
+            Assert.Equal([$"user{i}", "shared"], record.Fields.Principals);
+            Assert.Equal(ulong.MaxValue, record.Fields.ValidBefore);
         }
     }
 

@@ -9,26 +9,14 @@ internal sealed record AuditRecord
     /// <summary>The serial reserved for the attempt (unique, non-zero).</summary>
     public required ulong Serial { get; init; }
 
-    /// <summary>A user or a host certificate.</summary>
-    public required SshCertificateType Type { get; init; }
+    /// <summary>
+    /// What the certificate says: the policy's decision as the builder encodes it (one shape
+    /// from policy to bytes to the stored row).
+    /// </summary>
+    public required SshCertificateFields Fields { get; init; }
 
-    /// <summary>The key id.</summary>
-    public required string KeyId { get; init; }
-
-    /// <summary>Principals.</summary>
-    public required IReadOnlyList<string> Principals { get; init; }
-
-    /// <summary>Validity start, Unix seconds.</summary>
-    public required ulong ValidAfter { get; init; }
-
-    /// <summary>Validity end, Unix seconds.</summary>
-    public required ulong ValidBefore { get; init; }
-
-    /// <summary>Critical options, <c>name[=value]</c> each.</summary>
-    public required IReadOnlyList<string> CriticalOptions { get; init; }
-
-    /// <summary>Extensions, <c>name[=value]</c> each.</summary>
-    public required IReadOnlyList<string> Extensions { get; init; }
+    /// <summary>User or host (the fields' type).</summary>
+    public SshCertificateType Type => Fields.Type;
 
     /// <summary>SHA256 fingerprint of the subject key.</summary>
     public required string SubjectKeyFingerprint { get; init; }

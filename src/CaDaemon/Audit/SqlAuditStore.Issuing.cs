@@ -112,12 +112,12 @@ internal sealed partial class SqlAuditStore
             """;
         insert.AddParameter("@serial", (long)record.Serial);
         insert.AddParameter("@type", AuditNames.Name(record.Type));
-        insert.AddParameter("@key_id", record.KeyId);
-        insert.AddParameter("@principals", JsonSerializer.Serialize(record.Principals));
-        insert.AddParameter("@valid_after", record.ValidAfter.ToString(CultureInfo.InvariantCulture));
-        insert.AddParameter("@valid_before", record.ValidBefore.ToString(CultureInfo.InvariantCulture));
-        insert.AddParameter("@critical", JsonSerializer.Serialize(record.CriticalOptions));
-        insert.AddParameter("@extensions", JsonSerializer.Serialize(record.Extensions));
+        insert.AddParameter("@key_id", record.Fields.KeyId);
+        insert.AddParameter("@principals", JsonSerializer.Serialize(record.Fields.Principals));
+        insert.AddParameter("@valid_after", record.Fields.ValidAfter.ToString(CultureInfo.InvariantCulture));
+        insert.AddParameter("@valid_before", record.Fields.ValidBefore.ToString(CultureInfo.InvariantCulture));
+        insert.AddParameter("@critical", StoredOptions.Encode(record.Fields.CriticalOptions));
+        insert.AddParameter("@extensions", StoredOptions.Encode(record.Fields.Extensions));
         insert.AddParameter("@subject", record.SubjectKeyFingerprint);
         insert.AddParameter("@ca", record.CaKeyFingerprint);
         insert.AddParameter("@caller", record.Caller);
@@ -129,7 +129,7 @@ internal sealed partial class SqlAuditStore
         insert.AddParameter("@failure", (object?)record.Failure ?? DBNull.Value);
         insert.AddParameter("@certificate", (object?)record.Certificate ?? DBNull.Value);
         insert.ExecuteNonQuery();
-        foreach (var principal in record.Principals)
+        foreach (var principal in record.Fields.Principals)
         {
             using var p = _connection.CreateCommand();
             p.Transaction = transaction;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using SshHsmCa.Ssh.Certificates;
 using System.Threading.Channels;
 using System.Data.Common;
 
@@ -187,13 +188,16 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
                 records.Add(new AuditRecord
                 {
                     Serial = (ulong)reader.GetInt64(reader.GetOrdinal("serial")),
-                    Type = AuditNames.ParseType(reader.GetString(reader.GetOrdinal("type"))),
-                    KeyId = reader.GetString(reader.GetOrdinal("key_id")),
-                    Principals = JsonSerializer.Deserialize<string[]>(reader.GetString(reader.GetOrdinal("principals"))) ?? [],
-                    ValidAfter = ulong.Parse(reader.GetString(reader.GetOrdinal("valid_after")), CultureInfo.InvariantCulture),
-                    ValidBefore = ulong.Parse(reader.GetString(reader.GetOrdinal("valid_before")), CultureInfo.InvariantCulture),
-                    CriticalOptions = JsonSerializer.Deserialize<string[]>(reader.GetString(reader.GetOrdinal("critical_options"))) ?? [],
-                    Extensions = JsonSerializer.Deserialize<string[]>(reader.GetString(reader.GetOrdinal("extensions"))) ?? [],
+                    Fields = new SshCertificateFields
+                    {
+                        Type = AuditNames.ParseType(reader.GetString(reader.GetOrdinal("type"))),
+                        KeyId = reader.GetString(reader.GetOrdinal("key_id")),
+                        Principals = JsonSerializer.Deserialize<string[]>(reader.GetString(reader.GetOrdinal("principals"))) ?? [],
+                        ValidAfter = ulong.Parse(reader.GetString(reader.GetOrdinal("valid_after")), CultureInfo.InvariantCulture),
+                        ValidBefore = ulong.Parse(reader.GetString(reader.GetOrdinal("valid_before")), CultureInfo.InvariantCulture),
+                        CriticalOptions = StoredOptions.Decode(reader.GetString(reader.GetOrdinal("critical_options")), SshOptionKind.Critical, "critical_options"),
+                        Extensions = StoredOptions.Decode(reader.GetString(reader.GetOrdinal("extensions")), SshOptionKind.Extension, "extensions"),
+                    },
                     SubjectKeyFingerprint = reader.GetString(reader.GetOrdinal("subject_key_fingerprint")),
                     CaKeyFingerprint = reader.GetString(reader.GetOrdinal("ca_key_fingerprint")),
                     Caller = reader.GetString(reader.GetOrdinal("caller")),

@@ -14,23 +14,9 @@ internal sealed partial class CaGrpcService
     /// <inheritdoc />
     public override async Task SignHostCertificateBatch(SignHostCertificateBatchRequest request, IServerStreamWriter<SignHostCertificateBatchResponse> responseStream, ServerCallContext context)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(responseStream);
-        ArgumentNullException.ThrowIfNull(context);
         RequestParser.CheckBatchSize(request.Hosts.Count, MaxBatch);
         var caller = await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Batch, context.CancellationToken).ConfigureAwait(false);
-
-        // Touch prompts arrive on a timer thread while a signature is in flight; one writer owns the stream.
-        var events = new BatchStream(responseStream, context.CancellationToken);
-        try
-        {
-            var summary = await new BatchIssuer(pipeline).RunAsync(caller, context.Peer, request.Hosts.Count, i => RequestParser.ParseHost(request.Hosts[i]), events, context.CancellationToken).ConfigureAwait(false);
-            events.Write(new SignHostCertificateBatchResponse { Summary = ToProto(summary) });
-        }
-        finally
-        {
-            await events.CompleteAsync().ConfigureAwait(false);
-        }
+        await BatchStream.StreamAsync(responseStream, events => new BatchIssuer(pipeline).RunAsync(caller, context.Peer, request.Hosts.Count, i => RequestParser.ParseHost(request.Hosts[i]), events, context.CancellationToken), context.CancellationToken).ConfigureAwait(false);
     }
 
     private static BatchSummary ToProto(BatchIssuer.Summary summary) =>
@@ -42,7 +28,7 @@ internal sealed partial class CaGrpcService
         private readonly Channel<SignHostCertificateBatchResponse> _channel = Channel.CreateUnbounded<SignHostCertificateBatchResponse>(new UnboundedChannelOptions { SingleReader = true });
         private readonly Task _writer;
 
-        public BatchStream(IServerStreamWriter<SignHostCertificateBatchResponse> stream, CancellationToken cancellationToken) =>
+        private BatchStream(IServerStreamWriter<SignHostCertificateBatchResponse> stream, CancellationToken cancellationToken) =>
             _writer = Task.Run(async () =>
             {
                 await foreach (var e in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -51,7 +37,26 @@ internal sealed partial class CaGrpcService
                 }
             }, cancellationToken);
 
-        public void Write(SignHostCertificateBatchResponse message) => _channel.Writer.TryWrite(message);
+        /// <summary>
+        /// Runs a batch with its events on the stream (touch prompts arrive on a timer thread while a
+        /// signature is in flight, so one writer owns the stream), then its summary; the stream is
+        /// finished whatever happens.
+        /// </summary>
+        public static async Task StreamAsync(IServerStreamWriter<SignHostCertificateBatchResponse> stream, Func<BatchStream, Task<BatchIssuer.Summary>> run, CancellationToken cancellationToken)
+        {
+            var events = new BatchStream(stream, cancellationToken);
+            try
+            {
+                var summary = await run(events).ConfigureAwait(false);
+                events.Write(new SignHostCertificateBatchResponse { Summary = ToProto(summary) });
+            }
+            finally
+            {
+                await events.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+
+        private void Write(SignHostCertificateBatchResponse message) => _channel.Writer.TryWrite(message);
 
         public void Result(BatchIssuer.Entry entry) => Write(new SignHostCertificateBatchResponse
         {
@@ -63,7 +68,7 @@ internal sealed partial class CaGrpcService
         public void TouchPrompt(int index, string message) =>
             Write(new SignHostCertificateBatchResponse { TouchPrompt = new BatchTouchPrompt { Index = (uint)index, Message = message } });
 
-        public async Task CompleteAsync()
+        private async Task CompleteAsync()
         {
             _channel.Writer.TryComplete();
             await _writer.ConfigureAwait(false);

@@ -28,10 +28,13 @@ internal sealed partial class CaGrpcService
     {
         await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Audit, context.CancellationToken).ConfigureAwait(false);
         var (size, before) = Page(request.PageSize, request.PageToken);
-        var found = await revocationStore.ListRevocationsAsync(before, size + 1, context.CancellationToken).ConfigureAwait(false);
-        var page = found.Take(size).ToList();
-        var response = new ListRevocationsResponse { NextPageToken = found.Count > size ? page[^1].Id.ToString(CultureInfo.InvariantCulture) : string.Empty };
-        response.Revocations.AddRange(page.Select(ToProto));
+        return ToProto(await Page<RevocationRecord>.FetchAsync(size, limit => revocationStore.ListRevocationsAsync(before, limit, context.CancellationToken)).ConfigureAwait(false));
+    }
+
+    private static ListRevocationsResponse ToProto(Page<RevocationRecord> page)
+    {
+        var response = new ListRevocationsResponse { NextPageToken = page.HasMore ? page.Items[^1].Id.ToString(CultureInfo.InvariantCulture) : string.Empty };
+        response.Revocations.AddRange(page.Items.Select(ToProto));
         return response;
     }
 

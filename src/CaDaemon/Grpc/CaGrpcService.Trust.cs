@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Grpc.Core;
-using SshHsmCa.CaDaemon.Failures;
 using SshHsmCa.CaDaemon.Keys;
 using SshHsmCa.CaDaemon.Trust;
 using SshHsmCa.Policy;
@@ -73,12 +72,7 @@ internal sealed partial class CaGrpcService
     public override async Task<ReloadConfigurationResponse> ReloadConfiguration(ReloadConfigurationRequest request, ServerCallContext context)
     {
         var caller = await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Rotate, context.CancellationToken).ConfigureAwait(false);
-        var outcome = await reloader.ReloadAsync(caller, context.CancellationToken).ConfigureAwait(false);
-        if (!outcome.Applied)
-        {
-            throw new RefusedException(Refusal.ReloadRefused, "the configuration was refused, the previous CA keys and policy stay in force: " + string.Join("; ", outcome.Problems));
-        }
-
+        var outcome = (await reloader.ReloadAsync(caller, context.CancellationToken).ConfigureAwait(false)).ThrowIfRefused();
         var response = new ReloadConfigurationResponse { TrustSetVersion = outcome.TrustSetVersion };
         response.Keys.AddRange(KeysAsTrustedBy(await trust.LatestAsync(context.CancellationToken).ConfigureAwait(false)));
         return response;

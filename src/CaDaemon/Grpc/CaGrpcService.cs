@@ -95,13 +95,13 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     {
         await authenticator.AuthorizeAsync(CallCredentials.Of(context), OperatorRight.Audit, context.CancellationToken).ConfigureAwait(false);
         var (size, before) = Page(request.PageSize, request.PageToken);
-        // One more than asked: a next page token only when a next page exists.
-        var records = await audit.ListAsync(request.Principal, request.Caller, before, size + 1, context.CancellationToken).ConfigureAwait(false);
-        var page = records.Take(size).ToList();
-        var response = new ListCertificatesResponse { NextPageToken = records.Count > size ? page[^1].Serial.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty };
-        var revoked = await revocationStore.FindRevocationsAsync([.. page.Where(r => r.Outcome == AuditOutcome.Issued)], context.CancellationToken).ConfigureAwait(false);
-        response.Records.AddRange(page.Select(r => WithRevocation(r, r.Outcome == AuditOutcome.Issued ? revoked.GetValueOrDefault(r.Serial) : null)));
+        return ToProto(await CertificatePages.ListAsync(audit, revocationStore, request.Principal, request.Caller, before, size, context.CancellationToken).ConfigureAwait(false));
+    }
 
+    private static ListCertificatesResponse ToProto(Page<(Audit.AuditRecord Record, RevocationRecord? Revocation)> page)
+    {
+        var response = new ListCertificatesResponse { NextPageToken = page.HasMore ? page.Items[^1].Record.Serial.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty };
+        response.Records.AddRange(page.Items.Select(r => WithRevocation(r.Record, r.Revocation)));
         return response;
     }
 
@@ -153,9 +153,9 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
         {
             Serial = record.Serial,
             Type = AuditNames.Name(record.Type),
-            KeyId = record.KeyId,
-            ValidAfter = record.ValidAfter,
-            ValidBefore = record.ValidBefore,
+            KeyId = record.Fields.KeyId,
+            ValidAfter = record.Fields.ValidAfter,
+            ValidBefore = record.Fields.ValidBefore,
             SubjectKeyFingerprint = record.SubjectKeyFingerprint,
             CaKeyFingerprint = record.CaKeyFingerprint,
             Caller = record.Caller,
@@ -167,7 +167,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
             Failure = record.Failure ?? string.Empty,
             Certificate = record.Certificate ?? string.Empty,
         };
-        proto.Principals.AddRange(record.Principals);
+        proto.Principals.AddRange(record.Fields.Principals);
         return proto;
     }
 }

@@ -108,13 +108,7 @@ internal sealed class IssuingPipeline
         var serial = await _audit.ReserveAsync(new AuditRecord
         {
             Serial = 0,
-            Type = request.Type,
-            KeyId = template.KeyId,
-            Principals = template.Principals,
-            ValidAfter = template.ValidAfter,
-            ValidBefore = template.ValidBefore,
-            CriticalOptions = [.. template.CriticalOptions.Select(o => o.ToString())],
-            Extensions = [.. template.Extensions.Select(o => o.ToString())],
+            Fields = template,
             SubjectKeyFingerprint = subjectFingerprint,
             CaKeyFingerprint = ca.PublicKey.GetSha256Fingerprint(),
             Caller = caller.Name,

@@ -39,6 +39,9 @@ public sealed class SshOption : IEquatable<SshOption>
         return new SshOption(CheckName(name), w.ToArray());
     }
 
+    /// <summary>An option with the given data field contents (already in wire form), e.g. as stored.</summary>
+    public static SshOption WithData(string name, ReadOnlyMemory<byte> data) => new(CheckName(name), data.ToArray());
+
     /// <summary>An option with raw data (already in wire form), as parsed.</summary>
     internal static SshOption FromWire(string name, ReadOnlyMemory<byte> data) => new(name, data);
 
