@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# The README's first command on a really fresh Debian 12 (issue 14): a debootstrap --variant=minbase
+# The README's first command on a really fresh Debian 12 (issue 14) or 13 (issue 28): a debootstrap --variant=minbase
 # root with nothing but the .NET SDK bound in (read-only, with the Debian packages the SDK itself
 # depends on) and what a newcomer's machine has anyway (ca-certificates, and this machine's network
 # settings: /etc/hosts, resolv.conf, its extra CA certificates); then scripts/quickstart.sh --demo-only, as root in that root, from a copy of this
 # checkout. It passes when the demonstration ends with the ssh login by certificate. A step the
 # quick start forgets to install fails here instead of for a newcomer.
-# Needs root and debootstrap. Prints "fresh root: N passed, N failed" last.
+#   scripts/test-fresh-root.sh [bookworm|trixie]     (default bookworm)
+# Needs root and debootstrap. Prints "fresh root: N passed, N failed" last (bookworm), or
+# "fresh trixie root: N passed, N failed".
 set -uo pipefail
+suite=${1:-bookworm}
+case "$suite" in
+  bookworm) debian="Debian 12"; tag="fresh root"; sdk_packages=(libicu72 libssl3) ;;
+  trixie) debian="Debian 13"; tag="fresh trixie root"; sdk_packages=(libicu76 libssl3t64) ;;
+  *) echo "test-fresh-root.sh: unknown suite '$suite' (bookworm or trixie)" >&2; exit 2 ;;
+esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
@@ -29,9 +37,9 @@ bind() { mkdir -p "$root$2"; mount "${@:3}" --bind "$1" "$root$2" && mounts+=("$
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
 
 started=$(date +%s)
-echo "fresh root: debootstrap --variant=minbase bookworm ($mirror)"
-debootstrap --variant=minbase bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
-  || { tail -20 "$work/debootstrap.log"; echo "fresh root: 0 passed, 1 failed"; exit 1; }
+echo "$tag: debootstrap --variant=minbase $suite ($mirror)"
+debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
+  || { tail -20 "$work/debootstrap.log"; echo "$tag: 0 passed, 1 failed"; exit 1; }
 cp /etc/resolv.conf /etc/hosts "$root/etc/"
 mount -t proc proc "$root/proc" && mounts+=("$root/proc")
 mount -t sysfs sysfs "$root/sys" && mounts+=("$root/sys")
@@ -41,11 +49,11 @@ bind "$dotnet_root" /usr/share/dotnet -o ro
 ln -sf /usr/share/dotnet/dotnet "$root/usr/bin/dotnet"
 
 # What a machine with the .NET SDK has: the SDK's own Debian dependencies (as its package or
-# Microsoft's install guide for Debian 12 brings them: ICU, OpenSSL, Kerberos, zlib, libstdc++),
+# Microsoft's install guide for Debian brings them: ICU, OpenSSL, Kerberos, zlib, libstdc++),
 # ca-certificates, and this machine's own CAs (its TLS proxy to the package registries).
 in_root apt-get -q -y update >/dev/null && in_root apt-get -q -y install --no-install-recommends \
-    ca-certificates libicu72 libssl3 libgssapi-krb5-2 zlib1g libstdc++6 >/dev/null \
-  || { echo "fresh root: apt-get in the root failed"; echo "fresh root: 0 passed, 1 failed"; exit 1; }
+    ca-certificates "${sdk_packages[@]}" libgssapi-krb5-2 zlib1g libstdc++6 >/dev/null \
+  || { echo "$tag: apt-get in the root failed"; echo "$tag: 0 passed, 1 failed"; exit 1; }
 cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
 in_root update-ca-certificates >/dev/null 2>&1
 
@@ -54,7 +62,7 @@ mkdir -p "$root/src/ssh-hsm-ca"
 (cd "$repo" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -C "$root/src/ssh-hsm-ca" -xf -
 pkgs_before=$(in_root dpkg-query -W -f='${Package}\n' | wc -l)
 
-echo "fresh root: scripts/quickstart.sh --demo-only in the root (log: quickstart.log)"
+echo "$tag: scripts/quickstart.sh --demo-only in the root (log: quickstart.log)"
 passthrough=()
 for name in $(env | sed -n 's/^\(NUGET_[A-Z_]*\)=.*/\1/p'); do passthrough+=("$name=${!name}"); done
 in_root "${passthrough[@]}" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
@@ -66,10 +74,10 @@ elapsed=$(( $(date +%s) - started ))
 passed=0
 failed=0
 if [ "$status" -eq 0 ] && grep -q "logged in as root with a certificate signed inside the HSM" "$work/quickstart.log"; then
-  echo "PASS the quick start ran to the certificate login in a fresh Debian 12 root ($((pkgs_after - pkgs_before)) packages installed by it, ${elapsed} s in all)"
+  echo "PASS the quick start ran to the certificate login in a fresh $debian root ($((pkgs_after - pkgs_before)) packages installed by it, ${elapsed} s in all)"
   passed=1
 else
-  echo "FAIL the quick start in a fresh Debian 12 root (exit $status):"
+  echo "FAIL the quick start in a fresh $debian root (exit $status):"
   tail -40 "$work/quickstart.log" | sed 's/^/    /'
   failed=1
 fi
@@ -81,5 +89,5 @@ for tool in debootstrap lintian pcscd afl-fuzz npm; do
   fi
 done
 [ "$failed" -eq 0 ] && { echo "PASS the quick start installed no test-only tool (debootstrap, lintian, pcscd, afl++, npm)"; passed=$((passed + 1)); }
-echo "fresh root: $passed passed, $failed failed"
+echo "$tag: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

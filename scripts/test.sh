@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test project in SshHsmCa.sln, then a short fuzz smoke of every parser target
+# Runs every test project in SshHsmCa.sln, then the tests that judge with OpenSSH once more per
+# newer OpenSSH release ($SSHHSMCA_OPENSSH_RELEASES, default "trixie sid"; empty skips them), then a short fuzz smoke of every parser target
 # (scripts/fuzz.sh: a crash fails), then the package install test (builds the .deb and
 # installs it into a fresh debootstrap root: packaging/deb/test-install.sh; needs root), then
 # prints one line "N passed, N failed" summed over all TRX results and the install test's checks.
 # Exit status is non-zero when a test failed or nothing ran.
 #   scripts/test.sh [--no-package] [dotnet test arguments...]
 # --no-package skips the two tests that need root and a Debian root of their own: the package
-# install test and the quick start in a fresh root (scripts/test-fresh-root.sh).
+# install test and the quick start in fresh Debian 12 and 13 roots (scripts/test-fresh-root.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,40 @@ if [ "$status" -eq 0 ]; then
   status=$?
 fi
 
+# The judging tests again with each newer OpenSSH release (issue 28): Debian 13's and sid's
+# programs from cached debootstrap roots (scripts/openssh-releases.sh), first on PATH so the CLI's
+# own ssh-keygen is the release's too. Their TRX files are named for the release.
+releases=${SSHHSMCA_OPENSSH_RELEASES-trixie sid}
+release_lines=()
+if [ "$status" -eq 0 ] && [ -n "$releases" ]; then
+  # shellcheck disable=SC2086
+  if scripts/openssh-releases.sh prepare $releases; then
+    for release in $releases; do
+      bin=$(scripts/openssh-releases.sh bin "$release")
+      version=$(scripts/openssh-releases.sh version "$release")
+      before=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+      for project in tests/Ssh.Tests tests/Interop.Tests; do
+        SSHHSMCA_OPENSSH_BIN=$bin SSHHSMCA_OPENSSH_RELEASE=$release SSHHSMCA_OPENSSH_VERSION=${version%% *} PATH="$bin:$PATH" \
+          dotnet test "$project" -c Release --no-build --filter "OpenSsh=judge" \
+            --logger "trx;LogFileName=openssh-$release-$(basename "$project").trx" --results-directory "$results" \
+          || status=1
+      done
+      rp=0; rf=0
+      for trx in "$results"/openssh-"$release"-*.trx; do
+        [ -e "$trx" ] || continue
+        counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+        rp=$((rp + $(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")))
+        rf=$((rf + $(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")))
+      done
+      [ "$(ls "$results"/*.trx 2>/dev/null | wc -l)" -gt "$before" ] || status=1
+      release_lines+=("openssh $release ($version): $rp passed, $rf failed")
+    done
+  else
+    echo "the OpenSSH release roots could not be prepared: the tests that judge with 10.x did not run" >&2
+    status=1
+  fi
+fi
+
 passed=0
 failed=0
 for trx in "$results"/*.trx; do
@@ -61,12 +96,19 @@ if [ "$package_test" = 1 ]; then
   add_summary "install test" "$results/install-test.log"
 fi
 
-# The README's first command in a fresh Debian 12 root with only the .NET SDK (issue 14).
+# The README's first command in a fresh Debian 12 root with only the .NET SDK (issue 14), then in a
+# fresh Debian 13 root.
 if [ "$package_test" = 1 ]; then
   scripts/test-fresh-root.sh 2>&1 | tee "$results/fresh-root.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   add_summary "fresh root" "$results/fresh-root.log"
+  # The same on Debian 13 (issue 28): the CLI and the quick start on trixie's OpenSSH 10.0.
+  scripts/test-fresh-root.sh trixie 2>&1 | tee "$results/fresh-trixie-root.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  add_summary "fresh trixie root" "$results/fresh-trixie-root.log"
 fi
+
+for line in "${release_lines[@]}"; do echo "$line"; done
 
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
   echo "no test results found in $results" >&2

@@ -4,6 +4,7 @@ using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Krl;
 using SshHsmCa.Ssh.Tests.Support;
+using SshHsmCa.Tests.Shared;
 
 namespace SshHsmCa.Ssh.Tests;
 
@@ -13,6 +14,7 @@ namespace SshHsmCa.Ssh.Tests;
 /// <c>ssh-keygen -k</c>'s, and <c>ssh-keygen -Q</c> agrees with <see cref="SshKrl.IsRevoked(SshCertificate)"/>
 /// for every certificate tried; hostile bytes fail with a <see cref="SshFormatException"/>.
 /// </summary>
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 public sealed class KrlTests
 {
     private static readonly SshPublicKey VectorCa = SshPublicKey.ParseLine(Vectors.FirstLine("krl/ca_ed25519.pub"));

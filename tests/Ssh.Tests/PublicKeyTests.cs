@@ -1,8 +1,10 @@
 using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Tests.Support;
+using SshHsmCa.Tests.Shared;
 
 namespace SshHsmCa.Ssh.Tests;
 
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 public class PublicKeyTests
 {
     public static TheoryData<string> VectorKeys =>

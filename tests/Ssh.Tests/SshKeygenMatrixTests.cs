@@ -1,6 +1,7 @@
 using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Signatures;
 using SshHsmCa.Ssh.Tests.Support;
+using SshHsmCa.Tests.Shared;
 
 namespace SshHsmCa.Ssh.Tests;
 
@@ -9,6 +10,7 @@ namespace SshHsmCa.Ssh.Tests;
 /// accepted by <c>ssh-keygen -L</c> (which verifies the CA signature while loading) and shows the
 /// same fields as our own reading of it.
 /// </summary>
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 public class SshKeygenMatrixTests
 {
     public static readonly string[] CaTypes = ["ed25519", "p256", "p384", "p521", "rsa3072-sha512", "rsa2048-sha256"];

@@ -7,6 +7,7 @@ using SshHsmCa.Tests.Shared;
 namespace SshHsmCa.Ssh.Tests;
 
 /// <summary>SSHSIG as ssh-keygen -Y sign writes it, for every key type a host may have.</summary>
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 public sealed class SshSigTests : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -6,9 +6,11 @@ using SshHsmCa.Interop.Tests.Support;
 using SshHsmCa.Ssh.Certificates;
 using SshHsmCa.Ssh.Keys;
 using SshHsmCa.Ssh.Signatures;
+using SshHsmCa.Tests.Shared;
 
 namespace SshHsmCa.Interop.Tests;
 
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 [Collection(SoftHsmGroup.Name)]
 public class Pkcs11CaKeyTests(SoftHsm hsm)
 {

@@ -5,6 +5,7 @@ using SshHsmCa.Tests.Shared;
 namespace SshHsmCa.Interop.Tests;
 
 /// <summary>Issue 13's CLI defects (9, 10, 12, 13, 14), each as the attacker tried it.</summary>
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 [Collection(SoftHsmGroup.Name)]
 public class CliAttackTests(SoftHsm hsm)
 {

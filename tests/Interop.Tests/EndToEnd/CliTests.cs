@@ -4,6 +4,7 @@ using SshHsmCa.Tests.Shared;
 namespace SshHsmCa.Interop.Tests;
 
 /// <summary>ssh-hsm-ca as a program against the daemon's operator socket and mTLS listener.</summary>
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 [Collection(SoftHsmGroup.Name)]
 public class CliTests(SoftHsm hsm)
 {

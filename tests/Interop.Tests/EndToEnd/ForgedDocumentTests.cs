@@ -22,6 +22,7 @@ namespace SshHsmCa.Interop.Tests;
 /// genuine one was installed, the forged set took the host's trust over, and the genuine
 /// documents were refused afterwards (exit 4 and 5).
 /// </summary>
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 public sealed class ForgedDocumentTests : IAsyncLifetime, IDisposable
 {
     private const ulong Far = 1_000_000;

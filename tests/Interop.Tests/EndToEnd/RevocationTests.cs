@@ -16,6 +16,7 @@ namespace SshHsmCa.Interop.Tests;
 /// signature (ssh-keygen -Y verify accepts it) with ETags; tampered, badly signed and older KRLs
 /// are refused and the installed file stays.
 /// </summary>
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 [Collection(SoftHsmGroup.Name)]
 public sealed class RevocationTests(SoftHsm hsm) : IDisposable
 {

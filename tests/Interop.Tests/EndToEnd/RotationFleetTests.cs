@@ -15,6 +15,7 @@ namespace SshHsmCa.Interop.Tests;
 /// with strict host key checking and batch mode (no prompt possible) and no file edited by hand;
 /// after the emergency path the revoked key's certificates are refused by every host at once.
 /// </summary>
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 [Collection(SoftHsmGroup.Name)]
 public sealed class RotationFleetTests(SoftHsm hsm) : IDisposable
 {
@@ -61,7 +62,7 @@ public sealed class RotationFleetTests(SoftHsm hsm) : IDisposable
         var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["SSH_AUTH_SOCK"] = agent };
         var idToken = account.Write("id-token", await DevIdentityProvider.FetchIdTokenAsync(idp) + "\n");
         ProcessRunner.Result Login(bool force = true) => Ok(account.Run("/usr/bin/dotnet", [Path.Combine(cli, "ssh-hsm-ca.dll"), "login", "--id-token-file", idToken, .. (force ? new[] { "--force" } : [])], environment), "login");
-        SshCertificate InAgent() => SshCertificate.ParseLine(Ok(account.Run("/usr/bin/ssh-add", ["-L"], environment), "ssh-add -L").Stdout.Split('\n').Last(l => l.Contains("-cert-v01@openssh.com", StringComparison.Ordinal)));
+        SshCertificate InAgent() => SshCertificate.ParseLine(Ok(account.Run(Tools.SshAdd, ["-L"], environment), "ssh-add -L").Stdout.Split('\n').Last(l => l.Contains("-cert-v01@openssh.com", StringComparison.Ordinal)));
         void EveryHostLetsIn(string phase)
         {
             foreach (var host in fleet.Hosts)

@@ -13,6 +13,7 @@ namespace SshHsmCa.Interop.Tests;
 /// backend too, with strict host key checking and no prompt; the wrong principal, an expired
 /// certificate and an untrusted CA are refused.
 /// </summary>
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 [Collection(SoftHsmGroup.Name)]
 public class SshdLoginTests(SoftHsm hsm)
 {

@@ -14,6 +14,7 @@ namespace SshHsmCa.Interop.Tests;
 /// and ssh. The host is bootstrapped with a one-time token and renews by proving possession of its
 /// key; the user logs in through the device flow and reaches sshd with only the agent.
 /// </summary>
+[Trait(OpenSsh.Trait, OpenSsh.Judges)]
 [Collection(SoftHsmGroup.Name)]
 public sealed class SsoAndHostFlowTests(SoftHsm hsm) : IDisposable
 {

@@ -65,6 +65,7 @@ internal sealed class BootstrappedSshd : IDisposable
             PermitRootLogin prohibit-password
             PidFile {dir.PathOf(name + ".pid")}
             LogLevel DEBUG1
+            {OpenSsh.SshdConfigForTests}
             """);
         var check = ProcessRunner.Run(Tools.Sshd, ["-t", "-f", config]);
         Assert.True(check.ExitCode == 0, check.Output);

@@ -57,7 +57,7 @@ internal sealed class FreshAccount : IDisposable
     {
         var socket = Path.Combine(Home, "agent.sock");
         var start = new ProcessStartInfo("/usr/bin/setpriv") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--reuid=" + Name, "--regid=" + Name, "--init-groups", "/usr/bin/ssh-agent", "-D", "-a", socket })
+        foreach (var argument in new[] { "--reuid=" + Name, "--regid=" + Name, "--init-groups", Tools.SshAgent, "-D", "-a", socket })
         {
             start.ArgumentList.Add(argument);
         }

@@ -19,7 +19,7 @@ public sealed class SshAgent : IDisposable
     public static async Task<SshAgent> StartAsync(TempDir dir)
     {
         var socket = dir.PathOf($"agent-{Guid.NewGuid():N}"[..20]);
-        var start = new ProcessStartInfo("/usr/bin/ssh-agent") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(Tools.SshAgent) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-D");
         start.ArgumentList.Add("-a");
         start.ArgumentList.Add(socket);
@@ -35,7 +35,7 @@ public sealed class SshAgent : IDisposable
     /// <summary><c>ssh-add -l</c> lines (empty when the agent holds nothing).</summary>
     public IReadOnlyList<string> List()
     {
-        var result = ProcessRunner.Run("/usr/bin/ssh-add", ["-l"], new Dictionary<string, string>(StringComparer.Ordinal) { ["SSH_AUTH_SOCK"] = Socket });
+        var result = ProcessRunner.Run(Tools.SshAdd, ["-l"], new Dictionary<string, string>(StringComparer.Ordinal) { ["SSH_AUTH_SOCK"] = Socket });
         return result.ExitCode == 1 ? [] : result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 

@@ -96,6 +96,7 @@ public sealed class SshdServer : IAsyncDisposable
                 LogLevel DEBUG1
                 MaxStartups 100
                 {(revokedKeys is null ? string.Empty : "RevokedKeys " + revokedKeys)}
+                {OpenSsh.SshdConfigForTests}
                 """);
 
             var check = Tools.Run(Tools.Sshd, ["-t", "-f", config]);

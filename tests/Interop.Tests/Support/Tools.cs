@@ -2,13 +2,22 @@ using SshHsmCa.Tests.Shared;
 
 namespace SshHsmCa.Interop.Tests.Support;
 
-/// <summary>The Debian tools the interop tests judge with. A missing tool fails the test: .ci/run installs them.</summary>
+/// <summary>
+/// The Debian tools the interop tests judge with (the OpenSSH ones of the release under test, see
+/// <see cref="OpenSsh"/>). A missing tool fails the test: .ci/run installs them.
+/// </summary>
 public static class Tools
 {
     public const string SoftHsmModule = "/usr/lib/softhsm/libsofthsm2.so";
-    public const string SshKeygen = "/usr/bin/ssh-keygen";
-    public const string Sshd = "/usr/sbin/sshd";
-    public const string Ssh = "/usr/bin/ssh";
+    public static string SshKeygen => OpenSsh.SshKeygen;
+
+    public static string Sshd => OpenSsh.Sshd;
+
+    public static string Ssh => OpenSsh.Ssh;
+
+    public static string SshAgent => OpenSsh.SshAgent;
+
+    public static string SshAdd => OpenSsh.SshAdd;
 
     public static string Require(string path) =>
         File.Exists(path) ? path : throw new FileNotFoundException($"{path} is required (scripts/install-test-deps.sh installs it)", path);
