@@ -21,7 +21,7 @@ cache=${SSHHSMCA_OPENSSH_CACHE:-/var/cache/ssh-hsm-ca/openssh}
 max_age_days=${SSHHSMCA_OPENSSH_MAX_AGE_DAYS:-7}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 tools=(usr/bin/ssh usr/bin/ssh-keygen usr/bin/ssh-agent usr/bin/ssh-add usr/sbin/sshd
-  usr/lib/openssh/sshd-session usr/lib/openssh/sshd-auth)
+  usr/lib/openssh/sshd-session usr/lib/openssh/sshd-auth usr/lib/openssh/ssh-sk-helper)
 
 die() { echo "openssh-releases.sh: $*" >&2; exit 1; }
 
@@ -44,8 +44,9 @@ write_wrappers() { # dir
     extra=
     [ "$name" = sshd ] && extra=" -o SshdSessionPath=$bin/sshd-session -o SshdAuthPath=$bin/sshd-auth"
     [ -x "$root/$tool" ] || die "$root/$tool is missing: is the release older than OpenSSH 10.0?"
-    printf '#!/bin/sh\n# %s of the %s root (scripts/openssh-releases.sh)\nexec %s --library-path %s --argv0 %s %s%s "$@"\n' \
-      "/$tool" "$(basename "$dir")" "$loader" "$libs" "$bin/$name" "$root/$tool" "$extra" >"$bin/$name"
+    # SSH_SK_HELPER: ssh-keygen, ssh-agent and ssh run the security-key helper of their release.
+    printf '#!/bin/sh\n# %s of the %s root (scripts/openssh-releases.sh)\nSSH_SK_HELPER=%s exec %s --library-path %s --argv0 %s %s%s "$@"\n' \
+      "/$tool" "$(basename "$dir")" "$bin/ssh-sk-helper" "$loader" "$libs" "$bin/$name" "$root/$tool" "$extra" >"$bin/$name"
     chmod 0755 "$bin/$name"
   done
 }

@@ -44,6 +44,7 @@ public class OpenSshReleaseTests(ITestOutputHelper output)
 
         // And the sshd-session and sshd-auth that sshd executes per connection are the release's.
         var config = ProcessRunner.Run(Tools.Sshd, ["-T", "-f", "/dev/null"]).Output;
-        Assert.Contains("sshdsessionpath " + Path.Combine(OpenSsh.Bin, "sshd-session"), config, StringComparison.Ordinal);
+        // (sshd -T prints keywords in lower case up to 10.0, as written from 10.x on: "SshdSessionPath".)
+        Assert.Contains("sshdsessionpath " + Path.Combine(OpenSsh.Bin, "sshd-session"), config, StringComparison.OrdinalIgnoreCase);
     }
 }
