@@ -16,6 +16,9 @@ packages+=(postgresql)
 # A CA key behind a network round trip (issue 19): SoftHSM2 served by `p11-kit server`, reached
 # through p11-kit-client.so (p11-kit-modules).
 packages+=(p11-kit p11-kit-modules)
+# Security-key attestation (issue 29): the tests build a software security-key provider for
+# OpenSSH (tests/Interop.Tests/SecurityKeys/sk-test-provider.c) with cc against OpenSSL.
+packages+=(gcc libc6-dev libssl-dev)
 # The fuzz smoke (scripts/fuzz.sh): AFL++ drives the SharpFuzz targets.
 packages+=(afl++)
 # The Python client example (examples/python, docs/clients.md): Debian's gRPC for Python, protoc for
@@ -30,7 +33,7 @@ if [ ! -x "$root/tools/buf/node_modules/.bin/buf" ]; then
   (cd "$root/tools/buf" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-for tool in debootstrap systemd-nspawn lintian /usr/sbin/pcscd yubico-piv-tool /usr/sbin/ip /usr/bin/python3 /usr/bin/p11-kit afl-fuzz npm protoc "$root/tools/buf/node_modules/.bin/buf"; do
+for tool in cc debootstrap systemd-nspawn lintian /usr/sbin/pcscd yubico-piv-tool /usr/sbin/ip /usr/bin/python3 /usr/bin/p11-kit afl-fuzz npm protoc "$root/tools/buf/node_modules/.bin/buf"; do
   command -v "$tool" >/dev/null || { echo "required tool $tool is missing after install" >&2; exit 1; }
 done
 [ -f /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so ] || { echo "required module p11-kit-client.so is missing after install" >&2; exit 1; }

@@ -31,6 +31,7 @@ internal static class Targets
         ["krl"] = Krl,
         ["trust-set"] = TrustSetDocument,
         ["trust-state"] = TrustStateTarget.Run,
+        ["sk-attestation"] = SkAttestationTarget.Run,
     };
 
     private static string Text(byte[] input) => Encoding.UTF8.GetString(input);
