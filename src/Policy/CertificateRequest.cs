@@ -30,6 +30,12 @@ public sealed record CertificateRequest
     /// <summary>A request id for the key id and the audit log.</summary>
     public string RequestId { get; init; } = string.Empty;
 
+    /// <summary>
+    /// What the key's enrollment proved (issue 29), set by the issuing pipeline from its records,
+    /// never from what a client sends; null for a key that was not enrolled with an attestation.
+    /// </summary>
+    public KeyAttestation? Attestation { get; init; }
+
     /// <summary>True for a renewal; evaluated exactly like a new request (recorded only).</summary>
     public bool IsRenewal { get; init; }
 

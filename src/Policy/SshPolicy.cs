@@ -108,7 +108,7 @@ public sealed class SshPolicy
             }
 
             grantsType = true;
-            if (keys.Reject(request.PublicKey) is { } keyProblem)
+            if (keys.Reject(request.PublicKey, request.Attestation) is { } keyProblem)
             {
                 keyReasons.Add(new PolicyReason(ReasonCodes.KeyNotAllowed, "public_key", $"role {role.Name}: {keyProblem}"));
                 explanations?.Add(new RoleExplanation(role.Name, true, false, keyProblem));

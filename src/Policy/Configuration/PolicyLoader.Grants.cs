@@ -235,7 +235,31 @@ internal sealed partial class PolicyLoader
             "forbidden" => SecurityKeyPolicy.Forbidden,
             var other => Invalid(other),
         };
-        return new KeyRule(types, rsaMinBits, sk);
+        var aaguids = new HashSet<Guid>();
+        foreach (var (text, i) in (keys?.Aaguids ?? []).Select((t, i) => (t, i)))
+        {
+            if (Guid.TryParseExact(text, "D", out var aaguid))
+            {
+                aaguids.Add(aaguid);
+            }
+            else
+            {
+                Error($"{path}.aaguids[{i}]", $"'{text}' is not an AAGUID (8-4-4-4-12 hex digits)");
+            }
+        }
+
+        var attestation = new AttestationRule(keys?.RequireAttestation ?? false, aaguids, keys?.RequireUserVerification ?? false, keys?.AllowBackup ?? false);
+        if ((attestation.Required || aaguids.Count > 0 || attestation.RequireUserVerification) && sk == SecurityKeyPolicy.Forbidden)
+        {
+            Error($"{path}.requireAttestation", "attestation rules apply to security keys, which securityKeys 'forbidden' refuses");
+        }
+
+        if ((aaguids.Count > 0 || attestation.RequireUserVerification) && !attestation.Required)
+        {
+            Error($"{path}.requireAttestation", "aaguids and requireUserVerification are proved by an attestation: set requireAttestation to true");
+        }
+
+        return new KeyRule(types, rsaMinBits, attestation.Required ? SecurityKeyPolicy.Required : sk, attestation);
 
         SecurityKeyPolicy Invalid(string value)
         {

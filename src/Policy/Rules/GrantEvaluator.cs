@@ -28,8 +28,10 @@ internal static class GrantEvaluator
 
             critical.Add(SshCriticalOptions.VerifyRequired());
         }
-        else if (request.PublicKey.IsSecurityKey && grants.All(g => g.VerifyRequiredForSecurityKeys))
+        else if (request.PublicKey.IsSecurityKey && (grants.All(g => g.VerifyRequiredForSecurityKeys) || request.Attestation is { UserVerified: true } || grants.Any(g => g.Keys.Attestation.RequireUserVerification)))
         {
+            // Also when the enrollment attested user verification, or a role required it: sshd then
+            // refuses a signature made without it (issue 29).
             critical.Add(SshCriticalOptions.VerifyRequired());
         }
 

@@ -3,14 +3,17 @@ using SshHsmCa.Ssh.Keys;
 namespace SshHsmCa.Policy.Rules;
 
 /// <summary>Which subject keys a role accepts.</summary>
-internal sealed class KeyRule(HashSet<string> types, int rsaMinBits, SecurityKeyPolicy securityKeys)
+internal sealed class KeyRule(HashSet<string> types, int rsaMinBits, SecurityKeyPolicy securityKeys, AttestationRule? attestation = null)
 {
     public static readonly string[] AllTypes = [.. SshKeyAlgorithms.PlainTypes];
 
     public SecurityKeyPolicy SecurityKeys => securityKeys;
 
+    /// <summary>What attested keys must show (issue 29); none required by default.</summary>
+    public AttestationRule Attestation { get; } = attestation ?? AttestationRule.None;
+
     /// <summary>Null when accepted; otherwise why not.</summary>
-    public string? Reject(SshPublicKey key)
+    public string? Reject(SshPublicKey key, KeyAttestation? attested = null)
     {
         if (!types.Contains(key.KeyType))
         {
@@ -26,7 +29,7 @@ internal sealed class KeyRule(HashSet<string> types, int rsaMinBits, SecurityKey
         {
             (SecurityKeyPolicy.Required, false) => "a security key (sk-*) is required",
             (SecurityKeyPolicy.Forbidden, true) => "security keys (sk-*) are not allowed",
-            _ => null,
+            _ => Attestation.Reject(attested),
         };
     }
 }
