@@ -212,7 +212,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA user_version;";
-            Assert.Equal(6L, command.ExecuteScalar());
+            Assert.Equal(7L, command.ExecuteScalar());
             command.CommandText = "PRAGMA journal_mode;";
             Assert.Equal("wal", command.ExecuteScalar());
             command.CommandText = "PRAGMA user_version = 99;";

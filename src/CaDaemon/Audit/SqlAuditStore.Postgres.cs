@@ -116,6 +116,7 @@ internal sealed partial class SqlAuditStore
         );
         """,
         CaKeyStatesTable,
+        SecurityKeysTable,
     ];
 
     /// <summary>

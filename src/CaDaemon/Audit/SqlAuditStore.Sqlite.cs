@@ -116,6 +116,7 @@ internal sealed partial class SqlAuditStore
         CREATE INDEX certificates_by_ca_key ON certificates(ca_key_fingerprint, outcome);
         """,
         CaKeyStatesTable,
+        SecurityKeysTable,
     ];
 
     /// <summary>Opens (creating and migrating) the database at <paramref name="path"/>.</summary>

@@ -35,4 +35,13 @@ internal enum Refusal
 
     /// <summary>A configuration reload was refused (the previous keys and policy stay in force).</summary>
     ReloadRefused,
+
+    /// <summary>Security-key enrollment needs attestation roots, and none are configured.</summary>
+    EnrollmentNotConfigured,
+
+    /// <summary>The enrollment challenge is unknown, another caller's, expired or used.</summary>
+    ChallengeInvalid,
+
+    /// <summary>The attestation does not prove that the key lives in a trusted security key.</summary>
+    AttestationRefused,
 }

@@ -13,7 +13,7 @@ using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
-internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, ICertificateStore audit, IRevocationStore revocationStore, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, Trust.TrustPublisher trust, Trust.IConfigurationReloader reloader, TlsRoot tlsRoot) : CertificateAuthorityService.CertificateAuthorityServiceBase
+internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, ICertificateStore audit, IRevocationStore revocationStore, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, Trust.TrustPublisher trust, Trust.IConfigurationReloader reloader, TlsRoot tlsRoot, SecurityKeys.SecurityKeyEnrollment securityKeys, ISecurityKeyStore securityKeyStore) : CertificateAuthorityService.CertificateAuthorityServiceBase
 {
     /// <inheritdoc />
     public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>
@@ -57,7 +57,7 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     {
         var caller = await authenticator.AuthenticateAsync(CallCredentials.Of(context), allowBootstrap: false, context.CancellationToken).ConfigureAwait(false);
         var parsed = request.RequestCase == ExplainPolicyRequest.RequestOneofCase.Host ? RequestParser.ParseHost(request.Host) : RequestParser.ParseUser(request.User ?? new SignUserCertificateRequest());
-        return ToProto(pipeline.Explain(caller, parsed));
+        return ToProto(await pipeline.ExplainAsync(caller, parsed, context.CancellationToken).ConfigureAwait(false));
     }
 
     private static ExplainPolicyResponse ToProto(PolicyExplanation explanation)

@@ -57,6 +57,15 @@ internal static class ErrorReasons
     /// <summary>ReloadConfiguration: the configuration, policy or a CA key was refused; nothing changed.</summary>
     public const string ReloadRefused = "RELOAD_REFUSED";
 
+    /// <summary>Security-key enrollment is not configured (no attestation roots).</summary>
+    public const string EnrollmentNotConfigured = "ENROLLMENT_NOT_CONFIGURED";
+
+    /// <summary>The enrollment challenge is unknown, another caller's, expired or used.</summary>
+    public const string ChallengeInvalid = "CHALLENGE_INVALID";
+
+    /// <summary>The attestation was refused; the message names the check.</summary>
+    public const string AttestationRefused = "ATTESTATION_REFUSED";
+
     /// <summary>The key ceremony failed on the card (status code by the failure; metadata "kind").</summary>
     public const string CeremonyFailed = "CEREMONY_FAILED";
 

@@ -79,7 +79,14 @@ internal static partial class DaemonHost
         builder.Services.AddSingleton(metrics);
         var journalSocket = options.JournalSocket ?? (File.Exists(JournalAuditEvents.DefaultSocket) ? JournalAuditEvents.DefaultSocket : string.Empty);
         var journal = journalSocket.Length > 0 ? new JournalAuditEvents(journalSocket) : null;
-        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, keys, audit, sp.GetRequiredService<Auth.RequestAuthenticator>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>(), journal));
+        builder.Services.AddSingleton<ISecurityKeyStore>(audit);
+        var securityKeyOptions = options.SecurityKeys ?? new SecurityKeys.SecurityKeyOptions();
+        var attestationRoots = SecurityKeys.SecurityKeyOptions.Load(securityKeyOptions.AttestationRoots, "attestationRoots");
+        var attestationIntermediates = SecurityKeys.SecurityKeyOptions.Load(securityKeyOptions.AttestationIntermediates, "attestationIntermediates");
+        builder.Services.AddSingleton(sp => new SecurityKeys.SecurityKeyEnrollment(audit,
+            new SecurityKeys.EnrollmentChallenges(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RandomNumberGenerator>(), TimeSpan.FromSeconds(securityKeyOptions.ChallengeSeconds)),
+            attestationRoots, attestationIntermediates, sp.GetRequiredService<TimeProvider>(), journal));
+        builder.Services.AddSingleton(sp => new IssuingPipeline(policy, keys, audit, sp.GetRequiredService<Auth.RequestAuthenticator>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RandomNumberGenerator>(), metrics, sp.GetRequiredService<ILogger<IssuingPipeline>>(), journal, sp.GetRequiredService<SecurityKeys.SecurityKeyEnrollment>()));
         var oidc = options.Oidc is null ? null : new Auth.OidcTokenValidator(options.Oidc);
         builder.Services.AddSingleton(sp => new Auth.RequestAuthenticator(audit, policy, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Auth.RequestAuthenticator>>(), oidc));
         builder.Services.AddSingleton(sp => new Auth.SourceLimits(options.RateLimits, metrics, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Auth.SourceLimits>>()));

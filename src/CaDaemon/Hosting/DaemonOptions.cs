@@ -82,6 +82,9 @@ internal sealed class DaemonOptions
     /// <summary>The audit store on PostgreSQL (several appliances); absent: SQLite at <see cref="AuditDatabase"/>.</summary>
     public PostgresOptions? Postgres { get; set; }
 
+    /// <summary>Security-key enrollment: the attestation roots (absent: enrollment is refused).</summary>
+    public SshHsmCa.CaDaemon.SecurityKeys.SecurityKeyOptions? SecurityKeys { get; set; }
+
     /// <summary>The audit database (SQLite), when there is no postgres section.</summary>
     public string AuditDatabase { get; set; } = "/var/lib/ssh-hsm-ca/audit.db";
 }

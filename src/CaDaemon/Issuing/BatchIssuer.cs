@@ -49,6 +49,7 @@ internal sealed class BatchIssuer(IssuingPipeline pipeline)
                 continue;
             }
 
+            parsed = await pipeline.AttestedAsync(parsed, cancellationToken).ConfigureAwait(false);
             switch (pipeline.Decide(caller, parsed))
             {
                 case Deny deny:

@@ -25,11 +25,13 @@ internal sealed class IssuingPipeline
     private readonly CaMetrics _metrics;
     private readonly IssuanceEvents _events;
     private readonly ICredentialRedeemer _credentials;
+    private readonly SecurityKeys.SecurityKeyEnrollment? _securityKeys;
 
     /// <summary>Creates the pipeline over its parts; <paramref name="credentials"/> uses one-time credentials (bootstrap tokens).</summary>
-    public IssuingPipeline(PolicyHolder policy, CaKeySet keys, ICertificateStore audit, ICredentialRedeemer credentials, TimeProvider time, RandomNumberGenerator random, CaMetrics metrics, ILogger<IssuingPipeline> logger, JournalAuditEvents? journal = null)
+    public IssuingPipeline(PolicyHolder policy, CaKeySet keys, ICertificateStore audit, ICredentialRedeemer credentials, TimeProvider time, RandomNumberGenerator random, CaMetrics metrics, ILogger<IssuingPipeline> logger, JournalAuditEvents? journal = null, SecurityKeys.SecurityKeyEnrollment? securityKeys = null)
     {
         _credentials = credentials;
+        _securityKeys = securityKeys;
         _policy = policy;
         _keys = keys;
         _audit = audit;
@@ -54,8 +56,20 @@ internal sealed class IssuingPipeline
     }
 
     /// <summary>What policy would decide, role by role (ExplainPolicy): nothing is counted or issued.</summary>
-    public PolicyExplanation Explain(CallerIdentity caller, CertificateRequest request) =>
-        _policy.Current.Explain(caller, request, _time.GetUtcNow());
+    public async Task<PolicyExplanation> ExplainAsync(CallerIdentity caller, CertificateRequest request, CancellationToken cancellationToken) =>
+        _policy.Current.Explain(caller, await AttestedAsync(request, cancellationToken).ConfigureAwait(false), _time.GetUtcNow());
+
+    /// <summary>
+    /// The request with what the subject key's enrollment proved (issue 29), from the records only:
+    /// a security key looks its enrollment up, any other key costs nothing.
+    /// </summary>
+    public async Task<CertificateRequest> AttestedAsync(CertificateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _securityKeys is null || !request.PublicKey.IsSecurityKey
+            ? request with { Attestation = null }
+            : request with { Attestation = await _securityKeys.AttestationOfAsync(request.PublicKey, cancellationToken).ConfigureAwait(false) };
+    }
 
     /// <summary>
     /// Several certificates for one caller, all or none past policy: every request is decided
@@ -68,9 +82,11 @@ internal sealed class IssuingPipeline
     {
         ArgumentNullException.ThrowIfNull(requests);
         var allowed = new Allow[requests.Count];
+        var attested = new CertificateRequest[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
-            allowed[i] = Decide(caller, requests[i]) switch
+            attested[i] = await AttestedAsync(requests[i], cancellationToken).ConfigureAwait(false);
+            allowed[i] = Decide(caller, attested[i]) switch
             {
                 Deny deny => throw new PolicyDeniedException(deny),
                 var allow => (Allow)allow,
@@ -83,7 +99,7 @@ internal sealed class IssuingPipeline
             var issued = new List<SshCertificate>(requests.Count);
             for (var i = 0; i < requests.Count; i++)
             {
-                issued.Add(await IssueAllowedAsync(caller, sourceAddress, requests[i], allowed[i], cancellationToken).ConfigureAwait(false));
+                issued.Add(await IssueAllowedAsync(caller, sourceAddress, attested[i], allowed[i], cancellationToken).ConfigureAwait(false));
                 use.Complete();
             }
 

@@ -102,7 +102,8 @@ public static class AttestationVerifier
                 throw new AttestationRefusedException(AttestationRefusal.ModelNotAllowed, $"authenticator model {data.Aaguid} (AAGUID) is not on the allow-list");
             }
 
-            return new AttestedKey(data.Aaguid, data.Has(AuthenticatorData.UserVerified), format, certificate.Subject, certificate.SerialNumber, root);
+            var backup = data.Has(AuthenticatorData.BackupEligible) || data.Has(AuthenticatorData.BackedUp);
+            return new AttestedKey(data.Aaguid, data.Has(AuthenticatorData.UserVerified), backup, format, certificate.Subject, certificate.SerialNumber, root);
         }
     }
 

@@ -9,7 +9,7 @@ namespace SshHsmCa.Interop.Tests;
 /// Issue 27: the store's schema is written twice, SQLite's as the five migrations databases in the
 /// field went through and PostgreSQL's as one, so this keeps them from drifting: a new store on
 /// each engine has the same tables with the same columns, in the same order, of the same kind
-/// (integer, text, bytes). PostgreSQL's revoked_items has one column more, the rowid SQLite gives
+/// (integer, text, bytes, boolean). PostgreSQL's revoked_items has one column more, the rowid SQLite gives
 /// every table without naming it.
 /// </summary>
 public sealed class SchemaTests : IDisposable
@@ -23,6 +23,7 @@ public sealed class SchemaTests : IDisposable
         "INTEGER" or "BIGINT" or "BIGSERIAL" => "integer",
         "TEXT" => "text",
         "BLOB" or "BYTEA" => "bytes",
+        "BOOLEAN" => "boolean",
         var other => other,
     };
 

@@ -16,10 +16,17 @@ public sealed class SshAgent : IDisposable
 
     public string Socket { get; }
 
-    public static async Task<SshAgent> StartAsync(TempDir dir)
+    /// <summary>Starts an agent; <paramref name="providers"/> is its -P allow-list of security-key provider libraries.</summary>
+    public static async Task<SshAgent> StartAsync(TempDir dir, string? providers = null)
     {
         var socket = dir.PathOf($"agent-{Guid.NewGuid():N}"[..20]);
         var start = new ProcessStartInfo(Tools.SshAgent) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (providers is not null)
+        {
+            start.ArgumentList.Add("-P");
+            start.ArgumentList.Add(providers);
+        }
+
         start.ArgumentList.Add("-D");
         start.ArgumentList.Add("-a");
         start.ArgumentList.Add(socket);

@@ -149,6 +149,28 @@ public sealed class SshdServer : IAsyncDisposable
         ], timeoutMs: 30_000);
     }
 
+    /// <summary>Logs in as <see cref="User"/> with what ssh-agent at <paramref name="agentSocket"/> holds, and runs <c>echo</c>.</summary>
+    internal ProcessRunner.Result LoginWithAgent(string agentSocket, SshPublicKey hostCa)
+    {
+        var knownHosts = _dir.Write($"known_hosts-{Guid.NewGuid():N}", $"@cert-authority {HostAlias} {hostCa.ToOpenSshLine("host-ca")}\n");
+        return Tools.Run(Tools.Ssh,
+        [
+            "-F", "/dev/null",
+            "-o", $"UserKnownHostsFile={knownHosts}",
+            "-o", "GlobalKnownHostsFile=/dev/null",
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", $"HostKeyAlias={HostAlias}",
+            "-o", "BatchMode=yes",
+            "-o", $"IdentityAgent={agentSocket}",
+            "-o", "IdentityFile=none",
+            "-o", "PasswordAuthentication=no",
+            "-o", "ConnectTimeout=10",
+            "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"{User}@127.0.0.1",
+            "echo", "login-ok",
+        ], timeoutMs: 30_000);
+    }
+
     /// <summary>A fresh user key pair (ssh-keygen) in the server's folder; returns the private key path.</summary>
     public string NewUserKey(string name)
     {

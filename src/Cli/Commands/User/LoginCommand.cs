@@ -32,10 +32,11 @@ internal static class LoginCommand
                 r.AddError("--redirect-port takes a port number");
             }
         });
+        var securityKeyOption = new Option<string?>("--security-key") { Description = "certify this enrolled security key (ssh-hsm-ca key enroll) instead of a fresh software key; FILE-cert.pub is written beside it and both go into ssh-agent", HelpName = "FILE" };
         var jsonOption = GlobalOptions.Json();
-        var command = new Command("login", "SSO login: a fresh key and a user certificate in ssh-agent until it expires")
+        var command = new Command("login", "SSO login: a fresh key (or an enrolled security key) and a user certificate in ssh-agent until it expires")
         {
-            deviceOption, idTokenOption, principalsOption, forceOption, writeFilesOption, redirectPortOption, jsonOption,
+            deviceOption, idTokenOption, principalsOption, forceOption, writeFilesOption, redirectPortOption, securityKeyOption, jsonOption,
         };
         command.SetAction(async (result, cancel) =>
         {
@@ -46,6 +47,14 @@ internal static class LoginCommand
             var force = result.GetValue(forceOption);
             var writeFiles = result.GetValue(writeFilesOption);
             var redirectPort = result.GetValue(redirectPortOption);
+            var securityKey = result.GetValue(securityKeyOption);
+            if (securityKey is not null && writeFiles is not null)
+            {
+                throw new UsageException("--write-files makes a software key; with --security-key the certificate is written beside the key");
+            }
+
+            // Read before anything else happens, so a wrong file fails at once.
+            var securityKeyPublic = securityKey is null ? null : SecurityKeyFiles.PublicKeyOf(securityKey);
             var json = result.GetValue(jsonOption);
             var status = json ? Console.Error : Console.Out;
             var anonymous = connection.CreateClient();
@@ -85,28 +94,10 @@ internal static class LoginCommand
                 return 0;
             }
 
-            string idToken;
-            if (idTokenFile is not null)
-            {
-                idToken = CliFiles.ReadText(idTokenFile).Trim();
-            }
-            else
-            {
-                var settings = await anonymous.GetLoginSettingsAsync(new GetLoginSettingsRequest(), cancellationToken: cancel).ConfigureAwait(false);
-                if (settings.Issuer.Length == 0)
-                {
-                    throw new UsageException("this CA has no SSO login configured (no oidc section); use --id-token-file or a client certificate with sign");
-                }
+            var idToken = await SsoToken.GetAsync(anonymous, idTokenFile, device, redirectPort, status, cancel).ConfigureAwait(false);
 
-                using var signIn = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                signIn.CancelAfter(TimeSpan.FromMinutes(15));
-                idToken = device
-                    ? await OidcSignIn.DeviceAsync(settings.Issuer, settings.ClientId, settings.Scopes, status, signIn.Token).ConfigureAwait(false)
-                    : await OidcSignIn.BrowserAsync(settings.Issuer, settings.ClientId, settings.Scopes, redirectPort, status, signIn.Token).ConfigureAwait(false);
-            }
-
-            using var key = Ed25519KeyPair.Generate();
-            var request = new SignUserCertificateRequest { PublicKey = key.PublicKey.ToOpenSshLine(), RequestId = "login" };
+            using var key = securityKeyPublic is null ? Ed25519KeyPair.Generate() : null;
+            var request = new SignUserCertificateRequest { PublicKey = (securityKeyPublic ?? key!.PublicKey).ToOpenSshLine(), RequestId = "login" };
             request.Principals.AddRange(principals);
             var issued = (await connection.CreateClient("Bearer " + idToken).SignUserCertificateAsync(request, cancellationToken: cancel).ConfigureAwait(false)).Certificate;
             var certificate = SshCertificate.ParseLine(issued.Certificate);
@@ -118,11 +109,18 @@ internal static class LoginCommand
 
             var lifetime = (uint)Math.Min(certificate.ValidBefore - now, uint.MaxValue);
             var comment = CommentPrefix + certificate.KeyId;
-            agent.AddEd25519(key.Seed, key.PublicKeyBytes, certificate.Blob.Span, comment, lifetime);
             string? keyPath = null;
-            if (writeFiles is not null)
+            if (key is null)
             {
-                keyPath = WriteFiles(writeFiles, key, certificate, comment);
+                keyPath = SecurityKeyFiles.AddToAgent(securityKey!, certificate, lifetime);
+            }
+            else
+            {
+                agent.AddEd25519(key.Seed, key.PublicKeyBytes, certificate.Blob.Span, comment, lifetime);
+                if (writeFiles is not null)
+                {
+                    keyPath = WriteFiles(writeFiles, key, certificate, comment);
+                }
             }
 
             // The @cert-authority lines setup wrote follow the CA's host keys (rotation); fetched
@@ -136,7 +134,7 @@ internal static class LoginCommand
             else
             {
                 await status.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"Logged in as {certificate.KeyId}\n  principals: {string.Join(", ", certificate.Principals)}\n  expires:    {TimeText.Utc(certificate.ValidBefore)} (in {TimeText.Span(lifetime)})\n  serial:     {certificate.Serial}\nThe key and certificate are in ssh-agent until then{(keyPath is null ? string.Empty : $"; also written to {keyPath}")}.")).ConfigureAwait(false);
+                    $"Logged in as {certificate.KeyId}\n  principals: {string.Join(", ", certificate.Principals)}\n  expires:    {TimeText.Utc(certificate.ValidBefore)} (in {TimeText.Span(lifetime)})\n  serial:     {certificate.Serial}\n{(key is null ? $"The security key and its certificate are in ssh-agent until then; the certificate is also in {keyPath}." : $"The key and certificate are in ssh-agent until then{(keyPath is null ? string.Empty : $"; also written to {keyPath}")}.")}{(certificate.CriticalOptions.Contains(SshCriticalOptions.VerifyRequiredName) ? "\n  verify-required: every login asks the security key to verify you (PIN or biometrics)" : string.Empty)}")).ConfigureAwait(false);
             }
 
             return 0;
