@@ -18,7 +18,8 @@ packages+=(postgresql)
 packages+=(p11-kit p11-kit-modules)
 # Security-key attestation (issue 29): the tests build a software security-key provider for
 # OpenSSH (tests/Interop.Tests/SecurityKeys/sk-test-provider.c) with cc against OpenSSL.
-packages+=(gcc libc6-dev libssl-dev)
+# libfido2's fido2-cred -V cross-checks the attestations the verifier accepts.
+packages+=(gcc libc6-dev libssl-dev fido2-tools)
 # The fuzz smoke (scripts/fuzz.sh): AFL++ drives the SharpFuzz targets.
 packages+=(afl++)
 # The Python client example (examples/python, docs/clients.md): Debian's gRPC for Python, protoc for

@@ -46,6 +46,11 @@ internal static class ConfigurationSummary
             Line(text, $"  metrics:  {metrics.Address}:{metrics.Port}");
         }
 
+        if (options.SecurityKeys?.AttestationRoots is { } roots)
+        {
+            Line(text, $"  security keys: enrollment with attestation roots {roots}");
+        }
+
         if (options.Oidc is { } oidc)
         {
             Line(text, $"  SSO:      {oidc.Issuer} (audience {oidc.ClientId})");

@@ -88,6 +88,22 @@ internal static class DaemonOptionsValidator
             }
         }
 
+        if (options.SecurityKeys is { } securityKeys)
+        {
+            if (securityKeys.ChallengeSeconds is < 30 or > 3600)
+            {
+                errors.Add($"$.securityKeys.challengeSeconds: {securityKeys.ChallengeSeconds} is not between 30 and 3600");
+            }
+
+            foreach (var (field, path) in new[] { ("attestationRoots", securityKeys.AttestationRoots), ("attestationIntermediates", securityKeys.AttestationIntermediates) })
+            {
+                if (path is not null && !File.Exists(path))
+                {
+                    errors.Add($"$.securityKeys.{field}: {path} does not exist");
+                }
+            }
+        }
+
         if (options.Publish is { } publish)
         {
             if (options.Tls is null)

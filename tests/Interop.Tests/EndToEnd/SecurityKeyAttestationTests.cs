@@ -36,6 +36,11 @@ public sealed class SecurityKeyAttestationTests : IDisposable
         Assert.Equal("packed", attested.Format);
         Assert.Contains("Test Authenticator Attestation", attested.CertificateSubject, StringComparison.Ordinal);
         Assert.Equal(_authenticator.Root.Subject, attested.RootSubject);
+
+        // The independent cross-check: libfido2 verifies the same statement.
+        var fido2 = TestAuthenticator.Fido2CredVerify(attestation, _challenge, "ssh:", type == "ed25519-sk", "packed");
+        Assert.True(fido2.ExitCode == 0, "fido2-cred -V: " + fido2.Output);
+        Assert.False(TestAuthenticator.Fido2CredVerify(attestation, [.. _challenge, 1], "ssh:", type == "ed25519-sk", "packed").ExitCode == 0, "fido2-cred -V accepted another challenge");
     }
 
     [Fact]
@@ -44,6 +49,8 @@ public sealed class SecurityKeyAttestationTests : IDisposable
         _authenticator.Environment["SK_TEST_FORMAT"] = "fido-u2f";
         var (key, attestation) = _authenticator.Enroll("ecdsa-sk", _challenge);
         Assert.Equal("fido-u2f", Verify(key, attestation, _challenge, Policy()).Format);
+        var fido2 = TestAuthenticator.Fido2CredVerify(attestation, _challenge, "ssh:", false, "fido-u2f");
+        Assert.True(fido2.ExitCode == 0, "fido2-cred -V: " + fido2.Output);
     }
 
     [Fact]

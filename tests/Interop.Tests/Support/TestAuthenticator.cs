@@ -98,6 +98,24 @@ public sealed class TestAuthenticator : IDisposable
         return (key, File.ReadAllBytes(attestation));
     }
 
+    /// <summary>
+    /// libfido2's own verdict on an attestation (<c>fido2-cred -V</c>, Debian's fido2-tools): an
+    /// independent check of the signature over the authenticator data and the client data hash.
+    /// It checks neither the chain, CA=false, the AAGUID nor trailing bytes, so it is a cross-check
+    /// of what passes, never the verdict on what must be refused.
+    /// </summary>
+    internal static ProcessRunner.Result Fido2CredVerify(byte[] attestation, byte[] challenge, string application, bool ed25519, string format)
+    {
+        var blob = SshHsmCa.Ssh.SecurityKeys.SkAttestation.Parse(attestation);
+        var data = SshHsmCa.Ssh.SecurityKeys.AuthenticatorData.Parse(blob.AuthenticatorData.Span);
+        var raw = blob.AuthenticatorData.ToArray();
+        byte[] wrapped = raw.Length < 256 ? [0x58, (byte)raw.Length, .. raw] : [0x59, (byte)(raw.Length >> 8), (byte)raw.Length, .. raw];
+        var input = string.Join('\n',
+            Convert.ToBase64String(SHA256.HashData(challenge)), application, format, Convert.ToBase64String(wrapped),
+            Convert.ToBase64String(data.CredentialId.Span), Convert.ToBase64String(blob.Signature.Span), Convert.ToBase64String(blob.Certificate.Span)) + "\n";
+        return ProcessRunner.Run(Tools.Require("/usr/bin/fido2-cred"), ["-V", ed25519 ? "eddsa" : "es256"], stdin: System.Text.Encoding.UTF8.GetBytes(input));
+    }
+
     public void Dispose()
     {
         _dir.Dispose();
