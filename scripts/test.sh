@@ -33,6 +33,7 @@ add_summary() { # prefix, log
 # then run the tests on exactly that build.
 dotnet build SshHsmCa.sln -c Release -nologo
 status=$?
+built=$status
 if [ "$status" -eq 0 ]; then
   dotnet test SshHsmCa.sln -c Release --no-build --logger "trx" --results-directory "$results" "$@"
   status=$?
@@ -43,7 +44,7 @@ fi
 # own ssh-keygen is the release's too. Their TRX files are named for the release.
 releases=${SSHHSMCA_OPENSSH_RELEASES-trixie sid}
 release_lines=()
-if [ "$status" -eq 0 ] && [ -n "$releases" ]; then
+if [ "$built" -eq 0 ] && [ -n "$releases" ]; then
   # shellcheck disable=SC2086
   if scripts/openssh-releases.sh prepare $releases; then
     for release in $releases; do

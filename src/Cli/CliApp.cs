@@ -35,6 +35,7 @@ internal static class CliApp
         root.Subcommands.Add(SetupCommand.Create(global));
         root.Subcommands.Add(LoginCommand.Create(global));
         root.Subcommands.Add(LogoutCommand.Create());
+        root.Subcommands.Add(AgentCommand.Create());
         root.Subcommands.Add(Group("key", "security keys: enroll one with its attestation, list them", KeyEnrollCommand.Create(global), KeyListCommand.Create(global)));
         root.Subcommands.Add(Group("host", "host certificates: bootstrap tokens, bootstrap, renewal, batches",
             HostTokenCommand.Create(global), HostBootstrapCommand.Create(global), HostRenewCommand.Create(global), HostSignBatchCommand.Create(global)));

@@ -33,13 +33,50 @@ internal static class SecurityKeyFiles
     /// The certificate beside the key (FILE-cert.pub, written atomically, never through a link), then
     /// both into ssh-agent with <c>ssh-add -t LIFETIME FILE</c>: the agent signs through the security key.
     /// </summary>
-    public static string AddToAgent(string key, SshCertificate certificate, uint lifetime)
+    /// <remarks>
+    /// With <paramref name="hops"/>, ssh-add sets the destination constraint itself (<c>-H FILE -h ...</c>,
+    /// the host CA keys in a temporary known_hosts file); an agent that refuses it fails the add.
+    /// </remarks>
+    /// <exception cref="AgentRefusedException">ssh-add failed with the destination constraint.</exception>
+    public static string AddToAgent(string key, SshCertificate certificate, uint lifetime, IReadOnlyList<(string From, string To)> hops, IReadOnlyList<SshPublicKey> hostCaKeys)
     {
         ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(hops);
+        ArgumentNullException.ThrowIfNull(hostCaKeys);
         var certificateFile = key + "-cert.pub";
         FileOutput.WriteAtomically(certificateFile, certificate.ToOpenSshLine(LoginComment(certificate)) + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        OpenSshTool.Run("ssh-add", ["-t", lifetime.ToString(System.Globalization.CultureInfo.InvariantCulture), key]);
-        return certificateFile;
+        var life = lifetime.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (hops.Count == 0)
+        {
+            OpenSshTool.Run("ssh-add", ["-t", life, key]);
+            return certificateFile;
+        }
+
+        var work = Directory.CreateTempSubdirectory("ssh-hsm-ca-add-");
+        try
+        {
+            var knownHosts = Path.Combine(work.FullName, "known_hosts");
+            File.WriteAllText(knownHosts, string.Concat(hostCaKeys.Select(k => "@cert-authority * " + k.ToOpenSshLine() + "\n")));
+            try
+            {
+                OpenSshTool.Run("ssh-add", ["-t", life, .. AgentDestinations.SshAddArguments(hops, knownHosts), key]);
+            }
+            catch (IOException e)
+            {
+                throw new AgentRefusedException($"ssh-add with the destination constraint failed: {e.Message}", e);
+            }
+
+            // Only the certificate stays (see SshAgentClient.AddEd25519: ssh before 10.3 would sign
+            // for it with the plain key, which the restricted agent refuses).
+            using var agent = SshAgentClient.Connect();
+            agent.Remove(certificate.PublicKey.Blob.Span);
+
+            return certificateFile;
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
     }
 
     private static string LoginComment(SshCertificate certificate) => Commands.User.LoginCommand.CommentPrefix + certificate.KeyId;

@@ -82,8 +82,15 @@ internal sealed class SshAgentClient : IDisposable
     /// Adds an Ed25519 key, then its certificate, both with <paramref name="lifetimeSeconds"/>
     /// (as <c>ssh-add -t</c> does: two identities with the same constraint).
     /// </summary>
-    public void AddEd25519(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> certificateBlob, string comment, uint lifetimeSeconds)
+    /// <exception cref="AgentRefusedException">The agent refused (with <paramref name="destinationConstraint"/>: most likely that constraint).</exception>
+    /// <remarks>
+    /// With a destination constraint only the certificate is added (with the private key): ssh before
+    /// OpenSSH 10.3 (bz3752) signs for a certificate from the agent with the separate plain key when
+    /// it finds one, and a restricted agent refuses that request, so the pair would not log in.
+    /// </remarks>
+    public void AddEd25519(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> certificateBlob, string comment, uint lifetimeSeconds, ReadOnlySpan<byte> destinationConstraint = default)
     {
+        var what = destinationConstraint.IsEmpty ? "lifetime" : "lifetime and destination (restrict-destination-v00@openssh.com)";
         Span<byte> secret = stackalloc byte[64];
         seed.CopyTo(secret);
         publicKey.CopyTo(secret[32..]);
@@ -97,7 +104,10 @@ internal sealed class SshAgentClient : IDisposable
             plain.WriteString(comment);
             plain.WriteByte(ConstrainLifetime);
             plain.WriteUInt32(lifetimeSeconds);
-            ExpectSuccess(plain, "adding the key");
+            if (destinationConstraint.IsEmpty)
+            {
+                ExpectSuccess(plain, "adding the key", what);
+            }
 
             var cert = new SshWriter(1024);
             cert.WriteByte(AddIdConstrained);
@@ -108,7 +118,8 @@ internal sealed class SshAgentClient : IDisposable
             cert.WriteString(comment);
             cert.WriteByte(ConstrainLifetime);
             cert.WriteUInt32(lifetimeSeconds);
-            ExpectSuccess(cert, "adding the certificate");
+            cert.WriteRaw(destinationConstraint);
+            ExpectSuccess(cert, "adding the certificate", what);
         }
         finally
         {
@@ -126,14 +137,14 @@ internal sealed class SshAgentClient : IDisposable
         return reply.Length == 1 && reply[0] == Success;
     }
 
-    private void ExpectSuccess(SshWriter request, string what)
+    private void ExpectSuccess(SshWriter request, string what, string constraints)
     {
         var reply = Exchange(request.WrittenSpan);
         if (reply.Length != 1 || reply[0] != Success)
         {
-            throw new IOException(reply.Length == 1 && reply[0] == Failure
-                ? $"ssh-agent refused {what} (does it support lifetime constraints?)"
-                : $"ssh-agent gave an unexpected answer to {what}");
+            throw reply.Length == 1 && reply[0] == Failure
+                ? new AgentRefusedException($"ssh-agent refused {what} (does it support {constraints} constraints?)")
+                : new IOException($"ssh-agent gave an unexpected answer to {what}");
         }
     }
 

@@ -25,6 +25,15 @@ internal static class TrustInstaller
         return lines.Length > 0 ? [.. lines.Select(l => SshPublicKey.ParseLine(l))] : [SshPublicKey.ParseLine(keys.UserCaPublicKey)];
     }
 
+    /// <summary>The host CA keys in force a GetCaPublicKeys answer names (its @cert-authority lines; the one host CA key from a CA before rotation).</summary>
+    public static IReadOnlyList<SshPublicKey> HostCaKeys(GetCaPublicKeysResponse keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var lines = keys.KnownHosts.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split(' ', 3)).Where(p => p.Length == 3 && p[0] == "@cert-authority").Select(p => SshPublicKey.ParseLine(p[2])).Distinct().ToList();
+        return lines.Count > 0 ? lines : [SshPublicKey.ParseLine(keys.HostCaPublicKey)];
+    }
+
     /// <summary>Checks a fetched trust set against <paramref name="trust"/> (whose state then holds it, unsaved); throws <see cref="RefusedUpdateException"/>.</summary>
     public static TrustSet Check(GetTrustSetResponse response, TrustFile trust)
     {

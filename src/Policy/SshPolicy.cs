@@ -72,6 +72,18 @@ public sealed class SshPolicy
         return new PermissionDecision(permission, [], new PolicyReason(ReasonCodes.PermissionNotGranted, "caller", why));
     }
 
+    /// <summary>
+    /// The agent restriction of the applicable user roles: a key is restricted when any of them
+    /// restricts it, to the union of their hops; unrestricted fallback only when all of those allow it.
+    /// </summary>
+    private static AgentRestriction? AgentOf(IEnumerable<Rules.UserGrantRule> grants)
+    {
+        var restricting = grants.Select(g => g.Agent).OfType<AgentRestriction>().ToArray();
+        return restricting.Length == 0
+            ? null
+            : new AgentRestriction([.. restricting.SelectMany(r => r.Hops).Distinct().OrderBy(h => h.From, StringComparer.Ordinal).ThenBy(h => h.To, StringComparer.Ordinal)], restricting.All(r => r.AllowUnrestricted));
+    }
+
     /// <summary>The same evaluation, with what every role contributed.</summary>
     public PolicyExplanation Explain(CallerIdentity caller, CertificateRequest request, DateTimeOffset now)
     {
@@ -154,7 +166,10 @@ public sealed class SshPolicy
                 // Host roles may set their own format; when the applicable ones disagree, the policy's wins.
                 var formats = user ? [] : applicableHost.Select(a => a.Grant.KeyIdFormat ?? _keyIdFormat).Distinct(StringComparer.Ordinal).ToArray();
                 var format = formats.Length == 1 ? formats[0] : _keyIdFormat;
-                decision = new Allow(template with { KeyId = KeyId(format, caller, request, template.Principals, roles) }, matched);
+                decision = new Allow(template with { KeyId = KeyId(format, caller, request, template.Principals, roles) }, matched)
+                {
+                    Agent = user ? AgentOf(applicableUser.Select(a => a.Grant)) : null,
+                };
             }
         }
 

@@ -112,11 +112,22 @@ internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet k
     private async Task<List<IssuedCertificate>> IssueAllAsync(CallerIdentity caller, IReadOnlyList<CertificateRequest> requests, ServerCallContext context)
     {
         var issued = await pipeline.IssueAllAsync(caller, context.Peer, requests, context.CancellationToken).ConfigureAwait(false);
-        return [.. issued.Select(ToProto)];
+        return [.. issued.Select(i => ToProto(i.Certificate, i.Agent))];
     }
 
     private static CertificateOption ToProto(Ssh.Certificates.SshOption option) =>
         new() { Name = option.Name, Value = option.GetStringValue() ?? string.Empty };
+
+    private static IssuedCertificate ToProto(Ssh.Certificates.SshCertificate certificate, Policy.AgentRestriction? agent)
+    {
+        var response = ToProto(certificate);
+        if (agent is not null)
+        {
+            response.AgentRestriction = new Protos.V1.AgentRestriction { AllowUnrestricted = agent.AllowUnrestricted, Hops = { agent.Hops.Select(h => new Protos.V1.AgentHop { FromHost = h.From, ToHost = h.To }) } };
+        }
+
+        return response;
+    }
 
     private static IssuedCertificate ToProto(Ssh.Certificates.SshCertificate certificate)
     {

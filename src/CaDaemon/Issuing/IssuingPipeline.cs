@@ -78,7 +78,7 @@ internal sealed class IssuingPipeline
     /// </summary>
     /// <exception cref="PolicyDeniedException">Policy refused one of the requests.</exception>
     /// <exception cref="HsmException">The CA key's device failed.</exception>
-    public async Task<IReadOnlyList<SshCertificate>> IssueAllAsync(CallerIdentity caller, string sourceAddress, IReadOnlyList<CertificateRequest> requests, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(SshCertificate Certificate, AgentRestriction? Agent)>> IssueAllAsync(CallerIdentity caller, string sourceAddress, IReadOnlyList<CertificateRequest> requests, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var allowed = new Allow[requests.Count];
@@ -96,10 +96,10 @@ internal sealed class IssuingPipeline
         var use = await _credentials.UseAsync(caller, sourceAddress, cancellationToken).ConfigureAwait(false);
         await using (use.ConfigureAwait(false))
         {
-            var issued = new List<SshCertificate>(requests.Count);
+            var issued = new List<(SshCertificate, AgentRestriction?)>(requests.Count);
             for (var i = 0; i < requests.Count; i++)
             {
-                issued.Add(await IssueAllowedAsync(caller, sourceAddress, attested[i], allowed[i], cancellationToken).ConfigureAwait(false));
+                issued.Add((await IssueAllowedAsync(caller, sourceAddress, attested[i], allowed[i], cancellationToken).ConfigureAwait(false), allowed[i].Agent));
                 use.Complete();
             }
 

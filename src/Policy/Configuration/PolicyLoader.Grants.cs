@@ -122,7 +122,82 @@ internal sealed partial class PolicyLoader
             ExtensionsAllowed = extensionsAllowed,
             ExtensionsDefault = extensionsDefault,
             Keys = CompileKeys(user.Keys, $"{path}.keys"),
+            Agent = CompileAgent(user.Agent, $"{path}.agent"),
         };
+    }
+
+    /// <summary>
+    /// The hops of an agent section. Host names are literal: ssh-agent checks each against the
+    /// principals of the host certificate the hop shows, so a pattern would match nothing.
+    /// </summary>
+    private AgentRestriction? CompileAgent(AgentDocument? agent, string path)
+    {
+        if (agent is null)
+        {
+            return null;
+        }
+
+        if (!agent.RestrictDestinations)
+        {
+            if (agent.Hosts is { Count: > 0 } || agent.Via is { Count: > 0 })
+            {
+                Error($"{path}.restrictDestinations", "hosts and via take effect only with restrictDestinations: true");
+            }
+
+            return null;
+        }
+
+        var hops = new SortedSet<AgentHop>(Comparer<AgentHop>.Create((a, b) => string.CompareOrdinal(a.From + "\n" + a.To, b.From + "\n" + b.To)));
+        foreach (var (host, i) in (agent.Hosts ?? []).Select((h, i) => (h, i)))
+        {
+            if (CheckHop(host, $"{path}.hosts[{i}]"))
+            {
+                hops.Add(new AgentHop(string.Empty, host));
+            }
+        }
+
+        foreach (var (via, i) in (agent.Via ?? []).Select((v, i) => (v, i)))
+        {
+            if (via.To is not { Count: > 0 })
+            {
+                Error($"{path}.via[{i}].to", "names no host");
+            }
+
+            if (!CheckHop(via.From, $"{path}.via[{i}].from"))
+            {
+                continue;
+            }
+
+            foreach (var (to, j) in (via.To ?? []).Select((t, j) => (t, j)))
+            {
+                if (CheckHop(to, $"{path}.via[{i}].to[{j}]"))
+                {
+                    hops.Add(new AgentHop(via.From!, to));
+                }
+            }
+        }
+
+        if (hops.Count == 0)
+        {
+            Error($"{path}.hosts", "restrictDestinations needs at least one host: a key usable nowhere is no login");
+        }
+        else if (hops.Count > 1024)
+        {
+            Error($"{path}.hosts", $"{hops.Count} hops: ssh-agent takes at most 1024 destination constraints per key");
+        }
+
+        return new AgentRestriction([.. hops], agent.AllowUnrestricted);
+    }
+
+    private bool CheckHop(string? host, string path)
+    {
+        if (host is not null && HostGrantRule.IsHostName(host) && !host.Contains('*', StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        Error(path, $"'{host}' is not a host name: hops are literal names (ssh-agent matches them against host certificate principals; no wildcards)");
+        return false;
     }
 
     private HostGrantRule CompileHost(HostDocument host, string path)

@@ -26,4 +26,7 @@ public sealed class UserDocument
 
     /// <summary>Subject key rules.</summary>
     public KeysDocument? Keys { get; set; }
+
+    /// <summary>ssh-agent destination constraints for the keys login adds (absent: unrestricted).</summary>
+    public AgentDocument? Agent { get; set; }
 }

@@ -23,4 +23,7 @@ internal sealed class UserGrantRule
     public required HashSet<string> ExtensionsDefault { get; init; }
 
     public required KeyRule Keys { get; init; }
+
+    /// <summary>The agent restriction of this role's keys, or null for none.</summary>
+    public AgentRestriction? Agent { get; init; }
 }

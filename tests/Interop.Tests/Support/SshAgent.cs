@@ -7,6 +7,7 @@ namespace SshHsmCa.Interop.Tests.Support;
 public sealed class SshAgent : IDisposable
 {
     private readonly Process _process;
+    private readonly System.Text.StringBuilder _log = new();
 
     private SshAgent(Process process, string socket)
     {
@@ -16,8 +17,23 @@ public sealed class SshAgent : IDisposable
 
     public string Socket { get; }
 
-    /// <summary>Starts an agent; <paramref name="providers"/> is its -P allow-list of security-key provider libraries.</summary>
-    public static async Task<SshAgent> StartAsync(TempDir dir, string? providers = null)
+    /// <summary>What the agent logged (with <c>debug</c>: ssh-agent -d, whose refusals are visible here).</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts an agent; <paramref name="providers"/> is its -P allow-list of security-key provider
+    /// libraries; <paramref name="debug"/> runs it with -d (debug log on stderr, in <see cref="Log"/>).
+    /// </summary>
+    public static async Task<SshAgent> StartAsync(TempDir dir, string? providers = null, bool debug = false)
     {
         var socket = dir.PathOf($"agent-{Guid.NewGuid():N}"[..20]);
         var start = new ProcessStartInfo(Tools.SshAgent) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -27,10 +43,18 @@ public sealed class SshAgent : IDisposable
             start.ArgumentList.Add(providers);
         }
 
-        start.ArgumentList.Add("-D");
+        start.ArgumentList.Add(debug ? "-d" : "-D");
         start.ArgumentList.Add("-a");
         start.ArgumentList.Add(socket);
         var agent = new SshAgent(Process.Start(start)!, socket);
+        agent._process.ErrorDataReceived += (_, e) =>
+        {
+            lock (agent._log)
+            {
+                agent._log.AppendLine(e.Data);
+            }
+        };
+        agent._process.BeginErrorReadLine();
         for (var i = 0; i < 100 && !File.Exists(socket); i++)
         {
             await Task.Delay(50);

@@ -110,18 +110,30 @@ internal static class LoginCommand
             var lifetime = (uint)Math.Min(certificate.ValidBefore - now, uint.MaxValue);
             var comment = CommentPrefix + certificate.KeyId;
             string? keyPath = null;
-            if (key is null)
-            {
-                keyPath = SecurityKeyFiles.AddToAgent(securityKey!, certificate, lifetime);
-            }
-            else
-            {
-                agent.AddEd25519(key.Seed, key.PublicKeyBytes, certificate.Blob.Span, comment, lifetime);
-                if (writeFiles is not null)
+            var hops = AgentDestinations.Hops(issued.AgentRestriction);
+            var hostCaKeys = hops.Count > 0 ? TrustInstaller.HostCaKeys(keys) : [];
+            hops = AgentDestinations.Add(
+                applied =>
                 {
-                    keyPath = WriteFiles(writeFiles, key, certificate, comment);
-                }
+                    if (key is null)
+                    {
+                        keyPath = SecurityKeyFiles.AddToAgent(securityKey!, certificate, lifetime, applied, hostCaKeys);
+                    }
+                    else
+                    {
+                        agent.AddEd25519(key.Seed, key.PublicKeyBytes, certificate.Blob.Span, comment, lifetime, applied.Count > 0 ? AgentDestinations.Encode(applied, hostCaKeys) : default);
+                    }
+                },
+                hops,
+                issued.AgentRestriction?.AllowUnrestricted ?? false,
+                Console.Error);
+
+            if (key is not null && writeFiles is not null)
+            {
+                keyPath = WriteFiles(writeFiles, key, certificate, comment);
             }
+
+            AgentDestinations.Remember(certificate.PublicKey.GetSha256Fingerprint(), hops, certificate.ValidBefore);
 
             // The @cert-authority lines setup wrote follow the CA's host keys (rotation); fetched
             // with the ID token, so that the CA counts this user as having the set.
@@ -129,12 +141,12 @@ internal static class LoginCommand
 
             if (json)
             {
-                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { status = "logged-in", keyId = certificate.KeyId, principals = certificate.Principals, serial = certificate.Serial, validAfter = certificate.ValidAfter, validBefore = certificate.ValidBefore, agentLifetimeSeconds = lifetime, keyFile = keyPath })).ConfigureAwait(false);
+                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { status = "logged-in", keyId = certificate.KeyId, principals = certificate.Principals, serial = certificate.Serial, validAfter = certificate.ValidAfter, validBefore = certificate.ValidBefore, agentLifetimeSeconds = lifetime, keyFile = keyPath, agentDestinations = hops.Select(h => new { from = h.From, to = h.To }).ToArray() })).ConfigureAwait(false);
             }
             else
             {
                 await status.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"Logged in as {certificate.KeyId}\n  principals: {string.Join(", ", certificate.Principals)}\n  expires:    {TimeText.Utc(certificate.ValidBefore)} (in {TimeText.Span(lifetime)})\n  serial:     {certificate.Serial}\n{(key is null ? $"The security key and its certificate are in ssh-agent until then; the certificate is also in {keyPath}." : $"The key and certificate are in ssh-agent until then{(keyPath is null ? string.Empty : $"; also written to {keyPath}")}.")}{(certificate.CriticalOptions.Contains(SshCriticalOptions.VerifyRequiredName) ? "\n  verify-required: every login asks the security key to verify you (PIN or biometrics)" : string.Empty)}")).ConfigureAwait(false);
+                    $"Logged in as {certificate.KeyId}\n  principals: {string.Join(", ", certificate.Principals)}\n  expires:    {TimeText.Utc(certificate.ValidBefore)} (in {TimeText.Span(lifetime)})\n  serial:     {certificate.Serial}\n{AgentDestinations.Describe(hops)}\n{(key is null ? $"The security key and its certificate are in ssh-agent until then; the certificate is also in {keyPath}." : $"The key and certificate are in ssh-agent until then{(keyPath is null ? string.Empty : $"; also written to {keyPath}")}.")}{(certificate.CriticalOptions.Contains(SshCriticalOptions.VerifyRequiredName) ? "\n  verify-required: every login asks the security key to verify you (PIN or biometrics)" : string.Empty)}")).ConfigureAwait(false);
             }
 
             return 0;
