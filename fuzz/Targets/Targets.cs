@@ -32,7 +32,26 @@ internal static class Targets
         ["trust-set"] = TrustSetDocument,
         ["trust-state"] = TrustStateTarget.Run,
         ["sk-attestation"] = SkAttestationTarget.Run,
+        ["agent-constraint"] = AgentConstraint,
     };
+
+    /// <summary>An agent destination constraint (what ssh-hsm-ca agent reads back), parsed and re-encoded.</summary>
+    private static void AgentConstraint(byte[] input)
+    {
+        Expect<SshFormatException>(() =>
+        {
+            var hops = Ssh.Agent.DestinationConstraint.Parse(input);
+            var caKeys = hops.SelectMany(h => h.ToKeys).Where(k => k.IsCa).Select(k => k.Key).Distinct().ToArray();
+            if (hops.Count > 0 && caKeys.Length == 1 && hops.All(h => h.ToUser.Length == 0 && h.ToKeys.All(k => k.IsCa) && h.FromKeys.All(k => k.IsCa && k.Key.Equals(caKeys[0]))))
+            {
+                var again = Ssh.Agent.DestinationConstraint.Parse(Ssh.Agent.DestinationConstraint.Encode([.. hops.Select(h => (h.FromHost, h.ToHost))], caKeys));
+                if (!again.Select(h => (h.FromHost, h.ToHost)).SequenceEqual(hops.Select(h => (h.FromHost, h.ToHost))))
+                {
+                    throw new InvalidOperationException("a destination constraint does not survive encoding");
+                }
+            }
+        });
+    }
 
     private static string Text(byte[] input) => Encoding.UTF8.GetString(input);
 
