@@ -20,6 +20,8 @@ packages+=(p11-kit p11-kit-modules)
 # OpenSSH (tests/Interop.Tests/SecurityKeys/sk-test-provider.c) with cc against OpenSSL.
 # libfido2's fido2-cred -V cross-checks the attestations the verifier accepts.
 packages+=(gcc libc6-dev libssl-dev fido2-tools)
+# The issuance log (issue 31): Go's golang.org/x/mod/sumdb verifies our checkpoints and proofs.
+packages+=(golang-go golang-golang-x-mod-dev)
 # The fuzz smoke (scripts/fuzz.sh): AFL++ drives the SharpFuzz targets.
 packages+=(afl++)
 # The Python client example (examples/python, docs/clients.md): Debian's gRPC for Python, protoc for
@@ -34,7 +36,7 @@ if [ ! -x "$root/tools/buf/node_modules/.bin/buf" ]; then
   (cd "$root/tools/buf" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-for tool in cc debootstrap systemd-nspawn lintian /usr/sbin/pcscd yubico-piv-tool /usr/sbin/ip /usr/bin/python3 /usr/bin/p11-kit afl-fuzz npm protoc "$root/tools/buf/node_modules/.bin/buf"; do
+for tool in cc go debootstrap systemd-nspawn lintian /usr/sbin/pcscd yubico-piv-tool /usr/sbin/ip /usr/bin/python3 /usr/bin/p11-kit afl-fuzz npm protoc "$root/tools/buf/node_modules/.bin/buf"; do
   command -v "$tool" >/dev/null || { echo "required tool $tool is missing after install" >&2; exit 1; }
 done
 [ -f /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so ] || { echo "required module p11-kit-client.so is missing after install" >&2; exit 1; }

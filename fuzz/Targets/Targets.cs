@@ -33,7 +33,23 @@ internal static class Targets
         ["trust-state"] = TrustStateTarget.Run,
         ["sk-attestation"] = SkAttestationTarget.Run,
         ["agent-constraint"] = AgentConstraint,
+        ["checkpoint"] = CheckpointNote,
     };
+
+    /// <summary>A signed checkpoint (what audit verify will read): the note, its text as a checkpoint, and what parses reads back.</summary>
+    private static void CheckpointNote(byte[] input)
+    {
+        var text = Text(input);
+        Expect<SshFormatException>(() => Ssh.Transparency.SignedNote.Parse(text));
+        Expect<SshFormatException>(() =>
+        {
+            var checkpoint = Ssh.Transparency.Checkpoint.Parse(text);
+            if (Ssh.Transparency.Checkpoint.Parse(checkpoint.ToText()) != checkpoint && checkpoint.ToText() != text)
+            {
+                throw new InvalidOperationException("a checkpoint does not read back");
+            }
+        });
+    }
 
     /// <summary>An agent destination constraint (what ssh-hsm-ca agent reads back), parsed and re-encoded.</summary>
     private static void AgentConstraint(byte[] input)
