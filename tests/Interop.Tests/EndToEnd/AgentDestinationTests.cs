@@ -55,11 +55,11 @@ public sealed class AgentDestinationTests(SoftHsm hsm) : IDisposable
         using var agent = await SshAgent.StartAsync(_dir, debug: true);
         var idToken = _dir.Write("id-token", await DevIdentityProvider.FetchIdTokenAsync(idp) + "\n");
         var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["SSH_AUTH_SOCK"] = agent.Socket, ["HOME"] = _dir.Path };
-        var login = Cli(daemon, environment, "login", "--id-token-file", idToken, "--write-files", _dir.PathOf("files"));
+        var login = daemon.Cli(environment, "login", "--id-token-file", idToken, "--write-files", _dir.PathOf("files"));
         Assert.True(login.ExitCode == 0, login.Output);
         Assert.Contains("usable for:  a.test", login.Stdout, StringComparison.Ordinal);
         Assert.Contains("through a.test: b.test", login.Stdout, StringComparison.Ordinal);
-        var shown = Cli(daemon, environment, "agent");
+        var shown = daemon.Cli(environment, "agent");
         Assert.True(shown.ExitCode == 0 && shown.Stdout.Contains("through a.test: b.test", StringComparison.Ordinal), shown.Output);
 
         // Through A to B: allowed. Through A to C: the forwarded agent refuses to sign.
@@ -116,7 +116,4 @@ public sealed class AgentDestinationTests(SoftHsm hsm) : IDisposable
         var inner = string.Join(' ', new[] { Tools.Ssh }.Concat(SshOptions(knownHosts, target, targetAlias)).Append($"{SshdServer.User}@127.0.0.1").Append("echo").Append("inner-ok"));
         return ProcessRunner.Run(Tools.Ssh, [.. SshOptions(knownHosts, jump, jumpAlias), "-A", "-o", $"IdentityAgent={agent}", $"{SshdServer.User}@127.0.0.1", inner], timeoutMs: 60_000);
     }
-
-    private static ProcessRunner.Result Cli(DaemonUnderTest daemon, IDictionary<string, string> environment, params string[] arguments) =>
-        ProcessRunner.Run("/usr/bin/dotnet", [Repository.Binary("Cli", "ssh-hsm-ca.dll"), "--server", $"https://127.0.0.1:{daemon.Port}", "--server-ca", daemon.ServerCaFile, .. arguments], environment, 120_000);
 }

@@ -46,7 +46,7 @@ public sealed class SecurityKeyLoginTests(SoftHsm hsm) : IDisposable
 
         // Enroll: a key made in the security key, verified and recorded.
         var key = _dir.PathOf("id_ed25519_sk");
-        var enroll = Cli(daemon, environment, "key", "enroll", "--type", "ed25519-sk", "--verify-required", "--provider", _authenticator.Provider, "--out", key, "--id-token-file", idToken);
+        var enroll = daemon.Cli(environment, "key", "enroll", "--type", "ed25519-sk", "--verify-required", "--provider", _authenticator.Provider, "--out", key, "--id-token-file", idToken);
         Assert.True(enroll.ExitCode == 0, enroll.Output);
         Assert.Contains("user verification: yes", enroll.Stdout, StringComparison.Ordinal);
         Assert.Contains(TestAuthenticator.Model.ToString(), enroll.Stdout, StringComparison.Ordinal);
@@ -55,12 +55,12 @@ public sealed class SecurityKeyLoginTests(SoftHsm hsm) : IDisposable
         Assert.Equal(enrolled.GetSha256Fingerprint(), Assert.Single(listed.Keys).Fingerprint);
 
         // A fresh software key is refused by the role that requires attestation; nothing enters the agent.
-        var software = Cli(daemon, environment, "login", "--id-token-file", idToken);
+        var software = daemon.Cli(environment, "login", "--id-token-file", idToken);
         Assert.True(software.ExitCode != 0 && software.Stderr.Contains("a security key (sk-*) is required", StringComparison.Ordinal), software.Output);
         Assert.Empty(agent.List());
 
         // Login with the security key: the certificate (verify-required) beside the key handle in ssh-agent.
-        var login = Cli(daemon, environment, "login", "--id-token-file", idToken, "--security-key", key);
+        var login = daemon.Cli(environment, "login", "--id-token-file", idToken, "--security-key", key);
         Assert.True(login.ExitCode == 0, login.Output);
         Assert.Contains("verify-required", login.Stdout, StringComparison.Ordinal);
         var certificate = SshCertificate.ParseLine(File.ReadAllText(key + "-cert.pub"));
@@ -78,9 +78,9 @@ public sealed class SecurityKeyLoginTests(SoftHsm hsm) : IDisposable
 
         // An enrolled key whose enrollment did not verify the user: enrolled, but the role refuses it.
         var lazy = _dir.PathOf("id_ecdsa_sk");
-        var plain = Cli(daemon, environment, "key", "enroll", "--provider", _authenticator.Provider, "--out", lazy, "--id-token-file", idToken);
+        var plain = daemon.Cli(environment, "key", "enroll", "--provider", _authenticator.Provider, "--out", lazy, "--id-token-file", idToken);
         Assert.True(plain.ExitCode == 0 && plain.Stdout.Contains("user verification: no", StringComparison.Ordinal), plain.Output);
-        var refused = Cli(daemon, environment, "login", "--force", "--id-token-file", idToken, "--security-key", lazy);
+        var refused = daemon.Cli(environment, "login", "--force", "--id-token-file", idToken, "--security-key", lazy);
         Assert.True(refused.ExitCode != 0 && refused.Stderr.Contains("did not verify the user", StringComparison.Ordinal), refused.Output);
         Assert.False(File.Exists(lazy + "-cert.pub"));
     }
@@ -154,7 +154,4 @@ public sealed class SecurityKeyLoginTests(SoftHsm hsm) : IDisposable
             options.SecurityKeys = new CaDaemon.SecurityKeys.SecurityKeyOptions { AttestationRoots = roots, AttestationIntermediates = intermediates };
         });
     }
-
-    private static ProcessRunner.Result Cli(DaemonUnderTest daemon, IDictionary<string, string> environment, params string[] arguments) =>
-        ProcessRunner.Run("/usr/bin/dotnet", [Repository.Binary("Cli", "ssh-hsm-ca.dll"), "--server", $"https://127.0.0.1:{daemon.Port}", "--server-ca", daemon.ServerCaFile, .. arguments], environment, 120_000);
 }

@@ -123,6 +123,10 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
     /// <summary>The PEM file of the CA that signed the server's TLS certificate.</summary>
     public string ServerCaFile => Options.Tls!.ClientCaFile!;
 
+    /// <summary>The CLI against this daemon's TLS listener (its CA pinned), with <paramref name="environment"/>.</summary>
+    internal ProcessRunner.Result Cli(IDictionary<string, string> environment, params string[] arguments) =>
+        ProcessRunner.Run("/usr/bin/dotnet", [Repository.Binary("Cli", "ssh-hsm-ca.dll"), "--server", $"https://127.0.0.1:{Port}", "--server-ca", ServerCaFile, .. arguments], environment, 120_000);
+
     /// <summary>A client over mTLS presenting <paramref name="clientCertificate"/> (or none).</summary>
     public CertificateAuthorityService.CertificateAuthorityServiceClient TlsClient(X509Certificate2? clientCertificate)
     {

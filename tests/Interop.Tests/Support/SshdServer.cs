@@ -125,51 +125,19 @@ public sealed class SshdServer : IAsyncDisposable
     /// Logs in as <see cref="User"/> with a private key file and its certificate, trusting only
     /// <paramref name="hostCa"/> for the host (a <c>@cert-authority</c> line), and runs <c>echo</c>.
     /// </summary>
-    internal ProcessRunner.Result Login(string privateKeyPath, string certificatePath, SshPublicKey hostCa, string? user = null, string? revokedHostKeys = null)
-    {
-        var knownHosts = _dir.Write($"known_hosts-{Guid.NewGuid():N}", $"@cert-authority {HostAlias} {hostCa.ToOpenSshLine("host-ca")}\n");
-        return Tools.Run(Tools.Ssh,
+    internal ProcessRunner.Result Login(string privateKeyPath, string certificatePath, SshPublicKey hostCa, string? user = null, string? revokedHostKeys = null) =>
+        Ssh(hostCa, user ?? User,
         [
-            "-F", "/dev/null",
-            "-o", $"UserKnownHostsFile={knownHosts}",
-            "-o", "GlobalKnownHostsFile=/dev/null",
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", $"HostKeyAlias={HostAlias}",
-            "-o", "BatchMode=yes",
             "-o", "IdentitiesOnly=yes",
             "-o", "IdentityAgent=none",
             "-o", $"IdentityFile={privateKeyPath}",
             "-o", $"CertificateFile={certificatePath}",
-            "-o", "PasswordAuthentication=no",
-            "-o", "ConnectTimeout=10",
             .. (revokedHostKeys is null ? Array.Empty<string>() : ["-o", "RevokedHostKeys=" + revokedHostKeys]),
-            "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            $"{user ?? User}@127.0.0.1",
-            "echo", "login-ok",
-        ], timeoutMs: 30_000);
-    }
+        ]);
 
     /// <summary>Logs in as <see cref="User"/> with what ssh-agent at <paramref name="agentSocket"/> holds, and runs <c>echo</c>.</summary>
-    internal ProcessRunner.Result LoginWithAgent(string agentSocket, SshPublicKey hostCa)
-    {
-        var knownHosts = _dir.Write($"known_hosts-{Guid.NewGuid():N}", $"@cert-authority {HostAlias} {hostCa.ToOpenSshLine("host-ca")}\n");
-        return Tools.Run(Tools.Ssh,
-        [
-            "-F", "/dev/null",
-            "-o", $"UserKnownHostsFile={knownHosts}",
-            "-o", "GlobalKnownHostsFile=/dev/null",
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", $"HostKeyAlias={HostAlias}",
-            "-o", "BatchMode=yes",
-            "-o", $"IdentityAgent={agentSocket}",
-            "-o", "IdentityFile=none",
-            "-o", "PasswordAuthentication=no",
-            "-o", "ConnectTimeout=10",
-            "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            $"{User}@127.0.0.1",
-            "echo", "login-ok",
-        ], timeoutMs: 30_000);
-    }
+    internal ProcessRunner.Result LoginWithAgent(string agentSocket, SshPublicKey hostCa) =>
+        Ssh(hostCa, User, ["-o", $"IdentityAgent={agentSocket}", "-o", "IdentityFile=none"]);
 
     /// <summary>A fresh user key pair (ssh-keygen) in the server's folder; returns the private key path.</summary>
     public string NewUserKey(string name)
@@ -182,6 +150,27 @@ public sealed class SshdServer : IAsyncDisposable
 
     /// <summary>Writes a certificate next to its key, where ssh would look for it.</summary>
     public string WriteCertificate(string name, SshCertificate certificate) => _dir.Write(name, certificate.ToOpenSshLine() + "\n");
+
+    /// <summary>ssh to this server as <paramref name="user"/> with strict host checking against <paramref name="hostCa"/> alone, running <c>echo login-ok</c>.</summary>
+    private ProcessRunner.Result Ssh(SshPublicKey hostCa, string user, string[] identity)
+    {
+        var knownHosts = _dir.Write($"known_hosts-{Guid.NewGuid():N}", $"@cert-authority {HostAlias} {hostCa.ToOpenSshLine("host-ca")}\n");
+        return Tools.Run(Tools.Ssh,
+        [
+            "-F", "/dev/null",
+            "-o", $"UserKnownHostsFile={knownHosts}",
+            "-o", "GlobalKnownHostsFile=/dev/null",
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", $"HostKeyAlias={HostAlias}",
+            "-o", "BatchMode=yes",
+            .. identity,
+            "-o", "PasswordAuthentication=no",
+            "-o", "ConnectTimeout=10",
+            "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"{user}@127.0.0.1",
+            "echo", "login-ok",
+        ], timeoutMs: 30_000);
+    }
 
     private async Task WaitUntilListeningAsync()
     {
