@@ -44,6 +44,13 @@ public sealed class SecurityKeyLoginTests(SoftHsm hsm) : IDisposable
             ["PATH"] = (OpenSsh.Bin is { } bin ? bin + ":" : string.Empty) + Environment.GetEnvironmentVariable("PATH"),
         };
 
+        // ssh-keygen would write through a link in place of the key files: refused before any call.
+        var trap = _dir.PathOf("trap");
+        File.CreateSymbolicLink(_dir.PathOf("linked.pub"), trap);
+        var linked = daemon.Cli(environment, "key", "enroll", "--provider", _authenticator.Provider, "--out", _dir.PathOf("linked"), "--id-token-file", idToken);
+        Assert.True(linked.ExitCode == 2 && linked.Stderr.Contains("is a link", StringComparison.Ordinal), linked.Output);
+        Assert.False(File.Exists(trap));
+
         // Enroll: a key made in the security key, verified and recorded.
         var key = _dir.PathOf("id_ed25519_sk");
         var enroll = daemon.Cli(environment, "key", "enroll", "--type", "ed25519-sk", "--verify-required", "--provider", _authenticator.Provider, "--out", key, "--id-token-file", idToken);

@@ -36,9 +36,10 @@ internal static class KeyEnrollCommand
         {
             var keyType = result.GetValue(type)!;
             var file = result.GetValue(output) ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", $"id_{keyType.Replace('-', '_')}_ssh-hsm-ca");
-            if (File.Exists(file) || File.Exists(file + ".pub") || new FileInfo(file).LinkTarget is not null)
+            // ssh-keygen writes FILE and FILE.pub itself: neither may exist, not even as a dangling link it would write through.
+            if (new[] { file, file + ".pub" }.Any(f => File.Exists(f) || new FileInfo(f).LinkTarget is not null))
             {
-                throw new UsageException($"{file} exists: enroll into another --out, or remove it first");
+                throw new UsageException($"{file} or {file}.pub exists (or is a link): enroll into another --out, or remove it first");
             }
 
             var connection = global.Connection(result);
