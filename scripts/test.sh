@@ -29,6 +29,19 @@ add_summary() { # prefix, log
     failed=$((failed + f))
   fi
 }
+# Sums the passed and failed counters of the TRX files given; prints "P F".
+count_trx() {
+  local p=0 f=0 trx counters tp tf
+  for trx in "$@"; do
+    [ -e "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+    tp=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    tf=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    p=$((p + ${tp:-0}))
+    f=$((f + ${tf:-0}))
+  done
+  echo "$p $f"
+}
 # Build everything first (programs the tests run, and the benchmarks, which must compile too),
 # then run the tests on exactly that build.
 dotnet build SshHsmCa.sln -c Release -nologo
@@ -57,13 +70,7 @@ if [ "$built" -eq 0 ] && [ -n "$releases" ]; then
             --logger "trx;LogFileName=openssh-$release-$(basename "$project").trx" --results-directory "$results" \
           || status=1
       done
-      rp=0; rf=0
-      for trx in "$results"/openssh-"$release"-*.trx; do
-        [ -e "$trx" ] || continue
-        counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
-        rp=$((rp + $(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")))
-        rf=$((rf + $(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")))
-      done
+      read -r rp rf <<<"$(count_trx "$results"/openssh-"$release"-*.trx)"
       [ "$(ls "$results"/*.trx 2>/dev/null | wc -l)" -gt "$before" ] || status=1
       release_lines+=("openssh $release ($version): $rp passed, $rf failed")
     done
@@ -73,16 +80,7 @@ if [ "$built" -eq 0 ] && [ -n "$releases" ]; then
   fi
 fi
 
-passed=0
-failed=0
-for trx in "$results"/*.trx; do
-  [ -e "$trx" ] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
-  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0}))
-done
+read -r passed failed <<<"$(count_trx "$results"/*.trx)"
 
 # The fuzz smoke: every target for a few seconds from its committed seeds; a crash fails the run.
 mkdir -p "$results"

@@ -1,8 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
 using SshHsmCa.Protos.V1;
-using SshHsmCa.Ssh.Agent;
-using SshHsmCa.Ssh.Keys;
 
 namespace SshHsmCa.Cli;
 
@@ -18,10 +15,6 @@ internal static class AgentDestinations
     /// <summary>The hops of a restriction, or none.</summary>
     public static IReadOnlyList<(string From, string To)> Hops(AgentRestriction? restriction) =>
         restriction is null ? [] : [.. restriction.Hops.Select(h => (h.FromHost, h.ToHost))];
-
-    /// <summary>The constraint bytes for the agent (PROTOCOL.agent §2).</summary>
-    public static byte[] Encode(IReadOnlyList<(string From, string To)> hops, IReadOnlyList<SshPublicKey> hostCaKeys) =>
-        DestinationConstraint.Encode(hops, hostCaKeys);
 
     /// <summary>ssh-add's own options for the same hops (<c>-H FILE -h HOST -h FROM&gt;TO</c>), with the host CA keys in <paramref name="knownHosts"/>.</summary>
     public static IReadOnlyList<string> SshAddArguments(IReadOnlyList<(string From, string To)> hops, string knownHosts) =>
@@ -96,7 +89,5 @@ internal static class AgentDestinations
     internal sealed record Entry(string Fingerprint, string[][] Hops, ulong Expires)
     {
         public IReadOnlyList<(string From, string To)> HopList => [.. Hops.Where(h => h.Length == 2).Select(h => (h[0], h[1]))];
-
-        public string ExpiresText => TimeText.Utc(Expires).ToString(CultureInfo.InvariantCulture);
     }
 }

@@ -38,8 +38,9 @@ internal static class SecurityKeyFiles
     /// the host CA keys in a temporary known_hosts file); an agent that refuses it fails the add.
     /// </remarks>
     /// <exception cref="AgentRefusedException">ssh-add failed with the destination constraint.</exception>
-    public static string AddToAgent(string key, SshCertificate certificate, uint lifetime, IReadOnlyList<(string From, string To)> hops, IReadOnlyList<SshPublicKey> hostCaKeys)
+    public static string AddToAgent(SshAgentClient agent, string key, SshCertificate certificate, uint lifetime, IReadOnlyList<(string From, string To)> hops, IReadOnlyList<SshPublicKey> hostCaKeys)
     {
+        ArgumentNullException.ThrowIfNull(agent);
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(hops);
         ArgumentNullException.ThrowIfNull(hostCaKeys);
@@ -68,7 +69,6 @@ internal static class SecurityKeyFiles
 
             // Only the certificate stays (see SshAgentClient.AddEd25519: ssh before 10.3 would sign
             // for it with the plain key, which the restricted agent refuses).
-            using var agent = SshAgentClient.Connect();
             agent.Remove(certificate.PublicKey.Blob.Span);
 
             return certificateFile;

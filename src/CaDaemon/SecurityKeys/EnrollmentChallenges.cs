@@ -18,6 +18,7 @@ internal sealed class EnrollmentChallenges(TimeProvider time, RandomNumberGenera
     public const int Length = 8 + 16 + 32;
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, ulong> _used = new(StringComparer.Ordinal);
+    private int _usesSincePrune;
 
     /// <summary>A new challenge for <paramref name="caller"/> and its expiry (Unix seconds).</summary>
     public (byte[] Challenge, ulong ExpiresAt) Begin(string caller)
@@ -51,12 +52,17 @@ internal sealed class EnrollmentChallenges(TimeProvider time, RandomNumberGenera
     /// <summary>Marks a checked challenge used; false when it was used before.</summary>
     public bool TryUse(ReadOnlySpan<byte> challenge)
     {
-        var now = Now();
-        foreach (var (nonce, expires) in _used)
+        // Expired nonces go every 256 uses, not at each one (a scan per enrollment would be O(n)).
+        if (Interlocked.Increment(ref _usesSincePrune) >= 256)
         {
-            if (expires <= now)
+            Interlocked.Exchange(ref _usesSincePrune, 0);
+            var now = Now();
+            foreach (var (nonce, expires) in _used)
             {
-                _used.TryRemove(nonce, out _);
+                if (expires <= now)
+                {
+                    _used.TryRemove(nonce, out _);
+                }
             }
         }
 

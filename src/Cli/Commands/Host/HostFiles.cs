@@ -11,17 +11,13 @@ internal static class HostFiles
         {
             var file = Path.Combine(directory.FullName, "challenge");
             File.WriteAllBytes(file, message);
-            var start = new System.Diagnostics.ProcessStartInfo("ssh-keygen") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in new[] { "-q", "-Y", "sign", "-n", ns, "-f", privateKey, file })
+            try
             {
-                start.ArgumentList.Add(a);
+                OpenSshTool.Run("ssh-keygen", ["-q", "-Y", "sign", "-n", ns, "-f", privateKey, file], timeoutMs: 30_000);
             }
-
-            using var process = System.Diagnostics.Process.Start(start) ?? throw new IOException("cannot run ssh-keygen");
-            var error = process.StandardError.ReadToEnd();
-            if (!process.WaitForExit(30_000) || process.ExitCode != 0)
+            catch (IOException e)
             {
-                throw new IOException($"ssh-keygen -Y sign with {privateKey} failed: {error.Trim()}");
+                throw new IOException($"ssh-keygen -Y sign with {privateKey} failed: {e.Message}", e);
             }
 
             return File.ReadAllText(file + ".sig");

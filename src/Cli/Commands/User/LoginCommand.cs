@@ -117,11 +117,11 @@ internal static class LoginCommand
                 {
                     if (key is null)
                     {
-                        keyPath = SecurityKeyFiles.AddToAgent(securityKey!, certificate, lifetime, applied, hostCaKeys);
+                        keyPath = SecurityKeyFiles.AddToAgent(agent, securityKey!, certificate, lifetime, applied, hostCaKeys);
                     }
                     else
                     {
-                        agent.AddEd25519(key.Seed, key.PublicKeyBytes, certificate.Blob.Span, comment, lifetime, applied.Count > 0 ? AgentDestinations.Encode(applied, hostCaKeys) : default);
+                        agent.AddEd25519(key.Seed, key.PublicKeyBytes, certificate.Blob.Span, comment, lifetime, applied.Count > 0 ? Ssh.Agent.DestinationConstraint.Encode(applied, hostCaKeys) : default);
                     }
                 },
                 hops,
