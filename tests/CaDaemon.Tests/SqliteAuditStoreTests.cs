@@ -33,6 +33,9 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Outcome = AuditOutcome.Pending,
     };
 
+    /// <summary>A certificate line as the store keeps it (the log hashes its blob); the bytes need not be a certificate here.</summary>
+    private static string Cert(string tag = "cert") => "ssh-ed25519-cert-v01@openssh.com " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(tag));
+
     [Fact]
     public async Task RowsLeftPendingByAnEarlierVersionAreResolvedAsInterruptedAtOpen()
     {
@@ -41,7 +44,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
         {
             Assert.Equal(0, store.InterruptedAtOpen);
             issued = await store.ReserveAsync(Intent(), CancellationToken.None);
-            await store.CommitIssuedAsync(issued, "cert", CancellationToken.None);
+            await store.CommitIssuedAsync(issued, Cert(), CancellationToken.None);
         }
 
         // Before 0.2.0 the intent was a row: one left 'pending' by a process that stopped (kill -9).
@@ -80,9 +83,9 @@ public sealed class SqliteAuditStoreTests : IDisposable
         using (var store = SqlAuditStore.OpenSqlite(Database))
         {
             serial = await store.ReserveAsync(intent, CancellationToken.None);
-            await store.CommitIssuedAsync(serial, "cert", CancellationToken.None);
+            await store.CommitIssuedAsync(serial, Cert(), CancellationToken.None);
             old = await store.ReserveAsync(intent, CancellationToken.None);
-            await store.CommitIssuedAsync(old, "cert", CancellationToken.None);
+            await store.CommitIssuedAsync(old, Cert(), CancellationToken.None);
         }
 
         using (var connection = new SqliteConnection($"Data Source={Database};Pooling=False"))
@@ -133,7 +136,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
         {
             using var store = SqlAuditStore.OpenSqlite(Database);
             var serials = await Task.WhenAll(Enumerable.Range(0, 5000).Select(_ => store.ReserveAsync(Intent(), CancellationToken.None)));
-            await Task.WhenAll(serials.Take(10).Select(s => store.CommitIssuedAsync(s, "cert", CancellationToken.None)));
+            await Task.WhenAll(serials.Take(10).Select(s => store.CommitIssuedAsync(s, Cert(), CancellationToken.None)));
             all.AddRange(serials);
         }
 
@@ -149,7 +152,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
         {
             serials = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => store.ReserveAsync(Intent($"user{i}"), CancellationToken.None)));
             await Task.WhenAll(serials.Select((s, i) => i % 2 == 0
-                ? store.CommitIssuedAsync(s, $"cert-{s}", CancellationToken.None)
+                ? store.CommitIssuedAsync(s, Cert($"cert-{s}"), CancellationToken.None)
                 : store.CommitFailedAsync(s, "DeviceUnavailable", CancellationToken.None)));
         }
 
@@ -172,12 +175,12 @@ public sealed class SqliteAuditStoreTests : IDisposable
         using var store = SqlAuditStore.OpenSqlite(Database);
         var a = await store.ReserveAsync(Intent(), CancellationToken.None);
         var b = await store.ReserveAsync(Intent(), CancellationToken.None);
-        await store.CommitIssuedAsync(a, "cert-a", CancellationToken.None);
+        await store.CommitIssuedAsync(a, Cert("cert-a"), CancellationToken.None);
         var again = store.CommitFailedAsync(a, "late", CancellationToken.None);
-        var other = store.CommitIssuedAsync(b, "cert-b", CancellationToken.None);
+        var other = store.CommitIssuedAsync(b, Cert("cert-b"), CancellationToken.None);
         await Assert.ThrowsAsync<InvalidOperationException>(() => again);
         await other;
-        Assert.Equal("cert-a", (await store.GetAsync(a, CancellationToken.None))!.Certificate);
+        Assert.Equal(Cert("cert-a"), (await store.GetAsync(a, CancellationToken.None))!.Certificate);
         Assert.Equal(AuditOutcome.Issued, (await store.GetAsync(b, CancellationToken.None))!.Outcome);
         Assert.Null(await store.GetAsync(999, CancellationToken.None));
     }
@@ -190,7 +193,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
         for (var i = 0; i < 7; i++)
         {
             serials.Add(await store.ReserveAsync(Intent(i % 2 == 0 ? "even" : "odd", i < 3 ? "early" : "late"), CancellationToken.None));
-            await store.CommitIssuedAsync(serials[^1], "cert", CancellationToken.None);
+            await store.CommitIssuedAsync(serials[^1], Cert(), CancellationToken.None);
         }
 
         Assert.Equal(serials.Where((_, i) => i % 2 == 0).Reverse(), (await store.ListAsync("even", null, null, 50, CancellationToken.None)).Select(r => r.Serial));
@@ -212,7 +215,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA user_version;";
-            Assert.Equal(7L, command.ExecuteScalar());
+            Assert.Equal(8L, command.ExecuteScalar());
             command.CommandText = "PRAGMA journal_mode;";
             Assert.Equal("wal", command.ExecuteScalar());
             command.CommandText = "PRAGMA user_version = 99;";

@@ -5,7 +5,7 @@ namespace SshHsmCa.CaDaemon.Audit;
 /// behind four narrow interfaces that share its connection, group commit and dialect: each folder
 /// depends on the one it needs (certificates, bootstrap tokens, revocations, key states).
 /// </summary>
-internal interface IAuditStore : ICertificateStore, IBootstrapTokenStore, IRevocationStore, IKeyStateStore
+internal interface IAuditStore : ICertificateStore, IBootstrapTokenStore, IRevocationStore, IKeyStateStore, ILogStore
 {
     /// <summary>Whether the store answers now (health: a PostgreSQL store without a reachable primary does not).</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken);

@@ -139,6 +139,12 @@ internal sealed partial class SqlAuditStore
             p.ExecuteNonQuery();
         }
 
+        if (record.Outcome == AuditOutcome.Issued)
+        {
+            // In the record's transaction: a certificate is never committed (nor returned) without its leaf.
+            Append(transaction, CertificateEntry(record), "certificate", (long)record.Serial);
+        }
+
         return record.Serial;
     }
 }

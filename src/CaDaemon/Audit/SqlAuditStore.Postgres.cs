@@ -117,6 +117,7 @@ internal sealed partial class SqlAuditStore
         """,
         CaKeyStatesTable,
         SecurityKeysTable,
+        LogTables("BYTEA"),
     ];
 
     /// <summary>
@@ -155,6 +156,7 @@ internal sealed partial class SqlAuditStore
                 transaction.Commit();
             }
 
+            EnsureLogHead(writer);
             reader = new NpgsqlConnection(builder.ConnectionString);
             reader.Open();
             return new SqlAuditStore(writer, reader, SqlDialect.Postgres);

@@ -117,6 +117,7 @@ internal sealed partial class SqlAuditStore
         """,
         CaKeyStatesTable,
         SecurityKeysTable,
+        LogTables("BLOB"),
     ];
 
     /// <summary>Opens (creating and migrating) the database at <paramref name="path"/>.</summary>
@@ -143,6 +144,8 @@ internal sealed partial class SqlAuditStore
                 transaction.Commit();
             }
         }
+
+        EnsureLogHead(connection);
 
         // One writer per database: a row still pending now was left by an earlier process that
         // stopped (kill -9, power loss) between the reservation and the outcome. Its certificate,

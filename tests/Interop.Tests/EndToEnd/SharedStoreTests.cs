@@ -137,7 +137,7 @@ public sealed class SharedStoreTests(SoftHsm hsm, Xunit.Abstractions.ITestOutput
         }
 
         // Every migration once: the base schema, CA key states, enrolled security keys (issue 29).
-        Assert.Equal("3", cluster.Sql("SELECT version FROM schema_version;", "sshca"));
+        Assert.Equal("4", cluster.Sql("SELECT version FROM schema_version;", "sshca"));
         var wrong = _dir.Write("wrong-password", "not-the-password\n");
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => DaemonUnderTest.StartAsync(hsm, configure: o => o.Postgres = new PostgresOptions { ConnectionString = cluster.ConnectionString, PasswordFile = wrong }));
         Assert.Contains("PostgreSQL audit store could not be opened", refused.Message, StringComparison.Ordinal);

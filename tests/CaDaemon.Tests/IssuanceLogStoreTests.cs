@@ -1,0 +1,177 @@
+using Microsoft.Data.Sqlite;
+using SshHsmCa.CaDaemon.Audit;
+using SshHsmCa.Ssh.Certificates;
+using SshHsmCa.Ssh.Transparency;
+
+namespace SshHsmCa.CaDaemon.Tests;
+
+/// <summary>
+/// Issue 31: the issuance log in the store. Each issued certificate and each revocation appends
+/// its leaf in its record's transaction; the stored subtrees give the same root and proofs as a
+/// tree recomputed from the leaves; the writer's right edge survives a restart and notices a head
+/// it did not write.
+/// </summary>
+public sealed class IssuanceLogStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sshhsmca-log-").FullName;
+
+    private string Database => Path.Combine(_dir, "audit.db");
+
+    private static string Cert(ulong serial) => "ecdsa-sha2-nistp256-cert-v01@openssh.com " + Convert.ToBase64String(BitConverter.GetBytes(serial)) + " comment";
+
+    private static AuditRecord Intent(string caller) => new()
+    {
+        Serial = 0,
+        Fields = new SshCertificateFields { Type = SshCertificateType.Host, KeyId = "key id " + caller, Principals = ["web"], ValidAfter = 1, ValidBefore = 2 },
+        SubjectKeyFingerprint = "SHA256:subject",
+        CaKeyFingerprint = "SHA256:ca",
+        Caller = caller,
+        AuthMethod = SshHsmCa.Policy.AuthMethod.MutualTls,
+        SourceAddress = "ipv4:127.0.0.1:5000",
+        RequestId = "r",
+        CreatedAt = 1_764_000_000,
+        Outcome = AuditOutcome.Pending,
+    };
+
+    private static async Task<ulong> IssueAsync(SqlAuditStore store, string caller)
+    {
+        var serial = await store.ReserveAsync(Intent(caller), CancellationToken.None);
+        await store.CommitIssuedAsync(serial, Cert(serial), CancellationToken.None);
+        return serial;
+    }
+
+    private static byte[] RootOf(IEnumerable<LogEntryRef> entries)
+    {
+        var range = CompactRange.Empty();
+        foreach (var entry in entries)
+        {
+            range.Append(MerkleTree.LeafHash(entry.Entry));
+        }
+
+        return range.Root();
+    }
+
+    [Fact]
+    public async Task IssuedCertificatesAndRevocationsAppendLeavesThatProveAndFailedAttemptsDoNot()
+    {
+        using var store = SqlAuditStore.OpenSqlite(Database);
+        store.Appliance = "ca-1";
+        Assert.Equal(0, (await store.LogHeadAsync(CancellationToken.None)).Size);
+        var issued = new List<ulong>();
+        foreach (var i in Enumerable.Range(0, 37))
+        {
+            issued.Add(await IssueAsync(store, $"caller{i}"));
+        }
+
+        var failed = await store.ReserveAsync(Intent("x"), CancellationToken.None);
+        await store.CommitFailedAsync(failed, "DeviceUnavailable", CancellationToken.None);
+        var revocation = await store.RecordRevocationAsync(new RevocationRecord
+        {
+            CreatedAt = 1_764_000_100,
+            Caller = "operator",
+            AuthMethod = SshHsmCa.Policy.AuthMethod.UnixSocket,
+            SourceAddress = "unix:",
+            Reason = "key compromise",
+            Selector = "serials 1",
+            Items = [RevokedItem.Serials(SshCertificateType.Host, issued[0], issued[0])],
+        }, CancellationToken.None);
+
+        var head = await store.LogHeadAsync(CancellationToken.None);
+        Assert.Equal(38, head.Size);
+        var entries = await store.LogEntriesAsync(0, 100, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(0, 38).Select(i => (long)i), entries.Select(e => e.Index));
+        Assert.Equal(head.Root, RootOf(entries));
+        Assert.Equal(head.Root, await store.LogTreeHashAsync(38, CancellationToken.None));
+        Assert.Null(await store.FindLogEntryAsync("certificate", (long)failed, CancellationToken.None));
+
+        var first = LogEntry.Parse(entries[0].Entry);
+        Assert.Equal(LogEntryKind.Certificate, first.Kind);
+        Assert.Equal(issued[0], first.Serial);
+        Assert.Equal("ca-1", first.Appliance);
+        Assert.Equal("caller0", first.Caller);
+        Assert.Equal("key id caller0", first.Subject);
+        Assert.Equal("host", first.Detail);
+        Assert.Equal(LogEntry.CertificateDigest(Cert(issued[0])), first.Digest.ToArray());
+        var last = LogEntry.Parse(entries[^1].Entry);
+        Assert.Equal(LogEntryKind.Revocation, last.Kind);
+        Assert.Equal(revocation.Id, last.Serial);
+        Assert.Equal($"krl {revocation.KrlVersion}: key compromise", last.Detail);
+
+        // Every leaf proves into every later tree size, and every size is a prefix of the next.
+        foreach (var size in new long[] { 1, 2, 5, 16, 17, 37, 38 })
+        {
+            var root = await store.LogTreeHashAsync(size, CancellationToken.None);
+            Assert.Equal(RootOf(entries.Take((int)size)), root);
+            for (var index = 0L; index < size; index += 3)
+            {
+                var proof = await store.LogInclusionProofAsync(index, size, CancellationToken.None);
+                Assert.True(MerkleTree.VerifyInclusion(MerkleTree.LeafHash(entries[(int)index].Entry), index, size, proof, root), $"leaf {index} in {size}");
+            }
+
+            var consistency = await store.LogConsistencyProofAsync(size, 38, CancellationToken.None);
+            Assert.True(MerkleTree.VerifyConsistency(size, 38, consistency, root, head.Root), $"{size} in 38");
+        }
+
+        var found = await store.FindLogEntryAsync("certificate", (long)issued[5], CancellationToken.None);
+        Assert.Equal(5, found!.Index);
+    }
+
+    [Fact]
+    public async Task TheRightEdgeIsReadBackAfterARestartAndTheTreeGoesOnAsOne()
+    {
+        using (var store = SqlAuditStore.OpenSqlite(Database))
+        {
+            for (var i = 0; i < 11; i++)
+            {
+                await IssueAsync(store, "a");
+            }
+        }
+
+        using (var store = SqlAuditStore.OpenSqlite(Database))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                await IssueAsync(store, "b");
+            }
+
+            var head = await store.LogHeadAsync(CancellationToken.None);
+            Assert.Equal(17, head.Size);
+            Assert.Equal(head.Root, RootOf(await store.LogEntriesAsync(0, 100, CancellationToken.None)));
+        }
+    }
+
+    [Fact]
+    public async Task AStoredSubtreeChangedOutsideTheDaemonStopsTheNextAppendAndNamesWhy()
+    {
+        using (var store = SqlAuditStore.OpenSqlite(Database))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                await IssueAsync(store, "a");
+            }
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={Database};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 0;";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        using var reopened = SqlAuditStore.OpenSqlite(Database);
+        var serial = await reopened.ReserveAsync(Intent("b"), CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.CommitIssuedAsync(serial, Cert(serial), CancellationToken.None));
+        Assert.Contains("changed outside the daemon", refused.Message, StringComparison.Ordinal);
+
+        // Nothing was committed for it: no record, no leaf.
+        Assert.Equal(6, (await reopened.LogHeadAsync(CancellationToken.None)).Size);
+        Assert.Equal(AuditOutcome.Pending, (await reopened.GetAsync(serial, CancellationToken.None))!.Outcome);
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
