@@ -15,7 +15,7 @@ public class ArchitectureTests
     private static readonly Assembly Daemon = typeof(CaDaemon.Hosting.DaemonHost).Assembly;
 
     /// <summary>The domain folders: what the appliance does, whatever carries the calls.</summary>
-    private static readonly string[] Domain = ["Audit", "Auth", "Ceremony", "Hosts", "Issuing", "Revocation", "SecurityKeys", "Trust"];
+    private static readonly string[] Domain = ["Audit", "Auth", "Ceremony", "Hosts", "Issuing", "Revocation", "SecurityKeys", "Transparency", "Trust"];
 
     private static IReadOnlyList<string> Folders() =>
         [.. Daemon.GetTypes().Select(t => t.Namespace ?? string.Empty).Where(n => n.StartsWith(Root, StringComparison.Ordinal)).Select(n => n[Root.Length..].Split('.')[0]).Distinct().Order(StringComparer.Ordinal)];

@@ -91,7 +91,7 @@ public sealed class IssuanceLogStoreTests : IDisposable
         Assert.Equal("caller0", first.Caller);
         Assert.Equal("key id caller0", first.Subject);
         Assert.Equal("host", first.Detail);
-        Assert.Equal(LogEntry.CertificateDigest(Cert(issued[0])), first.Digest.ToArray());
+        Assert.Equal(LogEntry.BlobDigest(Cert(issued[0])), first.Digest.ToArray());
         var last = LogEntry.Parse(entries[^1].Entry);
         Assert.Equal(LogEntryKind.Revocation, last.Kind);
         Assert.Equal(revocation.Id, last.Serial);

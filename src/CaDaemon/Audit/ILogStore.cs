@@ -40,6 +40,9 @@ internal interface ILogStore
     /// <summary>The signed checkpoints of the largest signed size (one per signer), or none.</summary>
     Task<IReadOnlyList<StoredCheckpoint>> LatestCheckpointsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Every checkpoint <paramref name="signer"/> signed, smallest first.</summary>
-    Task<IReadOnlyList<StoredCheckpoint>> CheckpointsByAsync(string signer, CancellationToken cancellationToken);
+    /// <summary>Every checkpoint <paramref name="signer"/> (null: any signer) signed, smallest first.</summary>
+    Task<IReadOnlyList<StoredCheckpoint>> CheckpointsByAsync(string? signer, CancellationToken cancellationToken);
+
+    /// <summary>Serials of issued certificates that have no leaf (rows written outside the daemon), smallest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<ulong>> UnloggedCertificatesAsync(int limit, CancellationToken cancellationToken);
 }

@@ -142,7 +142,7 @@ internal sealed partial class SqlAuditStore
         if (record.Outcome == AuditOutcome.Issued)
         {
             // In the record's transaction: a certificate is never committed (nor returned) without its leaf.
-            Append(transaction, CertificateEntry(record), "certificate", (long)record.Serial);
+            Append(transaction, LogEntries.Certificate(record, Appliance), "certificate", (long)record.Serial);
         }
 
         return record.Serial;

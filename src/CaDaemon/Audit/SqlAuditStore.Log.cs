@@ -1,7 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using SshHsmCa.Ssh.Transparency;
 
 namespace SshHsmCa.CaDaemon.Audit;
@@ -167,31 +164,6 @@ internal sealed partial class SqlAuditStore : ILogStore
             : throw new InvalidOperationException($"the issuance log has no stored hash at level {level} index {index}: the log was changed outside the daemon");
     }
 
-    /// <summary>The leaf of an issued certificate's record (what <see cref="Insert"/> appends, and what audit verification recomputes).</summary>
-    private LogEntry CertificateEntry(AuditRecord record) =>
-        LogEntry.ForCertificate(record.CreatedAt, Appliance, record.Serial, record.Fields.KeyId, record.Certificate!, record.Caller, record.Type);
-
-    /// <summary>SHA-256 over a revocation's KRL entries, one line each ("kind ca lo hi value fingerprint"), sorted: the same for every engine's row order.</summary>
-    internal static byte[] RevocationDigest(IEnumerable<RevokedItem> items)
-    {
-        var lines = items.Select(i => string.Create(CultureInfo.InvariantCulture,
-            $"{KindName(i.Kind)} {(i.Ca is { } ca ? AuditNames.Name(ca) : "-")} {i.SerialLo} {i.SerialHi} {i.Value} {i.Fingerprint}\n")).Order(StringComparer.Ordinal);
-        return SHA256.HashData(Encoding.UTF8.GetBytes(string.Concat(lines)));
-    }
-
-    /// <summary>The leaf of a revocation's record.</summary>
-    private LogEntry RevocationEntry(RevocationRecord revocation, ulong id, ulong version) => new()
-    {
-        Kind = LogEntryKind.Revocation,
-        Time = revocation.CreatedAt,
-        Appliance = Appliance,
-        Serial = id,
-        Subject = revocation.Selector,
-        Digest = RevocationDigest(revocation.Items),
-        Caller = revocation.Caller,
-        Detail = string.Create(CultureInfo.InvariantCulture, $"krl {version}: {revocation.Reason}"),
-    };
-
     /// <inheritdoc />
     public Task<LogHead> LogHeadAsync(CancellationToken cancellationToken) => ReadAsync(reader => ReadHead(reader, null, forUpdate: false), cancellationToken);
 
@@ -284,8 +256,27 @@ internal sealed partial class SqlAuditStore : ILogStore
         ReadAsync<IReadOnlyList<StoredCheckpoint>>(reader => ReadCheckpoints(reader, "SELECT size, signer, root, signature_line, sshsig, created_at FROM log_checkpoints WHERE size = (SELECT MAX(size) FROM log_checkpoints) ORDER BY signer;", []), cancellationToken);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<StoredCheckpoint>> CheckpointsByAsync(string signer, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<StoredCheckpoint>>(reader => ReadCheckpoints(reader, "SELECT size, signer, root, signature_line, sshsig, created_at FROM log_checkpoints WHERE signer = @signer ORDER BY size;", [("@signer", signer)]), cancellationToken);
+    public Task<IReadOnlyList<StoredCheckpoint>> CheckpointsByAsync(string? signer, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<StoredCheckpoint>>(reader => signer is null
+            ? ReadCheckpoints(reader, "SELECT size, signer, root, signature_line, sshsig, created_at FROM log_checkpoints ORDER BY size, signer;", [])
+            : ReadCheckpoints(reader, "SELECT size, signer, root, signature_line, sshsig, created_at FROM log_checkpoints WHERE signer = @signer ORDER BY size;", [("@signer", signer)]), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ulong>> UnloggedCertificatesAsync(int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<ulong>>(reader =>
+        {
+            using var read = reader.CreateCommand();
+            read.CommandText = "SELECT serial FROM certificates WHERE outcome = 'issued' AND NOT EXISTS (SELECT 1 FROM log_entries WHERE kind = 'certificate' AND ref = certificates.serial) ORDER BY serial LIMIT @limit;";
+            read.AddParameter("@limit", Math.Clamp(limit, 1, 10_000));
+            using var rows = read.ExecuteReader();
+            var serials = new List<ulong>();
+            while (rows.Read())
+            {
+                serials.Add((ulong)rows.GetInt64(0));
+            }
+
+            return serials;
+        }, cancellationToken);
 
     private static List<StoredCheckpoint> ReadCheckpoints(DbConnection reader, string sql, IEnumerable<(string Name, object Value)> parameters)
     {
@@ -306,17 +297,6 @@ internal sealed partial class SqlAuditStore : ILogStore
         return checkpoints;
     }
 
-    /// <summary>Runs <paramref name="read"/> on the reader connection, one at a time.</summary>
-    private async Task<T> ReadAsync<T>(Func<DbConnection, T> read, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return read(Reader);
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+    /// <summary>Runs <paramref name="read"/> on the reader connection, one read at a time.</summary>
+    private Task<T> ReadAsync<T>(Func<DbConnection, T> read, CancellationToken cancellationToken) => ReadAsync(() => read(Reader), cancellationToken);
 }

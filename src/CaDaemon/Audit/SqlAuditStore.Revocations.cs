@@ -54,7 +54,7 @@ internal sealed partial class SqlAuditStore
                 item.ExecuteNonQuery();
             }
 
-            Append(transaction, RevocationEntry(revocation, id, version), "revocation", (long)id);
+            Append(transaction, LogEntries.Revocation(revocation with { Id = id, KrlVersion = version }, Appliance), "revocation", (long)id);
             return id;
         }, cancellationToken).ConfigureAwait(false);
         return revocation with { Id = id, KrlVersion = version };

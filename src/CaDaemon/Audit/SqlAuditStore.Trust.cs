@@ -201,6 +201,34 @@ internal sealed partial class SqlAuditStore
         ArgumentNullException.ThrowIfNull(states);
         await EnqueueAsync(transaction =>
         {
+            // Each key whose state on this appliance is new or changed gets a leaf in the issuance log.
+            var before = new Dictionary<string, string>(StringComparer.Ordinal);
+            using (var read = _connection.CreateCommand())
+            {
+                read.Transaction = transaction;
+                read.CommandText = "SELECT fingerprint, state FROM ca_key_states WHERE appliance = @appliance;";
+                read.AddParameter("@appliance", appliance);
+                using var rows = read.ExecuteReader();
+                while (rows.Read())
+                {
+                    before[rows.GetString(0)] = rows.GetString(1);
+                }
+            }
+
+            foreach (var state in states.Where(s => !before.TryGetValue(s.Fingerprint, out var was) || was != Ssh.Trust.TrustSet.StateName(s.State)))
+            {
+                Append(transaction, new Ssh.Transparency.LogEntry
+                {
+                    Kind = Ssh.Transparency.LogEntryKind.CaKeyState,
+                    Time = now,
+                    Appliance = appliance,
+                    Subject = state.Fingerprint,
+                    Digest = Ssh.Transparency.LogEntry.BlobDigest(state.PublicKey),
+                    Caller = appliance,
+                    Detail = $"{AuditNames.Name(state.Ca)} CA {Ssh.Trust.TrustSet.StateName(state.State)}",
+                }, "ca-key", 0);
+            }
+
             using (var clear = _connection.CreateCommand())
             {
                 clear.Transaction = transaction;

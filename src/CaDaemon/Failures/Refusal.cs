@@ -44,4 +44,10 @@ internal enum Refusal
 
     /// <summary>The attestation does not prove that the key lives in a trusted security key.</summary>
     AttestationRefused,
+
+    /// <summary>The issuance log has no log key configured, or no checkpoint signed yet.</summary>
+    LogNotReady,
+
+    /// <summary>The certificate is not in the issuance log, or not yet in a signed checkpoint.</summary>
+    NotInLog,
 }

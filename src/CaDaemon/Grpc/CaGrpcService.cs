@@ -13,7 +13,7 @@ using ProtoAuditRecord = SshHsmCa.Protos.V1.AuditRecord;
 namespace SshHsmCa.CaDaemon.Grpc;
 
 /// <summary>Translates the public API to the issuing pipeline and the audit store, nothing more.</summary>
-internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, ICertificateStore audit, IRevocationStore revocationStore, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, Trust.TrustPublisher trust, Trust.IConfigurationReloader reloader, TlsRoot tlsRoot, SecurityKeys.SecurityKeyEnrollment securityKeys, ISecurityKeyStore securityKeyStore) : CertificateAuthorityService.CertificateAuthorityServiceBase
+internal sealed partial class CaGrpcService(IssuingPipeline pipeline, CaKeySet keys, ICertificateStore audit, IRevocationStore revocationStore, RequestAuthenticator authenticator, HostEnrollment hosts, PivCeremony ceremony, Revocation.Revocations revocations, Revocation.KrlPublisher krls, Trust.TrustPublisher trust, Trust.IConfigurationReloader reloader, TlsRoot tlsRoot, SecurityKeys.SecurityKeyEnrollment securityKeys, ISecurityKeyStore securityKeyStore, Transparency.IssuanceLog issuanceLog, Transparency.LogAuditor logAuditor) : CertificateAuthorityService.CertificateAuthorityServiceBase
 {
     /// <inheritdoc />
     public override async Task<SignUserCertificateResponse> SignUserCertificate(SignUserCertificateRequest request, ServerCallContext context) =>

@@ -69,6 +69,12 @@ internal static class ErrorReasons
     /// <summary>The key ceremony failed on the card (status code by the failure; metadata "kind").</summary>
     public const string CeremonyFailed = "CEREMONY_FAILED";
 
+    /// <summary>FAILED_PRECONDITION: the issuance log has no log key configured, or no signed checkpoint yet.</summary>
+    public const string LogNotReady = "LOG_NOT_READY";
+
+    /// <summary>NOT_FOUND: the certificate has no leaf in the issuance log, or none in a signed checkpoint yet.</summary>
+    public const string NotInLog = "NOT_IN_LOG";
+
     /// <summary>INTERNAL: a bug; the message gives a reference found in the CA's log.</summary>
     public const string Internal = "INTERNAL";
 }

@@ -85,6 +85,23 @@ internal static class RequestParser
         return Ssh.Trust.TrustLines.IsHostPattern(pattern) ? pattern : throw new InvalidRequestException("known_hosts_pattern", "must not contain whitespace");
     }
 
+    /// <summary>A certificate serial: non-zero (serials start at 1).</summary>
+    public static ulong Serial(ulong serial) => serial != 0 ? serial : throw new InvalidRequestException("serial", "is required (serials start at 1)");
+
+    /// <summary>Two tree sizes of a consistency proof: 1 ≤ first, second 0 (the latest) or ≥ first, both below 2^62.</summary>
+    public static (long First, long Second) TreeSizes(ulong first, ulong second)
+    {
+        const ulong Max = 1UL << 62;
+        if (first is 0 or >= Max)
+        {
+            throw new InvalidRequestException("first", $"{first} is not a tree size (1 or more)");
+        }
+
+        return second >= Max || (second != 0 && second < first)
+            ? throw new InvalidRequestException("second", $"{second} is not 0 (the latest) or a tree size of at least first ({first})")
+            : ((long)first, (long)second);
+    }
+
     /// <summary>A SignHostCertificate request, every field checked; the violations all at once.</summary>
     public static CertificateRequest ParseHost(SignHostCertificateRequest request)
     {

@@ -39,6 +39,8 @@ internal static class StatusTable
             Refusal.EnrollmentNotConfigured => new(StatusCode.FailedPrecondition, ErrorReasons.EnrollmentNotConfigured, refused.Message),
             Refusal.ChallengeInvalid => new(StatusCode.FailedPrecondition, ErrorReasons.ChallengeInvalid, refused.Message),
             Refusal.AttestationRefused => new(StatusCode.PermissionDenied, ErrorReasons.AttestationRefused, refused.Message),
+            Refusal.LogNotReady => new(StatusCode.FailedPrecondition, ErrorReasons.LogNotReady, refused.Message),
+            Refusal.NotInLog => new(StatusCode.NotFound, ErrorReasons.NotInLog, refused.Message),
             Refusal.CeremonyNotConfigured => new(StatusCode.FailedPrecondition, ErrorReasons.CeremonyFailed, refused.Message),
             _ => null,
         },

@@ -14,7 +14,7 @@ namespace SshHsmCa.CaDaemon.Hosting;
 /// new keys. Anything refused leaves everything as it was, and says why. A daemon whose keys
 /// were handed in by its host (tests) reloads them through the same loader.
 /// </summary>
-internal sealed partial class ConfigurationReloadService(PolicyHolder policy, DaemonOptions options, CaKeySet keys, CaKeyLoader loader, TrustPublisher trust, TimeProvider time, ILogger<ConfigurationReloadService> logger) : IConfigurationReloader, IHostedService, IDisposable
+internal sealed partial class ConfigurationReloadService(PolicyHolder policy, DaemonOptions options, CaKeySet keys, CaKeyLoader loader, TrustPublisher trust, Audit.ILogStore log, TimeProvider time, ILogger<ConfigurationReloadService> logger) : IConfigurationReloader, IHostedService, IDisposable
 {
     private static readonly TimeSpan DisposeAfter = TimeSpan.FromSeconds(60);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -31,6 +31,9 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
             _ = Task.Run(() => ReloadAsync(null, CancellationToken.None));
         });
     }
+
+    /// <summary>A policy file's text (UTF-8, a byte order mark left out), from the bytes the issuance log hashes.</summary>
+    public static string PolicyText(byte[] policyFile) => System.Text.Encoding.UTF8.GetString(policyFile).TrimStart('\uFEFF');
 
     /// <summary>Reloads now; the outcome says whether the new configuration is in force.</summary>
     /// <param name="by">The operator who asked (ReloadConfiguration), recorded with any revocation it makes; null for SIGHUP.</param>
@@ -60,9 +63,11 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
             }
 
             SshPolicy newPolicy;
+            byte[] policyFile;
             try
             {
-                newPolicy = SshPolicy.Load(File.ReadAllText(fresh.PolicyFile!));
+                policyFile = File.ReadAllBytes(fresh.PolicyFile!);
+                newPolicy = SshPolicy.Load(PolicyText(policyFile));
             }
             catch (Exception e) when (e is PolicyLoadException or IOException or UnauthorizedAccessException)
             {
@@ -81,6 +86,9 @@ internal sealed partial class ConfigurationReloadService(PolicyHolder policy, Da
                 return new ReloadOutcome(false, [e.Message], 0);
             }
 
+            // The policy in force is in the issuance log before the first certificate it decides.
+            await log.AppendLogAsync(Ssh.Transparency.LogEntry.ForReload((ulong)time.GetUtcNow().ToUnixTimeSeconds(), fresh.ApplianceName ?? Environment.MachineName, policyFile,
+                by?.Name ?? "SIGHUP", $"reload: policy {fresh.PolicyFile}, {newPolicy.RoleNames.Count} roles"), CancellationToken.None).ConfigureAwait(false);
             policy.Replace(newPolicy);
             var retired = keys.Replace(entries);
             LogPolicyReloaded(logger, fresh.PolicyFile!, newPolicy.RoleNames.Count);

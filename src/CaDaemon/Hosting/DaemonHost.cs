@@ -31,7 +31,8 @@ internal static partial class DaemonHost
     /// them when the host stops). Tests hand in software keys to host the services in process.
     /// </param>
     /// <param name="configure">Last changes to the builder (a test replaces the server with TestServer, the clock with a fake).</param>
-    public static WebApplication Build(DaemonOptions options, string[]? args = null, Action<ILoggingBuilder>? logging = null, CaKeySet? keys = null, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="logKey">The issuance log's key, owned by the caller (tests); null opens <c>log.key</c> when configured.</param>
+    public static WebApplication Build(DaemonOptions options, string[]? args = null, Action<ILoggingBuilder>? logging = null, CaKeySet? keys = null, Action<WebApplicationBuilder>? configure = null, ICaKey? logKey = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = DaemonOptionsValidator.Validate(options);
@@ -51,7 +52,8 @@ internal static partial class DaemonHost
         // The CA keys are opened before the host is built: they log through the same Serilog logger.
         var keyLoggers = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog, dispose: false);
         logging?.Invoke(builder.Logging);
-        var policy = new PolicyHolder(SshPolicy.Load(File.ReadAllText(options.PolicyFile!)));
+        var policyFile = File.ReadAllBytes(options.PolicyFile!);
+        var policy = new PolicyHolder(SshPolicy.Load(ConfigurationReloadService.PolicyText(policyFile)));
         var metrics = new CaMetrics();
         var ownsKeys = keys is null;
         var audit = OpenAudit(options);
@@ -66,8 +68,31 @@ internal static partial class DaemonHost
             throw;
         }
 
+        // The policy the daemon starts with is the first leaf of its run in the issuance log.
+        audit.Appliance = options.ApplianceName ?? Environment.MachineName;
+        audit.AppendLogAsync(Ssh.Transparency.LogEntry.ForReload((ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds(), audit.Appliance, policyFile, "start",
+            $"start: policy {options.PolicyFile}, {policy.Current.RoleNames.Count} roles"), CancellationToken.None).GetAwaiter().GetResult();
+
+        var ownsLogKey = logKey is null && options.Log?.Key is not null;
+        Transparency.LogSigner? logSigner;
+        try
+        {
+            logKey ??= options.Log?.Key is { } logKeyOptions ? CaKeyLoader.OpenConfigured(logKeyOptions, keyLoggers) : null;
+            logSigner = logKey is null ? null : new Transparency.LogSigner(logKey, options.Log?.Origin ?? throw new InvalidOperationException("$.log.origin: needed with a log key"), options.Log.SignerName ?? options.Log.Origin);
+        }
+        catch
+        {
+            audit.Dispose();
+            throw;
+        }
+
         builder.Services.AddSingleton(policy);
         builder.Services.AddSingleton<IAuditStore>(audit);
+        builder.Services.AddSingleton<ILogStore>(audit);
+        builder.Services.AddSingleton(sp => new Transparency.IssuanceLog(audit, logSigner, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Transparency.IssuanceLog>>()));
+        builder.Services.AddSingleton(sp => new Transparency.CheckpointService(sp.GetRequiredService<Transparency.IssuanceLog>(), TimeSpan.FromSeconds(options.Log?.CheckpointSeconds ?? 10), sp.GetRequiredService<ILogger<Transparency.CheckpointService>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Transparency.CheckpointService>());
+        builder.Services.AddSingleton(new Transparency.LogAuditor(audit, audit, audit, logSigner));
         builder.Services.AddSingleton<ICertificateStore>(audit);
         builder.Services.AddSingleton<IBootstrapTokenStore>(audit);
         builder.Services.AddSingleton<IRevocationStore>(audit);
@@ -94,7 +119,8 @@ internal static partial class DaemonHost
         builder.Services.AddSingleton<Hosts.HostEnrollment>();
         // The slots of every configured CA key, whatever its state, are not the ceremony's to overwrite.
         builder.Services.AddSingleton(sp => new Ceremony.PivCeremony(options.Piv, () => options.KeysOf(user: true).Select(k => ("user", k.Value.Uri)).Concat(options.KeysOf(user: false).Select(k => ("host", k.Value.Uri))), sp.GetRequiredService<ILogger<Ceremony.PivCeremony>>()));
-        builder.Services.AddSingleton(sp => new Revocation.Revocations(audit, audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.Revocations>>(), journal));
+        builder.Services.AddSingleton(sp => new Revocation.Revocations(audit, audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.Revocations>>(), journal,
+            sp.GetRequiredService<Transparency.CheckpointService>().Nudge));
         builder.Services.AddSingleton(sp => new Revocation.KrlPublisher(audit, keys, metrics, sp.GetRequiredService<ILogger<Revocation.KrlPublisher>>()));
         builder.Services.AddSingleton(sp => new Revocation.KrlPruneService(audit, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Revocation.KrlPruneService>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Revocation.KrlPruneService>());
@@ -257,6 +283,11 @@ internal static partial class DaemonHost
                 {
                     key.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 }
+            }
+
+            if (ownsLogKey)
+            {
+                logKey!.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
 
             audit.Dispose();

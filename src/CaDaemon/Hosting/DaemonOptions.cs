@@ -85,6 +85,9 @@ internal sealed class DaemonOptions
     /// <summary>Security-key enrollment: the attestation roots (absent: enrollment is refused).</summary>
     public SshHsmCa.CaDaemon.SecurityKeys.SecurityKeyOptions? SecurityKeys { get; set; }
 
+    /// <summary>The issuance log's checkpoints: origin, the Ed25519 log key, how often (absent: the tree is kept, nothing is signed).</summary>
+    public SshHsmCa.CaDaemon.Transparency.LogOptions? Log { get; set; }
+
     /// <summary>The audit database (SQLite), when there is no postgres section.</summary>
     public string AuditDatabase { get; set; } = "/var/lib/ssh-hsm-ca/audit.db";
 }

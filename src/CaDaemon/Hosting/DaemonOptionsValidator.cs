@@ -164,6 +164,11 @@ internal static class DaemonOptionsValidator
             errors.Add("$.applianceName: 1 to 64 letters, digits, '-', '_' or '.'");
         }
 
+        if (options.Log is { } log)
+        {
+            CheckLog(log, errors);
+        }
+
         if (options.Postgres is { } postgres)
         {
             CheckPostgres(postgres, errors);
@@ -174,6 +179,30 @@ internal static class DaemonOptionsValidator
         }
 
         return errors;
+    }
+
+    private static void CheckLog(Transparency.LogOptions log, List<string> errors)
+    {
+        static bool IsName(string? name) => name is { Length: > 0 and <= 128 } && name.All(c => c > ' ' && c != '+' && c < 0x7f);
+        if (!IsName(log.Origin))
+        {
+            errors.Add($"$.log.origin: '{log.Origin}' is not a log origin (1 to 128 printable ASCII characters, no spaces or '+'), e.g. ca.example.com/ssh-hsm-ca");
+        }
+
+        if (log.SignerName is not null && !IsName(log.SignerName))
+        {
+            errors.Add($"$.log.signerName: '{log.SignerName}' is not a note signer's name (1 to 128 printable ASCII characters, no spaces or '+')");
+        }
+
+        if (log.CheckpointSeconds is < 1 or > 86_400)
+        {
+            errors.Add($"$.log.checkpointSeconds: {log.CheckpointSeconds} is not between 1 and 86400");
+        }
+
+        if (log.Key is { } key)
+        {
+            Check(key, "$.log.key", errors);
+        }
     }
 
     private static void CheckPolicy(string file, List<string> errors)

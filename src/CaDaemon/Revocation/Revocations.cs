@@ -15,7 +15,7 @@ namespace SshHsmCa.CaDaemon.Revocation;
 /// through the audit log into KRL entries before anything is written, then recorded durably with
 /// who, when and why, in one write that also starts a new KRL version.
 /// </summary>
-internal sealed partial class Revocations(IRevocationStore audit, ICertificateStore issued, TimeProvider time, ILogger<Revocations> logger, JournalAuditEvents? journal = null)
+internal sealed partial class Revocations(IRevocationStore audit, ICertificateStore issued, TimeProvider time, ILogger<Revocations> logger, JournalAuditEvents? journal = null, Action? recordedHook = null)
 {
     /// <summary>The most serials one request names, and the most certificates a key id, principal or caller selector may cover.</summary>
     public const int MaxSerials = 10_000;
@@ -57,6 +57,8 @@ internal sealed partial class Revocations(IRevocationStore audit, ICertificateSt
             ("KRL_VERSION", recorded.KrlVersion.ToString(CultureInfo.InvariantCulture)),
             ("REASON", selector.Reason),
         ]);
+        // A new KRL version gets its signed checkpoint of the issuance log now, not at the next period.
+        recordedHook?.Invoke();
         return new RevokeOutcome(recorded, certificates, recorded.KrlVersion);
     }
 

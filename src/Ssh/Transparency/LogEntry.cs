@@ -61,16 +61,28 @@ public sealed record LogEntry
         Appliance = appliance,
         Serial = serial,
         Subject = keyId,
-        Digest = CertificateDigest(certificateLine),
+        Digest = BlobDigest(certificateLine),
         Caller = caller,
         Detail = type == SshCertificateType.User ? "user" : "host",
     };
 
-    /// <summary>SHA-256 of the certificate blob of an OpenSSH certificate line (what <c>ssh-keygen -L</c> reads, the comment left out).</summary>
-    public static byte[] CertificateDigest(string certificateLine)
+    /// <summary>The entry of a policy and configuration put in force (at start or a reload): the policy file's SHA-256.</summary>
+    public static LogEntry ForReload(ulong time, string appliance, ReadOnlySpan<byte> policyFile, string caller, string detail) => new()
     {
-        ArgumentNullException.ThrowIfNull(certificateLine);
-        var blob = SshLine.Split(certificateLine, "certificate", out _, out _);
+        Kind = LogEntryKind.Reload,
+        Time = time,
+        Appliance = appliance,
+        Subject = "policy",
+        Digest = System.Security.Cryptography.SHA256.HashData(policyFile),
+        Caller = caller,
+        Detail = detail,
+    };
+
+    /// <summary>SHA-256 of the blob of an OpenSSH key or certificate line (the base64 field decoded, the comment left out).</summary>
+    public static byte[] BlobDigest(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var blob = SshLine.Split(line, "line", out _, out _);
         return System.Security.Cryptography.SHA256.HashData(blob);
     }
 

@@ -96,7 +96,9 @@ internal sealed class InProcessDaemon : IAsyncDisposable
             JournalSocket = string.Empty,
             UserCa = new CaKeyOptions { Uri = "pkcs11:token=in-process;object=user", PinFile = Path.Combine(dir, "pin") },
             HostCa = new CaKeyOptions { Uri = "pkcs11:token=in-process;object=host", PinFile = Path.Combine(dir, "pin") },
+            Log = new SshHsmCa.CaDaemon.Transparency.LogOptions { Origin = "in-process.test/log", SignerName = "in-process.test" },
         };
+        var logKey = new SoftwareEd25519Key("log");
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 8, 0, 0, TimeSpan.Zero));
         var user = new SoftwareCaKey("user");
         var host = new SoftwareCaKey("host");
@@ -110,7 +112,7 @@ internal sealed class InProcessDaemon : IAsyncDisposable
             builder.Services.AddSingleton<TimeProvider>(time);
             builder.Services.AddSingleton(sp => new CaKeyLoader(sp.GetRequiredService<SshHsmCa.CaDaemon.Audit.IAuditStore>(), (_, key) => devices.TryGetValue(key.Uri!, out var device) ? device : throw new SshHsmCa.Hsm.HsmException(SshHsmCa.Hsm.HsmErrorKind.TokenNotFound, $"no software device at {key.Uri}"), time));
             builder.Services.AddSingleton<IStartupFilter, ClientCertificateFromHeader>();
-        });
+        }, logKey: logKey);
         await app.StartAsync();
         return new InProcessDaemon(app, dir, time, user, host, options, devices);
     }
