@@ -43,7 +43,7 @@ internal static class CliApp
         root.Subcommands.Add(Group("ca", "the CA's public keys and their rotation", CaKeysCommand.Create(global), CaKnownHostsCommand.Create(global), CaFingerprintCommand.Create(), CaStatusCommand.Create(global), CaRotateCommand.Create(global)));
         root.Subcommands.Add(SignCommand.Create(global));
         root.Subcommands.Add(InspectCommand.Create(global));
-        root.Subcommands.Add(Group("audit", "the audit log (operators: the policy's 'audit' right)", AuditListCommand.Create(global), AuditShowCommand.Create(global)));
+        root.Subcommands.Add(Group("audit", "the audit log (operators: the policy's 'audit' right)", AuditListCommand.Create(global), AuditShowCommand.Create(global), AuditVerifyCommand.Create(global), AuditProveCommand.Create(global)));
         root.Subcommands.Add(RevokeCommand.Create(global));
         root.Subcommands.Add(RevocationsCommand.Create(global));
         root.Subcommands.Add(KrlCommand.Create(global));

@@ -254,6 +254,7 @@ internal static partial class DaemonHost
         if (options.Publish is not null)
         {
             KrlEndpoints.Map(app);
+            LogEndpoints.Map(app, options.Log?.PublishEntries ?? false);
         }
 
         app.MapGrpcHealthChecksService();

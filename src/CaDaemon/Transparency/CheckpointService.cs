@@ -31,6 +31,8 @@ internal sealed partial class CheckpointService(IssuanceLog log, TimeSpan period
             return;
         }
 
+        LogKey(logger, log.Signer!.Origin, log.Signer.VerifierKey, log.Signer.Key.Description);
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -63,6 +65,9 @@ internal sealed partial class CheckpointService(IssuanceLog log, TimeSpan period
         _nudged.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "issuance log key for {Origin}: verifier key {VerifierKey} ({Device}); pin it with 'ssh-hsm-ca audit verify --log-key {VerifierKey}'")]
+    private static partial void LogKey(ILogger logger, string origin, string verifierKey, string device);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "issuance log checkpoint not signed: {Message}")]
     private static partial void LogFailed(ILogger logger, string message);

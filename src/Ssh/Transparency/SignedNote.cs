@@ -29,6 +29,42 @@ public static class SignedNote
     public static string VerifierKey(string name, ReadOnlySpan<byte> publicKey) =>
         $"{name}+{Convert.ToHexStringLower(KeyId(name, publicKey))}+{Convert.ToBase64String([Ed25519Type, .. publicKey])}";
 
+    /// <summary>
+    /// Reads a verifier key <c>NAME+hex(key id)+base64(0x01 ‖ public key)</c> (what
+    /// <see cref="VerifierKey"/> writes and note.NewVerifier reads); the key id must be the key's.
+    /// </summary>
+    public static (string Name, Ed25519PublicKey Key) ParseVerifierKey(string verifierKey)
+    {
+        ArgumentNullException.ThrowIfNull(verifierKey);
+        var parts = verifierKey.Trim().Split('+');
+        if (verifierKey.Length > 1024 || parts.Length != 3 || parts[0].Length == 0 || parts[0].Any(c => c is ' ' || char.IsControl(c)) || parts[1].Length != 8)
+        {
+            throw new SshFormatException("verifier_key", "not NAME+KEYID+KEY (sumdb/note's verifier key form)");
+        }
+
+        byte[] id;
+        byte[] key;
+        try
+        {
+            id = Convert.FromHexString(parts[1]);
+            key = Convert.FromBase64String(parts[2]);
+        }
+        catch (FormatException)
+        {
+            throw new SshFormatException("verifier_key", "the key id is not hex or the key is not base64");
+        }
+
+        if (key.Length != 33 || key[0] != Ed25519Type)
+        {
+            throw new SshFormatException("verifier_key", "not an Ed25519 key (type 0x01 and 32 bytes)");
+        }
+
+        var publicKey = Ed25519PublicKey.Create(key.AsSpan(1));
+        return KeyId(parts[0], key.AsSpan(1)).AsSpan().SequenceEqual(id)
+            ? (parts[0], publicKey)
+            : throw new SshFormatException("verifier_key", "the key id does not match the name and key");
+    }
+
     /// <summary>A signature line for <paramref name="text"/> made with <paramref name="sign"/> (Ed25519 over the text's bytes).</summary>
     public static string SignatureLine(string text, string name, ReadOnlySpan<byte> publicKey, Func<byte[], byte[]> sign)
     {
