@@ -36,7 +36,7 @@ public static class SignedNote
     public static (string Name, Ed25519PublicKey Key) ParseVerifierKey(string verifierKey)
     {
         ArgumentNullException.ThrowIfNull(verifierKey);
-        var parts = verifierKey.Trim().Split('+');
+        var parts = verifierKey.Trim().Split('+', 3);
         if (verifierKey.Length > 1024 || parts.Length != 3 || parts[0].Length == 0 || parts[0].Any(c => c is ' ' || char.IsControl(c)) || parts[1].Length != 8)
         {
             throw new SshFormatException("verifier_key", "not NAME+KEYID+KEY (sumdb/note's verifier key form)");

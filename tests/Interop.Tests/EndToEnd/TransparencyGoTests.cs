@@ -23,7 +23,7 @@ public sealed class TransparencyGoTests : IDisposable
     [Fact]
     public void GosSumdbVerifiesOurCheckpointsAndProofs()
     {
-        var verifier = Build();
+        var verifier = GoVerifier.Build(_dir);
         var leaves = Enumerable.Range(0, 37).Select(i => Encoding.UTF8.GetBytes($"certificate {i}")).ToArray();
         var range = CompactRange.Empty();
         var stored = new Dictionary<(int, long), byte[]>();
@@ -79,25 +79,6 @@ public sealed class TransparencyGoTests : IDisposable
 
         // And ours verifies Go's view of the same note.
         Assert.Equal(text, SignedNote.Verify(note, "ca.example.com", Ed25519PublicKey.Create(publicKey)));
-    }
-
-    private string Build()
-    {
-        Tools.Require("/usr/bin/go");
-        Tools.Require("/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog/tlog.go");
-        var output = _dir.PathOf("verify");
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["GO111MODULE"] = "off",
-            ["GOPATH"] = "/usr/share/gocode",
-            ["GOCACHE"] = _dir.PathOf("gocache"),
-            ["HOME"] = _dir.Path,
-            ["GOFLAGS"] = "",
-            ["GOTOOLCHAIN"] = "local",
-        };
-        var build = ProcessRunner.Run("/usr/bin/go", ["build", "-o", output, Path.Combine(Repository.Root, "tests", "Interop.Tests", "Transparency", "verify.go")], environment, 300_000);
-        Assert.True(build.ExitCode == 0, "go build of the sumdb verifier (golang-go, golang-golang-x-mod-dev): " + build.Output);
-        return output;
     }
 
     private static string B64(byte[] bytes) => Convert.ToBase64String(bytes);
