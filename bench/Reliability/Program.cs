@@ -87,8 +87,8 @@ public static class Program
     private static async Task<bool> KillsAsync(string daemonDll, string dir, string log, int rounds)
     {
         Console.WriteLine($"\n## kill -9 under load, {rounds} times (16 concurrent clients)");
-        Console.WriteLine("| round | received before the kill | missing from the audit log | different bytes | left pending | resolved as interrupted | integrity_check |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---|");
+        Console.WriteLine("| round | received before the kill | missing from the audit log | different bytes | outside the issuance log | left pending | resolved as interrupted | integrity_check | tree from the leaves = head |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---|---|");
         var port = FreePort();
         var received = new System.Collections.Concurrent.ConcurrentDictionary<ulong, string>();
         var ok = true;
@@ -126,9 +126,10 @@ public static class Program
             await using (await DaemonProcess.StartAsync(daemonDll, dir, port, log).ConfigureAwait(false))
             {
                 var (missing, different, pending, interrupted, integrity) = CheckAudit(Path.Combine(dir, "audit.db"), received);
-                var good = missing == 0 && different == 0 && pending == 0 && integrity == "ok";
+                var (unlogged, tree) = CheckLog(Path.Combine(dir, "audit.db"), received);
+                var good = missing == 0 && different == 0 && unlogged == 0 && tree && pending == 0 && integrity == "ok";
                 ok &= good;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {round} | {mine.Count} | {missing} | {different} | {pending} | {interrupted} | {integrity} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {round} | {mine.Count} | {missing} | {different} | {unlogged} | {pending} | {interrupted} | {integrity} | {(tree ? "yes" : "NO")} |"));
             }
         }
 
@@ -161,6 +162,49 @@ public static class Program
         return (missing, different, Scalar(connection, "SELECT count(*) FROM certificates WHERE outcome = 'pending';"),
             Scalar(connection, "SELECT count(*) FROM certificates WHERE failure LIKE 'interrupted:%';"),
             Text(connection, "PRAGMA integrity_check;"));
+    }
+
+    /// <summary>
+    /// The issuance log after a kill: every certificate a client received has its leaf (the SHA-256
+    /// of its blob), and the tree recomputed from all the leaves is the head's root.
+    /// </summary>
+    private static (int Unlogged, bool Tree) CheckLog(string database, IReadOnlyDictionary<ulong, string> received)
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        var unlogged = 0;
+        foreach (var (serial, certificate) in received)
+        {
+            using var select = connection.CreateCommand();
+            select.CommandText = "SELECT entry FROM log_entries WHERE kind = 'certificate' AND ref = $s;";
+            select.Parameters.AddWithValue("$s", (long)serial);
+            var entry = select.ExecuteScalar() as byte[];
+            if (entry is null || !SshHsmCa.Ssh.Transparency.LogEntry.Parse(entry).Digest.Span.SequenceEqual(SshHsmCa.Ssh.Transparency.LogEntry.BlobDigest(certificate)))
+            {
+                unlogged++;
+            }
+        }
+
+        var range = SshHsmCa.Ssh.Transparency.CompactRange.Empty();
+        using (var leaves = connection.CreateCommand())
+        {
+            leaves.CommandText = "SELECT idx, entry FROM log_entries ORDER BY idx;";
+            using var reader = leaves.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.GetInt64(0) != range.Size)
+                {
+                    return (unlogged, false);
+                }
+
+                range.Append(SshHsmCa.Ssh.Transparency.MerkleTree.LeafHash((byte[])reader.GetValue(1)));
+            }
+        }
+
+        using var head = connection.CreateCommand();
+        head.CommandText = "SELECT size, root FROM log_head WHERE id = 1;";
+        using var row = head.ExecuteReader();
+        return (unlogged, row.Read() && row.GetInt64(0) == range.Size && ((byte[])row.GetValue(1)).AsSpan().SequenceEqual(range.Root()));
     }
 
     private static async Task<bool> FaultAsync(string daemonDll, string dir, string log, int awaySeconds)

@@ -118,6 +118,20 @@ public sealed class SharedStoreTests(SoftHsm hsm, Xunit.Abstractions.ITestOutput
             var listed = (await daemons[2].SocketClient().ListCertificatesAsync(new ListCertificatesRequest { PageSize = 500 })).Records;
             Assert.Equal("shared store test", listed.Single(r => r.Serial == last).Revocation.Reason);
             Assert.Equal(1, listed.Count(r => r.Revocation is not null));
+
+            // Issue 31: three appliances appended to one issuance log, one after the other on its head
+            // row: one leaf per certificate, no index twice or missing, the tree the records make.
+            Assert.Equal("301", cluster.Sql("SELECT count(*) FROM certificates WHERE outcome = 'issued';", "sshca"));
+            Assert.Equal("301|301", cluster.Sql("SELECT count(*) || '|' || count(DISTINCT ref) FROM log_entries WHERE kind = 'certificate';", "sshca"));
+            Assert.Equal(cluster.Sql("SELECT size FROM log_head;", "sshca"), cluster.Sql("SELECT count(*) || '' FROM log_entries WHERE idx < (SELECT size FROM log_head);", "sshca"));
+            Assert.Equal(cluster.Sql("SELECT size FROM log_head;", "sshca"), cluster.Sql("SELECT (max(idx) + 1) || '' FROM log_entries;", "sshca"));
+            var clean = await daemons[2].SocketClient().VerifyLogAsync(new VerifyLogRequest());
+            Assert.True(clean.Ok, string.Join("\n", clean.Problems));
+            var index = long.Parse(cluster.Sql(string.Create(CultureInfo.InvariantCulture, $"SELECT idx FROM log_entries WHERE kind = 'certificate' AND ref = {last};"), "sshca"), CultureInfo.InvariantCulture);
+            cluster.Sql(string.Create(CultureInfo.InvariantCulture, $"UPDATE certificates SET caller = 'someone else' WHERE serial = {last};"), "sshca");
+            var tampered = await daemons[0].SocketClient().VerifyLogAsync(new VerifyLogRequest());
+            Assert.False(tampered.Ok);
+            Assert.Equal(index, tampered.FirstBadIndex);
         }
         finally
         {
