@@ -24,7 +24,8 @@ namespace SshHsmCa.Daemon.Benchmarks;
 /// With <c>--shared-store</c> first: the audit store compared instead (<see cref="SharedStoreBenchmark"/>);
 /// with <c>--own-process</c>: the callers in a process of their own and the daemon's CPU per
 /// certificate (<see cref="OwnProcessBenchmark"/>); with <c>--network-hsm</c>: the key behind a
-/// network round trip (<see cref="NetworkHsmBenchmark"/>).
+/// network round trip (<see cref="NetworkHsmBenchmark"/>); with <c>--issuance-log</c>: the issuance
+/// rate with and without the log, and the log at a million leaves (<see cref="IssuanceLogBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -56,7 +57,8 @@ public static class Program
         var shared = args.Length > 0 && args[0] == "--shared-store";
         var ownProcess = args.Length > 0 && args[0] == "--own-process";
         var networkHsm = args.Length > 0 && args[0] == "--network-hsm";
-        args = shared || ownProcess || networkHsm ? args[1..] : args;
+        var issuanceLog = args.Length > 0 && args[0] == "--issuance-log";
+        args = shared || ownProcess || networkHsm || issuanceLog ? args[1..] : args;
         var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
         var dir = Directory.CreateTempSubdirectory("sshhsmca-load-").FullName;
         try
@@ -88,6 +90,13 @@ public static class Program
             if (shared)
             {
                 await SharedStoreBenchmark.RunAsync(dir, Options, seconds);
+                return 0;
+            }
+
+            if (issuanceLog)
+            {
+                // --issuance-log SECONDS [LEAVES]: with and without the log, then the store at LEAVES (default 10^6).
+                await IssuanceLogBenchmark.RunAsync(dir, Options, seconds, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);
                 return 0;
             }
 

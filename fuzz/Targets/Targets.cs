@@ -41,6 +41,16 @@ internal static class Targets
     {
         var text = Text(input);
         Expect<SshFormatException>(() => Ssh.Transparency.SignedNote.Parse(text));
+        Expect<SshFormatException>(() => Ssh.Transparency.SignedNote.ParseVerifierKey(text));
+        Expect<SshFormatException>(() =>
+        {
+            // A leaf of the issuance log (audit prove and VerifyLog read them): it reads back to the same bytes.
+            var entry = Ssh.Transparency.LogEntry.Parse(input);
+            if (!entry.Encode().AsSpan().SequenceEqual(input))
+            {
+                throw new InvalidOperationException("a log entry does not read back to its bytes");
+            }
+        });
         Expect<SshFormatException>(() =>
         {
             var checkpoint = Ssh.Transparency.Checkpoint.Parse(text);

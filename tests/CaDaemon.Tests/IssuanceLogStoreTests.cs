@@ -169,6 +169,70 @@ public sealed class IssuanceLogStoreTests : IDisposable
         Assert.Equal(AuditOutcome.Pending, (await reopened.GetAsync(serial, CancellationToken.None))!.Outcome);
     }
 
+    [Fact]
+    public async Task AStoreFromBeforeTheLogGetsLeavesForItsRecordsOnceAtTheUpgrade()
+    {
+        var issued = new List<ulong>();
+        using (var store = SqlAuditStore.OpenSqlite(Database))
+        {
+            store.AppendsLeaves = false;
+            for (var i = 0; i < 7; i++)
+            {
+                issued.Add(await IssueAsync(store, $"old{i}"));
+            }
+
+            await store.RecordRevocationAsync(new RevocationRecord
+            {
+                CreatedAt = 1_764_000_100,
+                Caller = "operator",
+                AuthMethod = SshHsmCa.Policy.AuthMethod.UnixSocket,
+                SourceAddress = "unix:",
+                Reason = "old",
+                Selector = "serials",
+                Items = [RevokedItem.Serials(SshCertificateType.Host, issued[1], issued[2])],
+            }, CancellationToken.None);
+        }
+
+        // As version 7 left it: no log tables.
+        using (var connection = new SqliteConnection($"Data Source={Database};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE log_head; DROP TABLE log_entries; DROP TABLE log_nodes; DROP TABLE log_checkpoints; PRAGMA user_version = 7;";
+            command.ExecuteNonQuery();
+        }
+
+        using (var upgraded = SqlAuditStore.OpenSqlite(Database))
+        {
+            var entries = await upgraded.LogEntriesAsync(0, 100, CancellationToken.None);
+            Assert.Equal(8, entries.Count);
+            Assert.Equal(issued, entries.Take(7).Select(e => LogEntry.Parse(e.Entry).Serial));
+            Assert.All(entries, e => Assert.Equal(SqlAuditStore.UpgradeAppliance, LogEntry.Parse(e.Entry).Appliance));
+            Assert.Equal(LogEntryKind.Revocation, LogEntry.Parse(entries[7].Entry).Kind);
+            Assert.Equal((await upgraded.LogHeadAsync(CancellationToken.None)).Root, RootOf(entries));
+            Assert.Empty(await upgraded.UnloggedCertificatesAsync(10, CancellationToken.None));
+        }
+
+        // Once: a row planted later stays without a leaf, whatever the opens that follow.
+        using (var connection = new SqliteConnection($"Data Source={Database};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                INSERT INTO certificates (serial, type, key_id, principals, valid_after, valid_before, critical_options, extensions,
+                    subject_key_fingerprint, ca_key_fingerprint, caller, auth_method, source_address, request_id, created_at, outcome, certificate)
+                SELECT 99999, type, key_id, principals, valid_after, valid_before, critical_options, extensions,
+                    subject_key_fingerprint, ca_key_fingerprint, caller, auth_method, source_address, request_id, created_at, outcome, certificate
+                FROM certificates WHERE serial = {issued[6]};
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using var reopened = SqlAuditStore.OpenSqlite(Database);
+        Assert.Equal(8, (await reopened.LogHeadAsync(CancellationToken.None)).Size);
+        Assert.Equal([99999UL], await reopened.UnloggedCertificatesAsync(10, CancellationToken.None));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

@@ -10,8 +10,8 @@ namespace SshHsmCa.CaDaemon.Audit;
 /// </summary>
 internal interface ILogStore
 {
-    /// <summary>Appends a leaf on its own (a CA key state, a reload), durably; returns its index.</summary>
-    Task<long> AppendLogAsync(LogEntry entry, CancellationToken cancellationToken);
+    /// <summary>Appends a leaf on its own (a CA key state, a reload), durably.</summary>
+    Task AppendLogAsync(LogEntry entry, CancellationToken cancellationToken);
 
     /// <summary>The committed size and root.</summary>
     Task<LogHead> LogHeadAsync(CancellationToken cancellationToken);

@@ -15,14 +15,17 @@ namespace SshHsmCa.CaDaemon.Audit;
 /// </summary>
 internal sealed partial class SqlAuditStore : ILogStore
 {
-    private static string LogTables(string bytes) => $"""
+    /// <summary>The log's tables; SQLite gets a rowid key for the leaves and no rowid for the subtrees (one B-tree each, fewer pages per commit).</summary>
+    private static string LogTables(bool sqlite) => LogTables(sqlite ? "BLOB" : "BYTEA", sqlite ? "INTEGER" : "BIGINT", sqlite ? " WITHOUT ROWID" : string.Empty);
+
+    private static string LogTables(string bytes, string key, string withoutRowid) => $"""
         CREATE TABLE log_head (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             size BIGINT NOT NULL,
             root {bytes} NOT NULL
         );
         CREATE TABLE log_entries (
-            idx BIGINT PRIMARY KEY,
+            idx {key} PRIMARY KEY,
             kind TEXT NOT NULL CHECK (kind IN ('certificate', 'revocation', 'ca-key', 'reload')),
             ref BIGINT NOT NULL,
             entry {bytes} NOT NULL
@@ -33,7 +36,7 @@ internal sealed partial class SqlAuditStore : ILogStore
             idx BIGINT NOT NULL,
             hash {bytes} NOT NULL,
             PRIMARY KEY (level, idx)
-        );
+        ){withoutRowid};
         CREATE TABLE log_checkpoints (
             size BIGINT NOT NULL,
             signer TEXT NOT NULL,
@@ -49,8 +52,73 @@ internal sealed partial class SqlAuditStore : ILogStore
     private CompactRange _range = CompactRange.Empty();
     private byte[] _rangeRoot = MerkleTree.EmptyRoot;
 
+    /// <summary>
+    /// Whether records append their leaves (always, but in the benchmark that measures what the
+    /// log costs: bench/Daemon.Benchmarks --issuance-log turns it off for its "without" rows).
+    /// </summary>
+    internal bool AppendsLeaves { get; set; } = true;
+
     /// <summary>The name this appliance writes into its leaves (<c>applianceName</c>, or the machine's).</summary>
     public string Appliance { get; set; } = Environment.MachineName;
+
+    /// <summary>The appliance named in the leaves of records written before the log existed.</summary>
+    public const string UpgradeAppliance = "upgrade";
+
+    /// <summary>
+    /// Once, when the migration that creates the log runs on a store with records: every issued
+    /// certificate (by serial), then every revocation (by id), gets its leaf, named as appended at
+    /// the <see cref="UpgradeAppliance"/>, so the log covers what came before it. Never at a later
+    /// open: a row planted afterwards must stay without a leaf, where verification finds it.
+    /// </summary>
+    private async Task BackfillLogAsync()
+    {
+        for (ulong after = 0; ;)
+        {
+            var records = await QueryAsync("SELECT * FROM certificates WHERE outcome = 'issued' AND serial > @after ORDER BY serial LIMIT 500;", [("@after", (long)after)], CancellationToken.None).ConfigureAwait(false);
+            if (records.Count == 0)
+            {
+                break;
+            }
+
+            await EnqueueAsync(transaction =>
+            {
+                foreach (var record in records)
+                {
+                    Append(transaction, LogEntries.Certificate(record, UpgradeAppliance), "certificate", (long)record.Serial);
+                }
+
+                return 0;
+            }, CancellationToken.None).ConfigureAwait(false);
+            after = records[^1].Serial;
+        }
+
+        var revocations = new List<RevocationRecord>();
+        for (ulong? before = null; ;)
+        {
+            var page = await ListRevocationsAsync(before, 1000, CancellationToken.None).ConfigureAwait(false);
+            revocations.AddRange(page);
+            if (page.Count < 1000)
+            {
+                break;
+            }
+
+            before = page[^1].Id;
+        }
+
+        revocations.Reverse();
+        foreach (var chunk in revocations.Chunk(500))
+        {
+            await EnqueueAsync(transaction =>
+            {
+                foreach (var revocation in chunk)
+                {
+                    Append(transaction, LogEntries.Revocation(revocation, UpgradeAppliance), "revocation", (long)revocation.Id);
+                }
+
+                return 0;
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Creates the head row of an empty log (at open, after the migrations).</summary>
     private static void EnsureLogHead(DbConnection connection)
@@ -62,17 +130,58 @@ internal sealed partial class SqlAuditStore : ILogStore
     }
 
     /// <inheritdoc />
-    public async Task<long> AppendLogAsync(LogEntry entry, CancellationToken cancellationToken)
+    public Task AppendLogAsync(LogEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var kind = entry.Kind switch { LogEntryKind.CaKeyState => "ca-key", LogEntryKind.Reload => "reload", _ => throw new ArgumentException("certificates and revocations are appended with their record", nameof(entry)) };
-        return (long)await EnqueueAsync(transaction => (ulong)Append(transaction, entry, kind, 0), cancellationToken).ConfigureAwait(false);
+        return EnqueueAsync(transaction =>
+        {
+            Append(transaction, entry, kind, 0);
+            return 0;
+        }, cancellationToken);
     }
 
-    /// <summary>Appends a leaf inside <paramref name="transaction"/>; returns its index. O(log n): the leaf, the subtrees it closes, the head.</summary>
-    private long Append(DbTransaction transaction, LogEntry entry, string kind, long reference)
+    /// <summary>
+    /// Queues a leaf for the transaction of the write under way: the group commit appends the
+    /// leaves of its writes that succeeded, in order, just before it commits (<see cref="FlushLeaves"/>),
+    /// so a record and its leaf are committed together or not at all, and a batch costs one head
+    /// update and a few multi-row inserts however many leaves it carries.
+    /// </summary>
+    private void Append(DbTransaction transaction, LogEntry entry, string kind, long reference)
     {
-        var bytes = entry.Encode();
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (AppendsLeaves)
+        {
+            _pendingLeaves.Add(new PendingLeaf(entry.Encode(), kind, reference, _currentWrite));
+        }
+    }
+
+    /// <summary>A leaf waiting for its group commit, with the write that queued it.</summary>
+    private sealed record PendingLeaf(byte[] Entry, string Kind, long Reference, int Write);
+
+    /// <summary>Leaves queued by the writes of the batch under way (write loop only).</summary>
+    private readonly List<PendingLeaf> _pendingLeaves = [];
+
+    /// <summary>The write of the batch under way (write loop only).</summary>
+    private int _currentWrite;
+
+    /// <summary>Rows per multi-row insert (SQLite allows 32766 parameters).</summary>
+    private const int RowsPerInsert = 200;
+
+    /// <summary>
+    /// Appends the batch's leaves inside its transaction: the head (read <c>FOR UPDATE</c> on
+    /// PostgreSQL: appliances append one after the other), the right edge reloaded and checked if
+    /// the head is not the one this writer left, the leaves and the subtrees they close, the new
+    /// head. O(k + log n) for k leaves.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The stored tree does not make the head's root (changed outside the daemon).</exception>
+    private void FlushLeaves(DbTransaction transaction)
+    {
+        if (_pendingLeaves.Count == 0)
+        {
+            return;
+        }
+
         var head = ReadHead(_connection, transaction, forUpdate: _dialect == SqlDialect.Postgres);
         if (head.Size != _range.Size || !head.Root.AsSpan().SequenceEqual(_rangeRoot))
         {
@@ -80,34 +189,21 @@ internal sealed partial class SqlAuditStore : ILogStore
             _rangeRoot = head.Root;
         }
 
-        var index = head.Size;
-        using (var insert = _connection.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO log_entries (idx, kind, ref, entry) VALUES (@idx, @kind, @ref, @entry);";
-            insert.AddParameter("@idx", index);
-            insert.AddParameter("@kind", kind);
-            insert.AddParameter("@ref", reference);
-            insert.AddParameter("@entry", bytes);
-            insert.ExecuteNonQuery();
-        }
-
-        // The copy is changed only once the rows are in: a failure before leaves it as the head says.
+        // The copy becomes the writer's only once every row is in.
         var range = new CompactRange(_range.Size, _range.Roots);
-        using (var node = _connection.CreateCommand())
+        var entries = new List<object[]>(_pendingLeaves.Count);
+        var nodes = new List<object[]>(_pendingLeaves.Count * 2);
+        foreach (var leaf in _pendingLeaves)
         {
-            node.Transaction = transaction;
-            node.CommandText = "INSERT INTO log_nodes (level, idx, hash) VALUES (@level, @idx, @hash);";
-            foreach (var (level, idx, hash) in range.Append(MerkleTree.LeafHash(bytes)))
+            entries.Add([range.Size, leaf.Kind, leaf.Reference, leaf.Entry]);
+            foreach (var (level, index, hash) in range.Append(MerkleTree.LeafHash(leaf.Entry)))
             {
-                node.Parameters.Clear();
-                node.AddParameter("@level", level);
-                node.AddParameter("@idx", idx);
-                node.AddParameter("@hash", hash);
-                node.ExecuteNonQuery();
+                nodes.Add([level, index, hash]);
             }
         }
 
+        InsertRows(transaction, "log_entries (idx, kind, ref, entry)", entries);
+        InsertRows(transaction, "log_nodes (level, idx, hash)", nodes);
         var root = range.Root();
         using (var update = _connection.CreateCommand())
         {
@@ -118,9 +214,35 @@ internal sealed partial class SqlAuditStore : ILogStore
             update.ExecuteNonQuery();
         }
 
+        _pendingLeaves.Clear();
         _range = range;
         _rangeRoot = root;
-        return index;
+    }
+
+    /// <summary>Multi-row inserts of <paramref name="rows"/> into <paramref name="table"/> ("name (columns)").</summary>
+    private void InsertRows(DbTransaction transaction, string table, List<object[]> rows)
+    {
+        foreach (var chunk in rows.Chunk(RowsPerInsert))
+        {
+            using var insert = _connection.CreateCommand();
+            insert.Transaction = transaction;
+            var values = new System.Text.StringBuilder();
+            for (var r = 0; r < chunk.Length; r++)
+            {
+                values.Append(r == 0 ? "(" : ",(");
+                for (var c = 0; c < chunk[r].Length; c++)
+                {
+                    var name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"@p{r}_{c}");
+                    values.Append(c == 0 ? name : "," + name);
+                    insert.AddParameter(name, chunk[r][c]);
+                }
+
+                values.Append(')');
+            }
+
+            insert.CommandText = $"INSERT INTO {table} VALUES {values};";
+            insert.ExecuteNonQuery();
+        }
     }
 
     private static LogHead ReadHead(DbConnection connection, DbTransaction? transaction, bool forUpdate)

@@ -117,8 +117,11 @@ internal sealed partial class SqlAuditStore
         """,
         CaKeyStatesTable,
         SecurityKeysTable,
-        LogTables("BYTEA"),
+        LogTables(sqlite: false),
     ];
+
+    /// <summary>The PostgreSQL schema version that creates the issuance log (4).</summary>
+    private const int PostgresLogMigration = 4;
 
     /// <summary>
     /// Opens the store on PostgreSQL: <paramref name="connectionString"/> (hosts, database, user;
@@ -131,6 +134,7 @@ internal sealed partial class SqlAuditStore
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { Password = password, Enlist = false };
         var writer = new NpgsqlConnection(builder.ConnectionString);
         NpgsqlConnection? reader = null;
+        var backfill = false;
         try
         {
             writer.Open();
@@ -147,6 +151,7 @@ internal sealed partial class SqlAuditStore
                     throw new InvalidOperationException($"the audit database has schema version {version}, newer than this daemon knows ({PostgresMigrations.Length})");
                 }
 
+                backfill = version > 0 && version < PostgresLogMigration && PostgresMigrations.Length >= PostgresLogMigration;
                 for (var v = version; v < PostgresMigrations.Length; v++)
                 {
                     Execute(writer, PostgresMigrations[v], transaction);
@@ -159,7 +164,13 @@ internal sealed partial class SqlAuditStore
             EnsureLogHead(writer);
             reader = new NpgsqlConnection(builder.ConnectionString);
             reader.Open();
-            return new SqlAuditStore(writer, reader, SqlDialect.Postgres);
+            var store = new SqlAuditStore(writer, reader, SqlDialect.Postgres);
+            if (backfill)
+            {
+                store.BackfillLogAsync().GetAwaiter().GetResult();
+            }
+
+            return store;
         }
         catch
         {

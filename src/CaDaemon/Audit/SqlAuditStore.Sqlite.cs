@@ -6,6 +6,9 @@ namespace SshHsmCa.CaDaemon.Audit;
 /// <summary>The SQLite audit database: its schema versions (in <c>PRAGMA user_version</c>) and how it opens.</summary>
 internal sealed partial class SqlAuditStore
 {
+    /// <summary>The SQLite schema version that creates the issuance log (8).</summary>
+    private const int LogMigration = 8;
+
     private static readonly string[] Migrations =
     [
         """
@@ -117,13 +120,14 @@ internal sealed partial class SqlAuditStore
         """,
         CaKeyStatesTable,
         SecurityKeysTable,
-        LogTables("BLOB"),
+        LogTables(sqlite: true),
     ];
 
     /// <summary>Opens (creating and migrating) the database at <paramref name="path"/>.</summary>
     public static SqlAuditStore OpenSqlite(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        var backfill = false;
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
         connection.Open();
         Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
@@ -131,6 +135,7 @@ internal sealed partial class SqlAuditStore
         {
             command.CommandText = "PRAGMA user_version;";
             var version = Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+            backfill = version > 0 && version < Migrations.Length && version < LogMigration;
             if (version > Migrations.Length)
             {
                 throw new InvalidOperationException($"audit database {path} has schema version {version}, newer than this daemon knows ({Migrations.Length})");
@@ -163,7 +168,13 @@ internal sealed partial class SqlAuditStore
 
         var reader = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         reader.Open();
-        return new SqlAuditStore(connection, reader, SqlDialect.Sqlite) { InterruptedAtOpen = interrupted };
+        var store = new SqlAuditStore(connection, reader, SqlDialect.Sqlite) { InterruptedAtOpen = interrupted };
+        if (backfill)
+        {
+            store.BackfillLogAsync().GetAwaiter().GetResult();
+        }
+
+        return store;
     }
 
 }

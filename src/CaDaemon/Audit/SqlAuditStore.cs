@@ -67,12 +67,14 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
             }
 
             var results = new (ulong Value, Exception? Error)[batch.Count];
+            _pendingLeaves.Clear();
             try
             {
                 EnsureOpen(_connection);
                 using var transaction = _connection.BeginTransaction();
                 for (var i = 0; i < batch.Count; i++)
                 {
+                    _currentWrite = i;
                     Execute(_connection, "SAVEPOINT w;", transaction);
                     try
                     {
@@ -81,11 +83,29 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
                     }
                     catch (Exception e) when (e is DbException or InvalidOperationException && transaction.Connection is not null)
                     {
-                        // This write alone failed: the others stay. (A transaction the server ended,
-                        // the connection broken under it, has no connection left: the batch fails.)
+                        // This write alone failed: the others stay, its leaves go with it. (A transaction
+                        // the server ended, the connection broken under it, has no connection left: the batch fails.)
                         Execute(_connection, "ROLLBACK TO w; RELEASE w;", transaction);
+                        _pendingLeaves.RemoveAll(l => l.Write == i);
                         results[i] = (0, e);
                     }
+                }
+
+                try
+                {
+                    // The issuance log takes the leaves of the writes that stand, in this transaction.
+                    FlushLeaves(transaction);
+                }
+                catch (InvalidOperationException e) when (transaction.Connection is not null)
+                {
+                    // The stored tree was changed outside the daemon: nothing of this batch is committed.
+                    transaction.Rollback();
+                    foreach (var write in batch)
+                    {
+                        write.Done.TrySetException(e);
+                    }
+
+                    continue;
                 }
 
                 transaction.Commit();
