@@ -115,7 +115,22 @@ ssh -F /dev/null -p "$ssh_port" \
   -o IdentityAgent="$demo/agent.sock" -o IdentityFile=none "$(id -un)@127.0.0.1" \
   'echo "logged in as $(id -un) with a certificate signed inside the HSM, from ssh-agent, no key file"'
 
-echo "== done: the certificate is in the audit log ($dir/audit.db)"
+echo "== the issuance log: the certificate's leaf, proven against a checkpoint the log key in the HSM signed"
+if grep -q '"log"' "$dir/config.json"; then
+  serial=$("${operator[@]}" audit list --limit 1 | cut -f1)
+  "${operator[@]}" audit verify --pin-announced --state "$demo/log.json"
+  proved=
+  for _ in $(seq 1 20); do
+    if "${operator[@]}" audit prove "$serial" --state "$demo/log.json" > "$demo/proof.txt" 2>"$demo/proof.err"; then proved=1; break; fi
+    sleep 0.5
+  done
+  [ -n "$proved" ] || { cat "$demo/proof.err"; echo "no signed checkpoint covered certificate $serial within 10 s" >&2; exit 1; }
+  head -2 "$demo/proof.txt"
+  echo "== done: the certificate is in the audit log ($dir/audit.db) and in the issuance log"
+else
+  echo "(this development CA in $dir predates the issuance log's key: remove the folder to make one with it)"
+  echo "== done: the certificate is in the audit log ($dir/audit.db)"
+fi
 if [ -n "$demo_only" ]; then exit 0; fi
 echo "The CA keeps serving on https://127.0.0.1:$port and $dir/ca.sock. Try:"
 echo "  dotnet src/Cli/bin/Release/net10.0/ssh-hsm-ca.dll --socket $dir/ca.sock ca keys"

@@ -57,6 +57,7 @@ internal static partial class DevEnvironment
         {
             Pkcs11KeyCeremony.Generate(token, CaKeyType.Ed25519, "user-ca", [1]);
             Pkcs11KeyCeremony.Generate(token, CaKeyType.Ed25519, "host-ca", [2]);
+            Pkcs11KeyCeremony.Generate(token, CaKeyType.Ed25519, "log-key", [3]);
         }
 
         WritePki(directory);
@@ -68,6 +69,13 @@ internal static partial class DevEnvironment
             HostCa = new CaKeyOptions { Uri = $"pkcs11:token={TokenLabel};object=host-ca?module-path={Module}", PinFile = Path.Combine(directory, "pin") },
             PolicyFile = Path.Combine(directory, "policy.json"),
             AuditDatabase = Path.Combine(directory, "audit.db"),
+            // The issuance log's checkpoints, signed by a third key on the token (docs/audit-log.md).
+            Log = new Transparency.LogOptions
+            {
+                Origin = "ssh-hsm-ca.dev/log",
+                Key = new CaKeyOptions { Uri = $"pkcs11:token={TokenLabel};object=log-key?module-path={Module}", PinFile = Path.Combine(directory, "pin") },
+                CheckpointSeconds = 1,
+            },
         };
         File.WriteAllText(config, JsonSerializer.Serialize(options, ConfigJson));
         WriteEveryStart(directory, port, oidcIssuer);

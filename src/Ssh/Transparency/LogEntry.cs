@@ -156,5 +156,5 @@ public sealed record LogEntry
     public override int GetHashCode() => HashCode.Combine(Kind, Time, Appliance, Serial, Subject, Caller);
 
     /// <summary>One line for people: kind, serial, subject, caller, time.</summary>
-    public override string ToString() => $"{Kind switch { LogEntryKind.Certificate => "certificate", LogEntryKind.Revocation => "revocation", LogEntryKind.CaKeyState => "ca-key", _ => "reload" }} {Serial} \"{Subject}\" by \"{Caller}\" on {Appliance} at {Time} ({Detail})";
+    public override string ToString() => $"{Kind switch { LogEntryKind.Certificate => "certificate", LogEntryKind.Revocation => "revocation", LogEntryKind.CaKeyState => "ca-key", _ => "reload" }} {Serial} \"{Subject}\" by \"{Caller}\" on {Appliance} at {DateTimeOffset.FromUnixTimeSeconds((long)Math.Min(Time, 253_402_300_799UL)):yyyy-MM-ddTHH:mm:ssZ} ({Detail})";
 }

@@ -26,6 +26,10 @@ public class QuickstartTests
         Assert.Contains("Certified 2 host key(s) as localhost", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("Logged in as ", result.Stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(dir.PathOf("ca/audit.db")));
+
+        // Issue 31: the login's certificate is proven in the issuance log the HSM's log key signs.
+        Assert.Contains("checkpoint signed by the pinned log key ssh-hsm-ca.dev/log", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("and in the issuance log", result.Stdout, StringComparison.Ordinal);
     }
 
 }
