@@ -46,6 +46,30 @@ public sealed class ConfigurationLoaderTests : IDisposable
     }
 
     [Fact]
+    public void TheLogSectionIsCheckedFieldByFieldAndSummarized()
+    {
+        var policy = Write("policy.json", """{ "roles": [ { "name": "ops", "match": [ { "unix": { "uids": [0] } } ], "user": { "principals": ["admin"] } } ] }""");
+        string Config(string log) => Write("config.json", $$"""
+            {
+              "unixSocket": { "path": "/run/ssh-hsm-ca/ca.sock" },
+              "userCa": { "uri": "pkcs11:token=a;object=u", "pinFile": "/etc/ssh-hsm-ca/pin" },
+              "hostCa": { "uri": "pkcs11:token=a;object=h", "pinFile": "/etc/ssh-hsm-ca/pin" },
+              "policyFile": "{{policy}}",
+              "log": {{log}}
+            }
+            """);
+        var (options, errors) = ConfigurationLoader.Load(Config("""{ "origin": "ca.example.com/log", "key": { "uri": "pkcs11:token=a;object=log", "pinFile": "/etc/ssh-hsm-ca/pin" }, "checkpointSeconds": 5 }"""));
+        Assert.Empty(errors);
+        Assert.Contains("log:      ca.example.com/log, checkpoints signed by ca.example.com/log with pkcs11:token=a;object=log at most every 5 s", ConfigurationSummary.Describe(Path.Combine(_dir, "config.json"), options!), StringComparison.Ordinal);
+
+        var bad = ConfigurationLoader.Load(Config("""{ "origin": "has space", "signerName": "a+b", "key": { "uri": "pkcs11:token=a;object=log" }, "checkpointSeconds": 0 }"""));
+        Assert.Contains(bad.Errors, e => e.Contains("$.log.origin: 'has space' is not a log origin", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors, e => e.Contains("$.log.signerName: 'a+b'", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors, e => e.Contains("$.log.checkpointSeconds: 0 is not between 1 and 86400", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors, e => e.Contains("$.log.key: exactly one of pinFile and pinCredential is required", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void UnknownMembersAndBadValuesAreReportedWithTheirPath()
     {
         var typo = ConfigurationLoader.Load(Write("config.json", """{ "unixSokcet": {} }"""));

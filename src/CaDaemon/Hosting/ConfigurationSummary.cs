@@ -38,7 +38,7 @@ internal static class ConfigurationSummary
 
         if (options.Publish is { } publish)
         {
-            Line(text, $"  publish:  {publish.Address}:{publish.Port} (the KRL over HTTPS)");
+            Line(text, $"  publish:  {publish.Address}:{publish.Port} (the KRL{(options.Log?.Key is null ? string.Empty : " and the issuance log's checkpoint and tiles")} over HTTPS)");
         }
 
         if (options.Metrics is { } metrics)
@@ -56,8 +56,11 @@ internal static class ConfigurationSummary
             Line(text, $"  SSO:      {oidc.Issuer} (audience {oidc.ClientId})");
         }
 
+        Line(text, options.Log is { Key: { } logKey } log
+            ? $"  log:      {log.Origin}, checkpoints signed by {log.SignerName ?? log.Origin} with {logKey.Uri} at most every {log.CheckpointSeconds} s"
+            : "  log:      every certificate has its leaf; checkpoints are not signed (no log.key: docs/audit-log.md)");
         Line(text, options.Postgres is not null ? "  store:    PostgreSQL (postgres.connectionString)" : $"  store:    SQLite {options.AuditDatabase}");
-        Line(text, "Not checked: the CA keys on their devices (token, slot, PIN, expected public key), the audit store's");
+        Line(text, "Not checked: the CA keys on their devices (token, slot, PIN, expected public key; the log key too), the audit store's");
         Line(text, "database, the identity provider and the TLS files' contents; the daemon checks those at start, before READY=1.");
         return text.ToString();
     }
