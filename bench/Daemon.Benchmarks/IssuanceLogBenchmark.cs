@@ -21,6 +21,13 @@ internal static class IssuanceLogBenchmark
 {
     public static async Task RunAsync(string dir, Func<string, int, string, DaemonOptions> options, double seconds, int leaves)
     {
+        if (seconds <= 0)
+        {
+            // --issuance-log 0 LEAVES: the store alone.
+            await StoreAsync(dir, leaves);
+            return;
+        }
+
         Console.WriteLine($"Issuance log: P-256 on SoftHSM2, mTLS on loopback, {seconds} s per cell after {Program.WarmUpSeconds} s of warm-up per daemon, {Environment.ProcessorCount} cores shared");
         Console.WriteLine("| round | leaves | concurrency | certificates/s | p50 ms | p99 ms | errors |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
@@ -78,23 +85,43 @@ internal static class IssuanceLogBenchmark
         var fill = Stopwatch.StartNew();
         Fill(large, leaves);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"filled {leaves:N0} leaves (bulk, one transaction) in {fill.Elapsed.TotalSeconds:0.0} s; database {new FileInfo(large).Length / 1048576.0:0} MiB"));
-        Console.WriteLine("| log before | commits | commits/s | µs per commit |");
-        Console.WriteLine("|---:|---:|---:|---:|");
-        foreach (var (path, size) in new[] { (empty, 0), (large, leaves), (empty, 2000), (large, leaves + 2000) })
+        Console.WriteLine("| round | log before | leaves | callers | commits | commits/s | µs per commit |");
+        Console.WriteLine("|---:|---:|---|---:|---:|---:|---:|");
+        var without = Path.Combine(dir, "log-without.db");
+        var perCommit = new Dictionary<(bool, int), List<double>>();
+        for (var round = 1; round <= 2; round++)
         {
-            using var store = SqlAuditStore.OpenSqlite(path);
-            const int Commits = 2000;
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, 16).Select(worker => Task.Run(async () =>
+            foreach (var callers in new[] { 1, 16 })
             {
-                for (var i = worker; i < Commits; i += 16)
+                foreach (var (path, withLog) in new[] { (empty, true), (without, false), (large, true) })
                 {
-                    var serial = await store.ReserveAsync(Intent(), CancellationToken.None);
-                    await store.CommitIssuedAsync(serial, "ssh-ed25519-cert-v01@openssh.com " + Convert.ToBase64String(BitConverter.GetBytes(serial)), CancellationToken.None);
+                    using var store = SqlAuditStore.OpenSqlite(path);
+                    store.AppendsLeaves = withLog;
+                    var before = (await store.LogHeadAsync(CancellationToken.None)).Size;
+                    var commits = callers == 1 ? 1000 : 4000;
+                    var clock = Stopwatch.StartNew();
+                    await Task.WhenAll(Enumerable.Range(0, callers).Select(worker => Task.Run(async () =>
+                    {
+                        for (var i = worker; i < commits; i += callers)
+                        {
+                            var serial = await store.ReserveAsync(Intent(), CancellationToken.None);
+                            await store.CommitIssuedAsync(serial, "ssh-ed25519-cert-v01@openssh.com " + Convert.ToBase64String(BitConverter.GetBytes(serial)), CancellationToken.None);
+                        }
+                    })));
+                    var elapsed = clock.Elapsed.TotalSeconds;
+                    if (path != large)
+                    {
+                        (perCommit.TryGetValue((withLog, callers), out var list) ? list : perCommit[(withLog, callers)] = []).Add(elapsed * 1e6 / commits);
+                    }
+
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {round} | {before:N0} | {(withLog ? "with" : "without")} | {callers} | {commits} | {commits / elapsed:0} | {elapsed * 1e6 / commits:0} |"));
                 }
-            })));
-            var elapsed = clock.Elapsed.TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {size:N0} | {Commits} | {Commits / elapsed:0} | {elapsed * 1e6 / Commits:0} |"));
+            }
+        }
+
+        foreach (var callers in new[] { 1, 16 })
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{callers} caller(s): {perCommit[(true, callers)].Average():0} µs per commit with leaves, {perCommit[(false, callers)].Average():0} without (mean of 2)"));
         }
 
         using (var store = SqlAuditStore.OpenSqlite(large))

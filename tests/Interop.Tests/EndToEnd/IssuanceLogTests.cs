@@ -169,5 +169,14 @@ public sealed class IssuanceLogTests(SoftHsm hsm) : IDisposable
         var stranger = Cli("--socket", daemon.SocketPath, "audit", "verify", "--log-key", other, "--state", _dir.PathOf("other.json"));
         Assert.True(stranger.ExitCode == 4, stranger.Output);
         Assert.Contains("not signed by the pinned log key", stranger.Stderr, StringComparison.Ordinal);
+
+        // A link in place of the state file is refused, and what it points to is left alone.
+        var target = _dir.Write("elsewhere.json", "{}");
+        var link = _dir.PathOf("linked.json");
+        File.CreateSymbolicLink(link, target);
+        var linked = Cli("--socket", daemon.SocketPath, "audit", "verify", "--log-key", verifierKey, "--state", link);
+        Assert.True(linked.ExitCode == 2, linked.Output);
+        Assert.Contains("not a log state file (a link", linked.Stderr, StringComparison.Ordinal);
+        Assert.Equal("{}", File.ReadAllText(target));
     }
 }

@@ -312,6 +312,77 @@ public sealed class SharedStoreTests(SoftHsm hsm, Xunit.Abstractions.ITestOutput
         LogsIn(fleetA, "id_after_renewal");
     }
 
+    /// <summary>
+    /// Issue 31: two appliances on one PostgreSQL store write one issuance log, each with its own
+    /// Ed25519 log key and signer name and the same origin; once the log is quiet both have signed
+    /// the same tree and the checkpoint carries both lines, which Go's note package verifies.
+    /// </summary>
+    [Fact]
+    public async Task TwoAppliancesSignOneLogAndTheCheckpointCarriesBothSignatures()
+    {
+        using var cluster = PostgresCluster.Start();
+        var passwordFile = cluster.WritePasswordFile(_dir.Path);
+        var token = hsm.CreateToken("cosign");
+        SoftHsm.Generate(token, Hsm.Pkcs11.CaKeyType.EcdsaP256, "user-ca", 1);
+        SoftHsm.Generate(token, Hsm.Pkcs11.CaKeyType.EcdsaP256, "host-ca", 2);
+        var keys = new[] { (Ssh.Keys.Ed25519PublicKey)SoftHsm.Generate(token, Hsm.Pkcs11.CaKeyType.Ed25519, "log-a", 3), (Ssh.Keys.Ed25519PublicKey)SoftHsm.Generate(token, Hsm.Pkcs11.CaKeyType.Ed25519, "log-b", 4) };
+        var names = new[] { "ca-a.example.test", "ca-b.example.test" };
+        var daemons = new List<DaemonUnderTest>();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var n = i;
+                daemons.Add(await DaemonUnderTest.StartAsync(SoftHsm.UserPin, pin => (
+                    new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin },
+                    new CaKeyOptions { Uri = SoftHsm.Uri(token, "host-ca"), PinFile = pin }), token, Policy, configure: o =>
+                    {
+                        o.Postgres = new PostgresOptions { ConnectionString = cluster.ConnectionString, PasswordFile = passwordFile };
+                        o.ApplianceName = names[n];
+                        o.Log = new CaDaemon.Transparency.LogOptions { Origin = "ca.example.test/log", SignerName = names[n], Key = new CaKeyOptions { Uri = SoftHsm.Uri(token, n == 0 ? "log-a" : "log-b"), PinFile = o.UserCa!.PinFile }, CheckpointSeconds = 1 };
+                    }));
+            }
+
+            var key = File.ReadAllText(new SshdServerKeys(_dir).UserKey + ".pub");
+            await Task.WhenAll(daemons.Select(d => Task.Run(async () =>
+            {
+                for (var i = 0; i < 10; i++)
+                {
+                    await d.SocketClient().SignUserCertificateAsync(new SignUserCertificateRequest { PublicKey = key });
+                }
+            })));
+
+            // Quiet now: within a few periods both appliances have signed the head.
+            var size = ulong.Parse(cluster.Sql("SELECT size FROM log_head;", "sshca"), CultureInfo.InvariantCulture);
+            GetLogCheckpointResponse? both = null;
+            for (var attempt = 0; attempt < 50 && both is null; attempt++)
+            {
+                await Task.Delay(200);
+                var latest = await daemons[0].SocketClient().GetLogCheckpointAsync(new GetLogCheckpointRequest());
+                if (latest.Size == size && latest.Sshsig.Count == 2)
+                {
+                    both = latest;
+                }
+            }
+
+            Assert.True(both is not null, "no checkpoint signed by both appliances within 10 s");
+            foreach (var (name, logKey) in names.Zip(keys))
+            {
+                Assert.Equal(SshHsmCa.Ssh.Transparency.SignedNote.Parse(both.Note).Text, SshHsmCa.Ssh.Transparency.SignedNote.Verify(both.Note, name, logKey));
+            }
+
+            var verifiers = string.Join(' ', names.Zip(keys).Select(p => SshHsmCa.Ssh.Transparency.SignedNote.VerifierKey(p.First, p.Second.PublicKey.Span)));
+            var go = ProcessRunner.Run(GoVerifier.Build(_dir), [], stdin: System.Text.Encoding.UTF8.GetBytes($"note {verifiers.Split(' ')[0]} {Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(both.Note))}\nnote {verifiers.Split(' ')[1]} {Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(both.Note))}\n"), timeoutMs: 120_000);
+            Assert.True(go.ExitCode == 0, go.Output);
+            var clean = await daemons[1].SocketClient().VerifyLogAsync(new VerifyLogRequest());
+            Assert.True(clean.Ok, string.Join("\n", clean.Problems));
+        }
+        finally
+        {
+            await DisposeAllAsync(daemons);
+        }
+    }
+
     private static async Task DisposeAllAsync(List<DaemonUnderTest> daemons)
     {
         foreach (var daemon in daemons)
