@@ -117,6 +117,40 @@ public sealed class IssuanceLogStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task BeyondATileProofsComputedFromTheStoredLevelsAgreeWithTheRecomputedTree()
+    {
+        using (var store = SqlAuditStore.OpenSqlite(Database))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 700).Select(i => store.AppendLogAsync(LogEntry.ForReload((ulong)i, "ca-1", BitConverter.GetBytes(i), "test", "leaf"), CancellationToken.None)));
+        }
+
+        // Reopened: the right edge comes from the stored levels (0 and 8) alone.
+        using var reopened = SqlAuditStore.OpenSqlite(Database);
+        await reopened.AppendLogAsync(LogEntry.ForReload(700, "ca-1", [7], "test", "leaf"), CancellationToken.None);
+        var entries = await reopened.LogEntriesAsync(0, 1000, CancellationToken.None);
+        Assert.Equal(701, entries.Count);
+        var head = await reopened.LogHeadAsync(CancellationToken.None);
+        Assert.Equal(head.Root, RootOf(entries));
+        foreach (var size in new long[] { 255, 256, 257, 511, 512, 513, 700, 701 })
+        {
+            var root = await reopened.LogTreeHashAsync(size, CancellationToken.None);
+            Assert.Equal(RootOf(entries.Take((int)size)), root);
+            foreach (var index in new long[] { 0, 1, 127, 255, 256, 300, size - 1 }.Where(i => i < size))
+            {
+                var proof = await reopened.LogInclusionProofAsync(index, size, CancellationToken.None);
+                Assert.True(MerkleTree.VerifyInclusion(MerkleTree.LeafHash(entries[(int)index].Entry), index, size, proof, root), $"leaf {index} in {size}");
+            }
+
+            var consistency = await reopened.LogConsistencyProofAsync(size, 701, CancellationToken.None);
+            Assert.True(MerkleTree.VerifyConsistency(size, 701, consistency, root, head.Root), $"{size} in 701");
+        }
+
+        // Tiles: level 0 from the leaves' rows, and the one level-8 hash a 701-leaf tree has twice.
+        Assert.Equal(256, (await reopened.LogHashesAsync(0, 256, 256, CancellationToken.None)).Count);
+        Assert.Equal(2, (await reopened.LogHashesAsync(8, 0, 256, CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task TheRightEdgeIsReadBackAfterARestartAndTheTreeGoesOnAsOne()
     {
         using (var store = SqlAuditStore.OpenSqlite(Database))
@@ -141,7 +175,7 @@ public sealed class IssuanceLogStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task AStoredSubtreeChangedOutsideTheDaemonStopsTheNextAppendAndNamesWhy()
+    public async Task AStoredHashChangedOutsideTheDaemonStopsTheNextAppendAndNamesWhy()
     {
         using (var store = SqlAuditStore.OpenSqlite(Database))
         {
@@ -155,7 +189,7 @@ public sealed class IssuanceLogStoreTests : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 0;";
+            command.CommandText = "UPDATE log_entries SET hash = zeroblob(32) WHERE idx = 2;";
             Assert.Equal(1, command.ExecuteNonQuery());
         }
 

@@ -308,6 +308,7 @@ internal sealed partial class SqlAuditStore : IAuditStore, IDisposable
         _writes.Writer.TryComplete();
         _writer.GetAwaiter().GetResult();
         _reader.Dispose();
+        _appendCommands?.Dispose();
         _connection.Dispose();
         _lock.Dispose();
     }
