@@ -66,21 +66,85 @@ public sealed class IssuanceLogTests(SoftHsm hsm) : IDisposable
         throw new TimeoutException($"no checkpoint of {size} leaves within 20 s");
     }
 
-    [Fact]
-    public async Task TheHsmSignedLogIsVerifiedByGoByOpenSshAndByTheCliAndRollbackAndForkAreRefused()
-    {
-        var token = hsm.CreateToken("log");
-        SoftHsm.Generate(token, CaKeyType.EcdsaP256, "user-ca", 1);
-        SoftHsm.Generate(token, CaKeyType.EcdsaP256, "host-ca", 2);
-        var logKey = (Ed25519PublicKey)SoftHsm.Generate(token, CaKeyType.Ed25519, "log-key", 3);
-        var publishPort = Repository.FreePort();
-        await using var daemon = await DaemonUnderTest.StartAsync(SoftHsm.UserPin, pin => (
+    /// <summary>The daemon on <paramref name="token"/> with its log key, its audit database at <paramref name="database"/>.</summary>
+    private static Task<DaemonUnderTest> StartAsync(string token, Ed25519PublicKey logKey, string? database = null, int publishPort = 0) =>
+        DaemonUnderTest.StartAsync(SoftHsm.UserPin, pin => (
             new CaKeyOptions { Uri = SoftHsm.Uri(token, "user-ca"), PinFile = pin },
             new CaKeyOptions { Uri = SoftHsm.Uri(token, "host-ca"), PinFile = pin }), token, configure: o =>
             {
-                o.Publish = new PublishOptions { Address = "127.0.0.1", Port = publishPort };
+                if (publishPort != 0)
+                {
+                    o.Publish = new PublishOptions { Address = "127.0.0.1", Port = publishPort };
+                }
+
+                o.AuditDatabase = database ?? o.AuditDatabase;
                 o.Log = new LogOptions { Origin = "ca.example.test/log", Key = new CaKeyOptions { Uri = SoftHsm.Uri(token, "log-key"), PinFile = o.UserCa!.PinFile, ExpectedPublicKey = logKey.ToOpenSshLine() }, CheckpointSeconds = 1, PublishEntries = true };
             });
+
+    private (string Token, Ed25519PublicKey LogKey) Token(string prefix)
+    {
+        var token = hsm.CreateToken(prefix);
+        SoftHsm.Generate(token, CaKeyType.EcdsaP256, "user-ca", 1);
+        SoftHsm.Generate(token, CaKeyType.EcdsaP256, "host-ca", 2);
+        return (token, (Ed25519PublicKey)SoftHsm.Generate(token, CaKeyType.Ed25519, "log-key", 3));
+    }
+
+    /// <summary>
+    /// The database restored from an old backup (the daemon stopped, the file copied back, the
+    /// daemon started again): the appliance signs the old, shorter history as if nothing happened,
+    /// and a verifier that saw the longer one refuses it (exit 5).
+    /// </summary>
+    [Fact]
+    public async Task ADatabaseRestoredFromAnOldBackupIsARollbackToAVerifierThatSawMore()
+    {
+        var (token, logKey) = Token("restore");
+        var database = _dir.PathOf("audit.db");
+        var backup = _dir.PathOf("backup.db");
+        var state = _dir.PathOf("log.json");
+        var verifierKey = SignedNote.VerifierKey("ca.example.test/log", logKey.PublicKey.Span);
+        await using (var daemon = await StartAsync(token, logKey, database))
+        {
+            await IssueAsync(daemon, "early");
+            await CheckpointAsync(daemon, 1);
+            using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False"))
+            {
+                connection.Open();
+                using var copy = connection.CreateCommand();
+                copy.CommandText = $"VACUUM INTO '{backup}';";
+                copy.ExecuteNonQuery();
+            }
+
+            var sizeAtBackup = (await daemon.SocketClient().GetLogCheckpointAsync(new GetLogCheckpointRequest())).Size;
+            for (var i = 0; i < 6; i++)
+            {
+                await IssueAsync(daemon, $"late{i}");
+            }
+
+            await CheckpointAsync(daemon, sizeAtBackup + 6);
+            Ok(Cli("--socket", daemon.SocketPath, "audit", "verify", "--log-key", verifierKey, "--state", state), "audit verify before the restore");
+        }
+
+        foreach (var suffix in new[] { "-wal", "-shm" })
+        {
+            File.Delete(database + suffix);
+        }
+
+        File.Copy(backup, database, overwrite: true);
+        await using (var restored = await StartAsync(token, logKey, database))
+        {
+            await CheckpointAsync(restored, 1);
+            var rollback = Cli("--socket", restored.SocketPath, "audit", "verify", "--state", state);
+            Assert.True(rollback.ExitCode == 5, rollback.Output);
+            Assert.Contains("ROLLBACK", rollback.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task TheHsmSignedLogIsVerifiedByGoByOpenSshAndByTheCliAndRollbackAndForkAreRefused()
+    {
+        var (token, logKey) = Token("log");
+        var publishPort = Repository.FreePort();
+        await using var daemon = await StartAsync(token, logKey, publishPort: publishPort);
 
         var serials = new List<ulong>();
         for (var i = 0; i < 5; i++)
