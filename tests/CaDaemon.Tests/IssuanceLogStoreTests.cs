@@ -33,6 +33,17 @@ public sealed class IssuanceLogStoreTests : IDisposable
         Outcome = AuditOutcome.Pending,
     };
 
+    private static RevocationRecord Revocation(string reason, ulong lo, ulong hi) => new()
+    {
+        CreatedAt = 1_764_000_100,
+        Caller = "operator",
+        AuthMethod = SshHsmCa.Policy.AuthMethod.UnixSocket,
+        SourceAddress = "unix:",
+        Reason = reason,
+        Selector = "serials",
+        Items = [RevokedItem.Serials(SshCertificateType.Host, lo, hi)],
+    };
+
     private static async Task<ulong> IssueAsync(SqlAuditStore store, string caller)
     {
         var serial = await store.ReserveAsync(Intent(caller), CancellationToken.None);
@@ -65,16 +76,7 @@ public sealed class IssuanceLogStoreTests : IDisposable
 
         var failed = await store.ReserveAsync(Intent("x"), CancellationToken.None);
         await store.CommitFailedAsync(failed, "DeviceUnavailable", CancellationToken.None);
-        var revocation = await store.RecordRevocationAsync(new RevocationRecord
-        {
-            CreatedAt = 1_764_000_100,
-            Caller = "operator",
-            AuthMethod = SshHsmCa.Policy.AuthMethod.UnixSocket,
-            SourceAddress = "unix:",
-            Reason = "key compromise",
-            Selector = "serials 1",
-            Items = [RevokedItem.Serials(SshCertificateType.Host, issued[0], issued[0])],
-        }, CancellationToken.None);
+        var revocation = await store.RecordRevocationAsync(Revocation("key compromise", issued[0], issued[0]), CancellationToken.None);
 
         var head = await store.LogHeadAsync(CancellationToken.None);
         Assert.Equal(38, head.Size);
@@ -215,16 +217,7 @@ public sealed class IssuanceLogStoreTests : IDisposable
                 issued.Add(await IssueAsync(store, $"old{i}"));
             }
 
-            await store.RecordRevocationAsync(new RevocationRecord
-            {
-                CreatedAt = 1_764_000_100,
-                Caller = "operator",
-                AuthMethod = SshHsmCa.Policy.AuthMethod.UnixSocket,
-                SourceAddress = "unix:",
-                Reason = "old",
-                Selector = "serials",
-                Items = [RevokedItem.Serials(SshCertificateType.Host, issued[1], issued[2])],
-            }, CancellationToken.None);
+            await store.RecordRevocationAsync(Revocation("old", issued[1], issued[2]), CancellationToken.None);
         }
 
         // As version 7 left it: no log tables.
