@@ -7,6 +7,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 packages=()
 # The package install test (packaging/deb/test-install.sh): a Debian root, lintian, the notify harness.
 packages+=(debootstrap lintian python3 systemd-container)
+# The signed apt repository (packaging/deb/repo.sh, issue 32): apt-ftparchive and GnuPG.
+packages+=(apt-utils gnupg)
 # The PIV tests: the real pcscd with vsmartcard's vpcd (the virtual YubiKey plugs into it), run in a
 # network namespace of its own (iproute2), and Yubico's own tools as judges of the emulator.
 packages+=(pcscd vsmartcard-vpcd yubico-piv-tool ykcs11 iproute2)

@@ -42,8 +42,10 @@ mount_root() {
   mount --bind /dev "$root/dev"
   mount --bind /dev/pts "$root/dev/pts"
 }
+http_server=
 cleanup() {
   if [ -n "$container" ]; then kill "$container" 2>/dev/null; wait "$container" 2>/dev/null; fi
+  if [ -n "$http_server" ]; then kill "$http_server" 2>/dev/null; wait "$http_server" 2>/dev/null; fi
   unmount_root
   rm -rf "$work"
 }
@@ -231,6 +233,42 @@ check "upgrade kept the changed config.json, the state and the enabled unit" bas
   chroot '$root' dpkg-query -W -f '\${Version}' ssh-hsm-ca | grep -q '+test1'"
 check "apt-get purge" apt_in_root purge ssh-hsm-ca
 check "after purge: configuration and state are gone" bash -c "cd '$root' && test ! -e etc/ssh-hsm-ca -a ! -e var/lib/ssh-hsm-ca -a ! -e usr/sbin/ssh-hsm-cad"
+
+# The signed apt repository (issue 32, packaging/deb/repo.sh) served over HTTP on loopback: apt
+# with nothing added but the deb822 .sources and the keyring installs the package; an InRelease
+# altered after signing, and one re-signed with another key, are refused.
+echo "test-install.sh: a signed apt repository (repo.sh) on loopback"
+repo_dir="$work/repo"
+repo_key=$("$here/repo-key.sh" "$work/gnupg")
+other_key=$("$here/repo-key.sh" "$work/gnupg-other")
+repo_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$here/repo.sh" --out "$repo_dir" --gnupghome "$work/gnupg" --key "$repo_key" --url "http://127.0.0.1:$repo_port/" "$deb" >"$work/repo.log"
+python3 -m http.server --bind 127.0.0.1 --directory "$repo_dir" "$repo_port" >"$work/http.log" 2>&1 &
+http_server=$!
+for _ in $(seq 1 50); do python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$repo_port/ssh-hsm-ca.sources')" 2>/dev/null && break; sleep 0.1; done
+install -m 644 "$repo_dir/ssh-hsm-ca-archive-keyring.pgp" "$root/usr/share/keyrings/ssh-hsm-ca-archive-keyring.pgp"
+install -m 644 "$repo_dir/ssh-hsm-ca.sources" "$root/etc/apt/sources.list.d/ssh-hsm-ca.sources"
+apt_update() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 apt-get -o Dpkg::Use-Pty=0 update 2>&1; }
+check "apt update reads the signed repository from the deb822 .sources (Signed-By), with no warning about it" bash -c "
+  out=\$($(declare -f apt_update); root='$root' apt_update); rc=\$?; echo \"\$out\"
+  [ \$rc = 0 ] && grep -q '127.0.0.1:$repo_port stable InRelease' <<<\"\$out\" && ! grep -E '^(W|E|N):' <<<\"\$out\" | grep -q '127.0.0.1'"
+check "apt-get install ssh-hsm-ca from the repository" bash -c "
+  $(declare -f in_root apt_in_root); root='$root'; apt_in_root install ssh-hsm-ca &&
+  chroot '$root' apt-cache policy ssh-hsm-ca | grep -q 'http://127.0.0.1:$repo_port stable/v0'"
+cp "$repo_dir/dists/stable/InRelease" "$work/InRelease.good"
+sed -i 's/^Label: ssh-hsm-ca$/Label: ssh-hsm-cb/' "$repo_dir/dists/stable/InRelease"
+check "apt update refuses an InRelease altered after it was signed" bash -c "
+  out=\$($(declare -f apt_update); root='$root' apt_update); rc=\$?; echo \"\$out\"
+  grep -qE 'BADSIG|signature.*(invalid|verif)|not signed' <<<\"\$out\" && { [ \$rc != 0 ] || grep -qE '^(E|W):.*127.0.0.1' <<<\"\$out\"; }"
+gpg --homedir "$work/gnupg-other" --batch --yes --pinentry-mode loopback --passphrase '' --local-user "$other_key" --digest-algo SHA512 \
+  --clearsign -o "$repo_dir/dists/stable/InRelease" "$repo_dir/dists/stable/Release" 2>/dev/null
+gpg --homedir "$work/gnupg-other" --batch --yes --pinentry-mode loopback --passphrase '' --local-user "$other_key" --digest-algo SHA512 \
+  --detach-sign --armor -o "$repo_dir/dists/stable/Release.gpg" "$repo_dir/dists/stable/Release" 2>/dev/null
+check "apt update refuses the repository re-signed with another key" bash -c "
+  out=\$($(declare -f apt_update); root='$root' apt_update); rc=\$?; echo \"\$out\"
+  grep -qE 'NO_PUBKEY|not signed|public key is not available|Missing key' <<<\"\$out\" && { [ \$rc != 0 ] || grep -qE '^(E|W):.*127.0.0.1' <<<\"\$out\"; }"
+kill "$http_server" 2>/dev/null; wait "$http_server" 2>/dev/null || true
+http_server=
 
 echo "start to READY=1: ${ready_seconds:-?} s by our notify socket, $(( ${box_ready_us:-0} / 1000 )) ms under systemd (target < 1.5 s)"
 echo "idle memory (VmRSS): $(( ${idle_rss_kib:-0} / 1024 )) MiB after READY, $(( ${box_rss_kib:-0} / 1024 )) MiB under systemd after a signature (target < 120 MB)"
