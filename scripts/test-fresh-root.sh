@@ -24,7 +24,9 @@ command -v debootstrap >/dev/null || { echo "test-fresh-root.sh: debootstrap is 
 work=$(mktemp -d /var/tmp/ssh-hsm-ca-fresh.XXXXXX)
 root="$work/root"
 mounts=()
+server=
 cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null; fi
   # The demonstration stops its own processes; anything left in the root goes too.
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
     [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$root" ] && kill -9 "$pid" 2>/dev/null
@@ -89,5 +91,33 @@ for tool in debootstrap lintian pcscd afl-fuzz npm; do
   fi
 done
 [ "$failed" -eq 0 ] && { echo "PASS the quick start installed no test-only tool (debootstrap, lintian, pcscd, afl++, npm)"; passed=$((passed + 1)); }
+
+# With SSHHSMCA_DEB (scripts/test.sh passes the package it built), the package from a signed apt
+# repository (packaging/deb/repo.sh) in this root too (issue 32): apt --audit (Debian 13's apt 3)
+# has nothing to say about it, it installs with this release's libraries, its programs run and
+# this release's systemd accepts its unit.
+if [ -n "${SSHHSMCA_DEB:-}" ]; then
+  result() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; sed 's/^/    /' "$work/step.log" | tail -30; failed=$((failed + 1)); fi; }
+  key=$("$repo/packaging/deb/repo-key.sh" "$work/gnupg")
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$repo/packaging/deb/repo.sh" --out "$work/repo" --gnupghome "$work/gnupg" --key "$key" --url "http://127.0.0.1:$port/" "$SSHHSMCA_DEB" >/dev/null
+  python3 -m http.server --bind 127.0.0.1 --directory "$work/repo" "$port" >"$work/http.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 50); do python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/ssh-hsm-ca.sources')" 2>/dev/null && break; sleep 0.1; done
+  install -m 644 "$work/repo/ssh-hsm-ca-archive-keyring.pgp" "$root/usr/share/keyrings/"
+  install -m 644 "$work/repo/ssh-hsm-ca.sources" "$root/etc/apt/sources.list.d/"
+  if [ "$suite" = trixie ]; then update=(apt --audit update); else update=(apt-get update); fi
+  in_root "${update[@]}" >"$work/step.log" 2>&1
+  rc=$?
+  ! grep -E '^(W|E|N|Audit|Warning|Notice)' "$work/step.log" | grep -q '127.0.0.1'; quiet=$?
+  result $(( rc | quiet )) "${update[*]} reads the signed repository with nothing to say about it ($debian)"
+  in_root apt-get -q -y -o Dpkg::Use-Pty=0 install ssh-hsm-ca >"$work/step.log" 2>&1
+  result $? "apt-get install ssh-hsm-ca from the repository on $debian"
+  { in_root /usr/sbin/ssh-hsm-cad --help | grep -q usage && in_root /usr/bin/ssh-hsm-ca --version | grep -q . \
+      && out=$(in_root systemd-analyze verify --man=no /lib/systemd/system/ssh-hsm-ca.service 2>&1) && echo "$out" && [ -z "$out" ]; } >"$work/step.log" 2>&1
+  result $? "the programs run on $debian and its systemd accepts the unit (systemd-analyze verify)"
+  kill "$server" 2>/dev/null
+  wait "$server" 2>/dev/null
+fi
 echo "$tag: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -102,7 +102,9 @@ if [ "$package_test" = 1 ]; then
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   add_summary "fresh root" "$results/fresh-root.log"
   # The same on Debian 13 (issue 28): the CLI and the quick start on trixie's OpenSSH 10.0.
-  scripts/test-fresh-root.sh trixie 2>&1 | tee "$results/fresh-trixie-root.log"
+  # With the package just built: installed from a signed apt repository in that root too (issue 32).
+  deb=$(ls -t packaging/deb/out/ssh-hsm-ca_*_amd64.deb 2>/dev/null | head -1)
+  SSHHSMCA_DEB=${deb:+$(realpath "$deb")} scripts/test-fresh-root.sh trixie 2>&1 | tee "$results/fresh-trixie-root.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   add_summary "fresh trixie root" "$results/fresh-trixie-root.log"
 fi

@@ -27,11 +27,11 @@ internal static class LogEndpoints
         ArgumentNullException.ThrowIfNull(app);
         var only = new ListenerGate.OnlyOn(Listener.Publish);
         app.MapGet("/log/checkpoint", (HttpContext context, IssuanceLog log) => CheckpointAsync(context, log, c => Encoding.UTF8.GetBytes(c.Note))).WithMetadata(only);
-        app.MapGet("/log/checkpoint.sig", (HttpContext context, IssuanceLog log) => CheckpointAsync(context, log, c => Encoding.ASCII.GetBytes(c.SshSigs.GetValueOrDefault(log.Signer!.Name, string.Empty)))).WithMetadata(only);
+        app.MapGet("/log/checkpoint.sig", (HttpContext context, IssuanceLog log) => CheckpointAsync(context, log, c => c.SshSigs.TryGetValue(log.Signer!.Name, out var sshsig) ? Encoding.ASCII.GetBytes(sshsig) : null)).WithMetadata(only);
         app.MapGet("/log/tile/{**path}", (HttpContext context, string path, ILogStore store) => TileAsync(context, path, store, publishEntries)).WithMetadata(only);
     }
 
-    private static async Task CheckpointAsync(HttpContext context, IssuanceLog log, Func<SignedCheckpoint, byte[]> body)
+    private static async Task CheckpointAsync(HttpContext context, IssuanceLog log, Func<SignedCheckpoint, byte[]?> body)
     {
         SignedCheckpoint checkpoint;
         try
@@ -44,8 +44,15 @@ internal static class LogEndpoints
             return;
         }
 
+        if (body(checkpoint) is not { } bytes)
+        {
+            // Another appliance signed the latest tree and this one has not yet (it will at its next period).
+            await PlainAsync(context, StatusCodes.Status404NotFound, "this appliance has not signed the latest checkpoint yet; ask again in a few seconds\n").ConfigureAwait(false);
+            return;
+        }
+
         var tag = string.Create(CultureInfo.InvariantCulture, $"\"{checkpoint.Size}-{Convert.ToHexStringLower(checkpoint.Root.AsSpan(0, 8))}\"");
-        await SendAsync(context, body(checkpoint), tag, "no-cache", "text/plain; charset=utf-8").ConfigureAwait(false);
+        await SendAsync(context, bytes, tag, "no-cache", "text/plain; charset=utf-8").ConfigureAwait(false);
     }
 
     private static async Task TileAsync(HttpContext context, string path, ILogStore store, bool publishEntries)

@@ -33,11 +33,13 @@ internal sealed partial class CheckpointService(IssuanceLog log, TimeSpan period
 
         LogKey(logger, log.Signer!.Origin, log.Signer.VerifierKey, log.Signer.Key.Description);
 
+        string? lastFailure = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await log.CheckpointAsync(stoppingToken).ConfigureAwait(false);
+                lastFailure = null;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -45,7 +47,13 @@ internal sealed partial class CheckpointService(IssuanceLog log, TimeSpan period
             }
             catch (Exception e) when (e is InvalidOperationException or Hsm.HsmException or System.Data.Common.DbException or Audit.AuditStoreConnectionException or IOException)
             {
-                LogFailed(logger, e.Message);
+                // Once per distinct failure, not at every period it lasts.
+                if (!string.Equals(lastFailure, e.Message, StringComparison.Ordinal))
+                {
+                    LogFailed(logger, e.Message);
+                }
+
+                lastFailure = e.Message;
             }
 
             try

@@ -13,6 +13,7 @@ internal sealed partial class IssuanceLog(ILogStore store, LogSigner? signer, Ti
 {
     private readonly SemaphoreSlim _signing = new(1, 1);
     private StoredCheckpoint? _last;
+    private string? _lastRefusal;
     private bool _lastRead;
 
     /// <summary>Whether a log key is configured.</summary>
@@ -91,7 +92,12 @@ internal sealed partial class IssuanceLog(ILogStore store, LogSigner? signer, Ti
         var message = last is null
             ? $"the issuance log's head (size {head.Size}) is not the tree its stored subtrees make: no checkpoint is signed; run 'ssh-hsm-ca audit verify --records'"
             : $"the issuance log (size {head.Size}) does not extend the checkpoint signed at size {last.Size}: the database was changed or rolled back; no checkpoint is signed; run 'ssh-hsm-ca audit verify --records'";
-        LogRefused(logger, message);
+        // Said once per distinct refusal: the service asks again every period.
+        if (!string.Equals(Interlocked.Exchange(ref _lastRefusal, message), message, StringComparison.Ordinal))
+        {
+            LogRefused(logger, message);
+        }
+
         return new InvalidOperationException(message);
     }
 
