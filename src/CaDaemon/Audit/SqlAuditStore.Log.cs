@@ -205,7 +205,7 @@ internal sealed partial class SqlAuditStore : ILogStore
     /// </summary>
     private sealed class AppendCommands(DbConnection connection, bool forUpdate) : IDisposable
     {
-        public DbCommand HeadRead { get; } = Command(connection, "SELECT size, root FROM log_head WHERE id = 1" + (forUpdate ? " FOR UPDATE;" : ";"));
+        public DbCommand HeadRead { get; } = Command(connection, HeadSql + (forUpdate ? " FOR UPDATE;" : ";"));
 
         public DbCommand HeadUpdate { get; } = Command(connection, "UPDATE log_head SET size = @size, root = @root WHERE id = 1;", "@size", "@root");
 
@@ -248,15 +248,14 @@ internal sealed partial class SqlAuditStore : ILogStore
 
     private AppendCommands? _appendCommands;
 
+    /// <summary>The head row's query, without its end (the writer adds FOR UPDATE on PostgreSQL).</summary>
+    private const string HeadSql = "SELECT size, root FROM log_head WHERE id = 1";
+
     private void FlushPending(DbTransaction transaction)
     {
         var commands = _appendCommands ??= new AppendCommands(_connection, forUpdate: _dialect == SqlDialect.Postgres);
         commands.HeadRead.Transaction = transaction;
-        LogHead head;
-        using (var reader = commands.HeadRead.ExecuteReader())
-        {
-            head = reader.Read() ? new LogHead(reader.GetInt64(0), (byte[])reader.GetValue(1)) : throw new InvalidOperationException("the issuance log has no head row");
-        }
+        var head = ReadHead(commands.HeadRead);
 
         if (head.Size != _range.Size || !head.Root.AsSpan().SequenceEqual(_rangeRoot))
         {
@@ -288,11 +287,9 @@ internal sealed partial class SqlAuditStore : ILogStore
         _rangeRoot = root;
     }
 
-    private static LogHead ReadHead(DbConnection connection, DbTransaction? transaction, bool forUpdate)
+    /// <summary>The head row, read with <paramref name="read"/> (the writer's prepared one, <c>FOR UPDATE</c> on PostgreSQL, or a plain one).</summary>
+    private static LogHead ReadHead(DbCommand read)
     {
-        using var read = connection.CreateCommand();
-        read.Transaction = transaction;
-        read.CommandText = "SELECT size, root FROM log_head WHERE id = 1" + (forUpdate ? " FOR UPDATE;" : ";");
         using var reader = read.ExecuteReader();
         return reader.Read()
             ? new LogHead(reader.GetInt64(0), (byte[])reader.GetValue(1))

@@ -65,7 +65,12 @@ internal sealed partial class SqlAuditStore
     }
 
     /// <inheritdoc />
-    public Task<LogHead> LogHeadAsync(CancellationToken cancellationToken) => ReadAsync(reader => ReadHead(reader, null, forUpdate: false), cancellationToken);
+    public Task<LogHead> LogHeadAsync(CancellationToken cancellationToken) => ReadAsync(reader =>
+    {
+        using var read = reader.CreateCommand();
+        read.CommandText = HeadSql + ";";
+        return ReadHead(read);
+    }, cancellationToken);
 
     /// <inheritdoc />
     public Task<byte[]> LogTreeHashAsync(long size, CancellationToken cancellationToken) =>
@@ -96,7 +101,11 @@ internal sealed partial class SqlAuditStore
             ? ReadStored(reader, null, level, start, Math.Clamp(count, 1, 256))
             : throw new ArgumentOutOfRangeException(nameof(level), "hashes are stored at levels 0, 8, 16, …"), cancellationToken);
 
-    private static List<LogEntryRef> ReadEntries(DbConnection reader, string sql, IEnumerable<(string Name, object Value)> parameters)
+    private static List<LogEntryRef> ReadEntries(DbConnection reader, string sql, IEnumerable<(string Name, object Value)> parameters) =>
+        Rows(reader, sql, parameters, rows => new LogEntryRef(rows.GetInt64(0), rows.GetString(1), rows.GetInt64(2), (byte[])rows.GetValue(3)));
+
+    /// <summary>Every row of <paramref name="sql"/> with these parameters, each made by <paramref name="row"/>.</summary>
+    private static List<T> Rows<T>(DbConnection reader, string sql, IEnumerable<(string Name, object Value)> parameters, Func<DbDataReader, T> row)
     {
         using var read = reader.CreateCommand();
         read.CommandText = sql;
@@ -106,13 +115,13 @@ internal sealed partial class SqlAuditStore
         }
 
         using var rows = read.ExecuteReader();
-        var entries = new List<LogEntryRef>();
+        var found = new List<T>();
         while (rows.Read())
         {
-            entries.Add(new LogEntryRef(rows.GetInt64(0), rows.GetString(1), rows.GetInt64(2), (byte[])rows.GetValue(3)));
+            found.Add(row(rows));
         }
 
-        return entries;
+        return found;
     }
 
     /// <inheritdoc />
@@ -150,39 +159,12 @@ internal sealed partial class SqlAuditStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<ulong>> UnloggedCertificatesAsync(int limit, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<ulong>>(reader =>
-        {
-            using var read = reader.CreateCommand();
-            read.CommandText = "SELECT serial FROM certificates WHERE outcome = 'issued' AND NOT EXISTS (SELECT 1 FROM log_entries WHERE kind = 'certificate' AND ref = certificates.serial) ORDER BY serial LIMIT @limit;";
-            read.AddParameter("@limit", Math.Clamp(limit, 1, 10_000));
-            using var rows = read.ExecuteReader();
-            var serials = new List<ulong>();
-            while (rows.Read())
-            {
-                serials.Add((ulong)rows.GetInt64(0));
-            }
+        ReadAsync<IReadOnlyList<ulong>>(reader => Rows(reader,
+            "SELECT serial FROM certificates WHERE outcome = 'issued' AND NOT EXISTS (SELECT 1 FROM log_entries WHERE kind = 'certificate' AND ref = certificates.serial) ORDER BY serial LIMIT @limit;",
+            [("@limit", Math.Clamp(limit, 1, 10_000))], rows => (ulong)rows.GetInt64(0)), cancellationToken);
 
-            return serials;
-        }, cancellationToken);
-
-    private static List<StoredCheckpoint> ReadCheckpoints(DbConnection reader, string sql, IEnumerable<(string Name, object Value)> parameters)
-    {
-        using var read = reader.CreateCommand();
-        read.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            read.AddParameter(name, value);
-        }
-
-        using var rows = read.ExecuteReader();
-        var checkpoints = new List<StoredCheckpoint>();
-        while (rows.Read())
-        {
-            checkpoints.Add(new StoredCheckpoint(rows.GetInt64(0), rows.GetString(1), (byte[])rows.GetValue(2), rows.GetString(3), rows.GetString(4), (ulong)rows.GetInt64(5)));
-        }
-
-        return checkpoints;
-    }
+    private static List<StoredCheckpoint> ReadCheckpoints(DbConnection reader, string sql, IEnumerable<(string Name, object Value)> parameters) =>
+        Rows(reader, sql, parameters, rows => new StoredCheckpoint(rows.GetInt64(0), rows.GetString(1), (byte[])rows.GetValue(2), rows.GetString(3), rows.GetString(4), (ulong)rows.GetInt64(5)));
 
     /// <summary>Runs <paramref name="read"/> on the reader connection, one read at a time.</summary>
     private Task<T> ReadAsync<T>(Func<DbConnection, T> read, CancellationToken cancellationToken) => ReadAsync(() => read(Reader), cancellationToken);

@@ -35,12 +35,10 @@ internal static class KrlEndpoints
             return;
         }
 
-        context.Response.Headers.ETag = krl.ETag;
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-KRL-Version"] = krl.Version.ToString(CultureInfo.InvariantCulture);
-        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(tag => tag.Trim() == krl.ETag || tag.Trim() == "*")))
+        if (EntityTags.NotModified(context, krl.ETag))
         {
-            context.Response.StatusCode = StatusCodes.Status304NotModified;
             return;
         }
 

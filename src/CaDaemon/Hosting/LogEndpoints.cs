@@ -166,11 +166,9 @@ internal static class LogEndpoints
 
     private static async Task SendAsync(HttpContext context, byte[] body, string tag, string cacheControl, string contentType)
     {
-        context.Response.Headers.ETag = tag;
         context.Response.Headers.CacheControl = cacheControl;
-        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag || t.Trim() == "*")))
+        if (EntityTags.NotModified(context, tag))
         {
-            context.Response.StatusCode = StatusCodes.Status304NotModified;
             return;
         }
 
